@@ -1,0 +1,230 @@
+"""The ``reminder`` command line. Thin: parse arguments, call the modules, print.
+
+Exit codes: 0 success (warnings may be printed), 1 the command failed (a document cannot be
+imported, a file would be overwritten), 2 the configuration is invalid or the arguments are
+wrong, 130 interrupted. No input produces a traceback; ``--debug`` shows one for bug reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reminder.errors import ConfigError, Problem, ReminderError
+
+if TYPE_CHECKING:
+    from reminder.config import Config
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        help="thư mục cấu hình (mặc định: $REMINDER_CONFIG_DIR hoặc ./config)",
+    )
+    common.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    parser = argparse.ArgumentParser(
+        prog="reminder",
+        description="Nhắc việc theo kế hoạch công tác năm: nhắc hạn, nhận xác nhận, báo cáo tuần.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
+
+    p = sub.add_parser("run", parents=[common], help="chạy dịch vụ với cấu hình hiện có")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("check", parents=[common], help="kiểm tra toàn bộ cấu hình")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("plan", parents=[common], help="xem kế hoạch đã nạp")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_plan)
+
+    p = sub.add_parser(
+        "import-plan", parents=[common], help="nhập kế hoạch từ tệp Word (.docx) hoặc văn bản"
+    )
+    p.add_argument("file", metavar="TỆP", type=Path)
+    p.add_argument("--year", type=int, help="năm kế hoạch, khi tiêu đề không ghi rõ")
+    p.add_argument("--force", action="store_true", help="ghi đè plan-<năm>.toml (giữ bản .bak)")
+    p.add_argument("--dry-run", action="store_true", help="chỉ hiện kết quả, không ghi tệp")
+    p.set_defaults(handler=cmd_import_plan)
+
+    p = sub.add_parser("preview", parents=[common], help="xem trước lịch nhắc việc")
+    p.add_argument("--from", dest="start", type=_date_arg, metavar="NGÀY")
+    p.add_argument("--to", dest="end", type=_date_arg, metavar="NGÀY")
+    p.add_argument("--unit", metavar="MÃ")
+    p.add_argument("--task", metavar="MÃ")
+    p.add_argument("--format", choices=("table", "json", "csv", "ics"), default="table")
+    p.set_defaults(handler=cmd_preview)
+    return parser
+
+
+def _date_arg(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            from datetime import datetime
+
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (viết 2025-03-31 hoặc 31/03/2025)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print_problems(exc.problems)
+        return EXIT_INVALID
+    except ReminderError as exc:
+        print(f"LỖI: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"LỖI không mong đợi ({type(exc).__name__}: {exc}). Chạy lại với --debug và gửi"
+            " kết quả cho người quản trị.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+def print_problems(problems: Sequence[Problem]) -> None:
+    """Print findings to stderr, errors first, with a count."""
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        print(f"{errors} lỗi, {warnings} cảnh báo: cấu hình chưa dùng được.", file=sys.stderr)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from reminder import config
+
+    loaded = config.load(config.config_dir_from(args.config_dir))
+    return loaded
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate everything; 0 when usable (warnings printed), 2 with errors."""
+    from reminder import config
+
+    directory = config.config_dir_from(args.config_dir)
+    loaded, problems = config.validate(directory)
+    print_problems(problems)
+    if loaded is None:
+        return EXIT_INVALID
+    tasks = sum(len(p.tasks) for p in loaded.plans)
+    print(
+        f"Cấu hình hợp lệ ({directory}): {len(loaded.plans)} kế hoạch, {tasks} việc,"
+        f" {len(loaded.directory.units)} đơn vị, {len(loaded.directory.groups)} nhóm,"
+        f" {len(problems)} cảnh báo."
+    )
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Show the loaded plans."""
+    from reminder import views
+
+    loaded = _config(args)
+    if args.format == "json":
+        out: Any = [views.plan_json(plan, loaded.directory) for plan in loaded.plans]
+        print(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
+    else:
+        views.print_plan_tables(loaded)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the service. Until the scheduler exists, validate and show what it would run."""
+    loaded = _config(args)
+    from reminder import views
+
+    print_problems(loaded.warnings)
+    views.print_plan_tables(loaded)
+    print(
+        "Dịch vụ gửi nhắc việc (bộ lập lịch, web) chưa có trong bản này: cấu hình trên đã được"
+        " kiểm tra. Xem trước lịch nhắc: reminder preview",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_import_plan(args: argparse.Namespace) -> int:
+    """Import a plan document into the config directory."""
+    from reminder import config, importer, views
+
+    directory = config.config_dir_from(args.config_dir)
+    units_path = directory / "units.toml"
+    existing, problems = config.load_directory(directory)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print("units.toml có lỗi; sửa trước khi nhập kế hoạch:", file=sys.stderr)
+        print_problems(errors)
+        return EXIT_INVALID
+    index = config.build_index(existing)
+    result = importer.import_plan(
+        args.file, index, year=args.year, existing_ids=[*existing.units, *existing.groups]
+    )
+    target = directory / f"plan-{result.year}.toml"
+    views.print_import_summary(result, target)
+    if args.dry_run:
+        print("(--dry-run: không ghi tệp nào)")
+        return EXIT_OK
+    if target.exists() and not args.force:
+        print(
+            f"LỖI: {target} đã có. Thêm --force để ghi đè (bản cũ được giữ ở {target.name}.bak),"
+            " hoặc nhập vào thư mục khác bằng --config-dir.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    directory.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        importer.write_atomic(target.with_suffix(".toml.bak"), target.read_text(encoding="utf-8"))
+    if result.new_units or not units_path.exists():
+        old = units_path.read_text(encoding="utf-8") if units_path.exists() else ""
+        importer.write_atomic(units_path, importer.add_units(old, result.new_units))
+    importer.write_atomic(target, importer.plan_toml(result))
+    print(f"Đã ghi {target}" + (f" và thêm {len(result.new_units)} đơn vị vào {units_path}"
+                                 if result.new_units else ""))
+    loaded, after = config.validate(directory)
+    if loaded is None:
+        print_problems([p for p in after if p.severity == "error"])
+        return EXIT_INVALID
+    print("Kiểm tra cấu hình: hợp lệ. Xem lại bằng: reminder plan --config-dir " + str(directory))
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Preview the reminder schedule."""
+    from reminder import preview
+
+    loaded = _config(args)
+    return preview.run(loaded, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
