@@ -62,7 +62,10 @@ class _Year:
 
 
 class WorkCalendar:
-    """Working days in Vietnam, with declared exceptions. Safe to share; not thread-safe to build."""
+    """Working days in Vietnam, with declared exceptions.
+
+    Years are computed on first use; share one instance per configuration (not across threads).
+    """
 
     def __init__(self, files: Iterable[CalendarFile] = ()) -> None:
         self.files = tuple(files)

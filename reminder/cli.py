@@ -76,7 +76,9 @@ def _date_arg(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (viết 2025-03-31 hoặc 31/03/2025)")
+    raise argparse.ArgumentTypeError(
+        f"ngày không hợp lệ: {text!r} (viết 2025-03-31 hoặc 31/03/2025)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,8 +210,10 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
         old = units_path.read_text(encoding="utf-8") if units_path.exists() else ""
         importer.write_atomic(units_path, importer.add_units(old, result.new_units))
     importer.write_atomic(target, importer.plan_toml(result))
-    print(f"Đã ghi {target}" + (f" và thêm {len(result.new_units)} đơn vị vào {units_path}"
-                                 if result.new_units else ""))
+    print(
+        f"Đã ghi {target}"
+        + (f" và thêm {len(result.new_units)} đơn vị vào {units_path}" if result.new_units else "")
+    )
     loaded, after = config.validate(directory)
     if loaded is None:
         print_problems([p for p in after if p.severity == "error"])

@@ -429,8 +429,7 @@ def _check_task(
         problems.append(
             parsed.problem(
                 ("tasks", i, "due"),
-                f"việc {task.id}: hạn {task.due:%d/%m/%Y} trước ngày bắt đầu"
-                f" {task.start:%d/%m/%Y}",
+                f"việc {task.id}: hạn {task.due:%d/%m/%Y} trước ngày bắt đầu {task.start:%d/%m/%Y}",
                 "đổi chỗ hai ngày hoặc sửa lại",
             )
         )

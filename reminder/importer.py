@@ -188,8 +188,9 @@ def read_text(text: str, path: Path) -> Document:
         current.append(cells)
     if current is not None:
         tables.append(current)
-    return Document(path=path, preamble=[p for p in preamble if p], tables=tables,
-                    row_lines=row_lines)
+    return Document(
+        path=path, preamble=[p for p in preamble if p], tables=tables, row_lines=row_lines
+    )
 
 
 def _split_row(line: str) -> Row | None:
@@ -287,7 +288,9 @@ _LEAD_MARK = re.compile(r"\s*[(\[]?\s*chủ trì\s*[)\]]?\s*[.:;,]*\s*$", re.IGN
 _SUPPORT_LABEL = re.compile(
     r"^\s*(?:(?:cơ quan|đơn vị|bộ phận)\s+)?phối hợp(?:\s+với)?\s*[:\-–]?\s*", re.IGNORECASE
 )
-_LEAD_LABEL = re.compile(r"^\s*(?:(?:cơ quan|đơn vị|bộ phận)\s+)?chủ trì\s*[:\-–]\s*", re.IGNORECASE)
+_LEAD_LABEL = re.compile(
+    r"^\s*(?:(?:cơ quan|đơn vị|bộ phận)\s+)?chủ trì\s*[:\-–]\s*", re.IGNORECASE
+)
 _LEAD_THEN_SUPPORT = re.compile(
     r"^(.*?)\s*[(\[]?\s*chủ trì\s*[)\]]?\s*[,;]?\s*phối hợp(?:\s+với)?\s*[:\-–]?\s*(.+)$",
     re.IGNORECASE,
@@ -529,8 +532,11 @@ def import_plan(
         if not is_organisation(name):
             unassigned.append(name)
             warnings.append(
-                _with(where(raw, task_id), f'"{name}" không phải một đơn vị: việc cần phân công',
-                      "ghi mã đơn vị chủ trì vào lead trong tệp kế hoạch")
+                _with(
+                    where(raw, task_id),
+                    f'"{name}" không phải một đơn vị: việc cần phân công',
+                    "ghi mã đơn vị chủ trì vào lead trong tệp kế hoạch",
+                )
             )
             return None
         closest = index.closest(name)
@@ -539,9 +545,13 @@ def import_plan(
         index.add(new_id, [name])
         new_units.append(NewUnit(id=new_id, name=name, closest=closest))
         warnings.append(
-            _with(where(raw, task_id), f'đơn vị mới "{name}" (mã {new_id})',
-                  ("gần giống: " + ", ".join(closest) + " — nếu là một, thêm vào aliases")
-                  if closest else "điền cách liên lạc trong units.toml")
+            _with(
+                where(raw, task_id),
+                f'đơn vị mới "{name}" (mã {new_id})',
+                ("gần giống: " + ", ".join(closest) + " — nếu là một, thêm vào aliases")
+                if closest
+                else "điền cách liên lạc trong units.toml",
+            )
         )
         return new_id
 
@@ -554,7 +564,9 @@ def import_plan(
         else:
             deadline = timewords.deadline_in(raw.title, plan_year)
             if deadline is not None and deadline.year == plan_year:
-                q_start = quarter_window(plan_year, quarter)[0] if quarter else date(plan_year, 1, 1)
+                q_start = (
+                    quarter_window(plan_year, quarter)[0] if quarter else date(plan_year, 1, 1)
+                )
                 window = (min(q_start, deadline.replace(day=1)), deadline)
         if not quarter:
             quarter = (window[1].month - 1) // 3 + 1 if window else 1
@@ -563,18 +575,27 @@ def import_plan(
         used.add(number)
         task_id = f"Q{quarter}-{number:02d}"
         if raw.quarter == 0 and not window:
-            warnings.append(_with(where(raw, task_id), "không rõ việc thuộc quý nào: tạm xếp quý I",
-                                  "sửa quarter trong tệp kế hoạch"))
+            warnings.append(
+                _with(
+                    where(raw, task_id),
+                    "không rõ việc thuộc quý nào: tạm xếp quý I",
+                    "sửa quarter trong tệp kế hoạch",
+                )
+            )
         if raw.time and window is None:
             warnings.append(
-                _with(where(raw, task_id), f'không đọc được thời gian "{raw.time}": dùng cả quý',
-                      "ghi start/due (YYYY-MM-DD) trong tệp kế hoạch")
+                _with(
+                    where(raw, task_id),
+                    f'không đọc được thời gian "{raw.time}": dùng cả quý',
+                    "ghi start/due (YYYY-MM-DD) trong tệp kế hoạch",
+                )
             )
         unassigned: list[str] = []
         lead_names, support_names = _roles(raw, index)
         lead = _dedupe(resolve(n, task_id, raw, unassigned) for n in lead_names)
         support = [
-            u for u in _dedupe(resolve(n, task_id, raw, unassigned) for n in support_names)
+            u
+            for u in _dedupe(resolve(n, task_id, raw, unassigned) for n in support_names)
             if u not in lead
         ]
         entry: dict[str, Any] = {
@@ -593,12 +614,22 @@ def import_plan(
         if unassigned:
             entry["unassigned"] = unassigned
         if not lead and not unassigned:
-            warnings.append(_with(where(raw, task_id), "việc không có đơn vị chủ trì",
-                                  "ghi mã đơn vị chủ trì vào lead"))
+            warnings.append(
+                _with(
+                    where(raw, task_id),
+                    "việc không có đơn vị chủ trì",
+                    "ghi mã đơn vị chủ trì vào lead",
+                )
+            )
         tasks.append(entry)
     return ImportResult(
-        title=title, year=plan_year, issuer=issuer, tasks=tasks, new_units=new_units,
-        warnings=warnings, source=path,
+        title=title,
+        year=plan_year,
+        issuer=issuer,
+        tasks=tasks,
+        new_units=new_units,
+        warnings=warnings,
+        source=path,
     )
 
 
@@ -616,8 +647,9 @@ def _roles(raw: ImportedTask, index: NameIndex) -> tuple[list[str], list[str]]:
 
 
 def _with(problem: Problem, message: str, hint: str | None) -> Problem:
-    return Problem(problem.severity, message, file=problem.file, line=problem.line,
-                   key=problem.key, hint=hint)
+    return Problem(
+        problem.severity, message, file=problem.file, line=problem.line, key=problem.key, hint=hint
+    )
 
 
 def _dedupe(ids: Iterable[str | None]) -> list[str]:
@@ -703,7 +735,11 @@ def add_units(units_text: str, new_units: list[NewUnit]) -> str:
         raise PlanImportError("units.toml: 'units' phải là danh sách [[units]]")
     for unit in new_units:
         table: Table = tomlkit.table()
-        table.add(tomlkit.comment("Tạo khi nhập kế hoạch: điền cách liên lạc (email, zalo_user_id, phone)"))
+        table.add(
+            tomlkit.comment(
+                "Tạo khi nhập kế hoạch: điền cách liên lạc (email, zalo_user_id, phone)"
+            )
+        )
         table.add("id", unit.id)
         table.add("name", unit.name)
         table.add("aliases", tomlkit.array())

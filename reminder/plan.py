@@ -25,7 +25,7 @@ def _check_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError(
             "mã chỉ gồm chữ không dấu, số, '-', '_' hoặc '.', bắt đầu bằng chữ hoặc số"
-            f" (tối đa 64 ký tự), ví dụ \"phong-noi-vu\"; đang là {value!r}"
+            f' (tối đa 64 ký tự), ví dụ "phong-noi-vu"; đang là {value!r}'
         )
     return value
 

@@ -106,10 +106,10 @@ def parse(text: str, year: int, quarter_start: date | None = None) -> tuple[date
 
     m = re.fullmatch(r"quy ([ivx]+|\d)\s*(?:-|den|,|va)\s*(?:quy )?([ivx]+|\d)" + _YEAR, t)
     if m:
-        a, b = _quarter_number(m.group(1)), _quarter_number(m.group(2))
+        qa, qb = _quarter_number(m.group(1)), _quarter_number(m.group(2))
         y = int(m.group(3)) if m.group(3) else year
-        if a and b and a <= b:
-            return date(y, 3 * a - 2, 1), _month_end(y, 3 * b)
+        if qa and qb and qa <= qb:
+            return date(y, 3 * qa - 2, 1), _month_end(y, 3 * qb)
         return None
 
     m = re.fullmatch(r"quy ([ivx]+|\d)" + _YEAR, t)

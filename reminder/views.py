@@ -60,8 +60,8 @@ def print_plan_tables(config: Config) -> None:
             start, due = plan.window(task)
             lead = ", ".join(config.directory.name_of(u) for u in task.lead)
             if task.unassigned:
-                lead = (lead + "; " if lead else "") + "CẦN PHÂN CÔNG: " + "; ".join(
-                    task.unassigned
+                lead = (
+                    (lead + "; " if lead else "") + "CẦN PHÂN CÔNG: " + "; ".join(task.unassigned)
                 )
             table.add_row(
                 task.id,

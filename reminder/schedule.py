@@ -1,0 +1,260 @@
+"""The reminder schedule: a pure function of plan, units, policy, calendar and a date range.
+
+``occurrences`` answers "who is reminded of what, and when" for a whole plan: each
+``Occurrence`` is one (task, unit, kind) reminder on one working day at the policy's send time.
+Nothing here reads a clock or a store; ``DueIndex`` answers the tick's question "what is due by
+now" from a precomputed schedule in time proportional to what changed since the last tick, not to
+the size of the year.
+
+Rules (see ``reminder.policy`` for the defaults):
+
+- the effective due date is the last working day on or before the task's ``due``;
+- ``open`` is the first working day of the window; ``before_due`` offsets count working days
+  back from the effective due date and are dropped if they fall before the window opens;
+  ``due`` is the effective due date; ``overdue`` repeats every ``overdue_every`` working days
+  after it, ``overdue_max`` times; ``escalation`` comes ``escalate_after`` working days late;
+- a (task, unit) gets at most one occurrence per day: the latest stage wins
+  (escalation > overdue > due > before_due > open);
+- supporting units receive only ``support_kinds``; escalation concerns lead units only and is
+  delivered to the council named in settings;
+- groups expand to their members; a unit that is both lead and support is a lead.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from reminder.calendar import WorkCalendar
+from reminder.plan import Directory, Plan, Task
+from reminder.policy import Kind, Policy
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+Role = Literal["lead", "support"]
+_RANK: dict[str, int] = {"open": 0, "before_due": 1, "due": 2, "overdue": 3, "escalation": 4}
+_ALL_KINDS: set[str] = set(_RANK)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One reminder: ``unit`` is told about ``task`` (``kind``) at ``send_at``.
+
+    ``due`` is the effective due date. For ``escalation`` the unit is the late lead unit; the
+    message goes to the council. ``n`` numbers overdue repeats (1, 2, ...) and is 0 otherwise.
+    """
+
+    plan: str
+    task: str
+    unit: str
+    role: Role
+    kind: Kind
+    send_at: datetime
+    due: date
+    n: int = 0
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the same reminder gets the same key in every computation."""
+        return f"{self.plan}/{self.task}/{self.unit}/{self.kind}/{self.send_at:%Y-%m-%d}"
+
+    @property
+    def pair(self) -> tuple[str, str, str]:
+        """(plan, task, unit): what an acknowledgment is about."""
+        return (self.plan, self.task, self.unit)
+
+    @property
+    def day(self) -> date:
+        """The local day the reminder goes out."""
+        return self.send_at.date()
+
+
+def effective_due(calendar: WorkCalendar, due: date) -> date:
+    """The last working day on or before ``due``."""
+    return calendar.previous_working_day(due, inclusive=True)
+
+
+def stages(
+    calendar: WorkCalendar, start: date, due: date, policy: Policy
+) -> list[tuple[Kind, date, int]]:
+    """The (kind, day, n) reminders of one task window under ``policy``, one per day, in order.
+
+    Pure: the same calendar, window and policy always give the same list.
+    """
+    eff_due = effective_due(calendar, due)
+    first = calendar.next_working_day(start, inclusive=True)
+    by_day: dict[date, tuple[Kind, date, int]] = {}
+
+    def put(kind: Kind, day: date, n: int = 0) -> None:
+        current = by_day.get(day)
+        if current is None or _RANK[kind] > _RANK[current[0]]:
+            by_day[day] = (kind, day, n)
+
+    in_window = first <= eff_due
+    if policy.open and in_window:
+        put("open", first)
+    if in_window:
+        for offset in policy.before_due:
+            day = calendar.working_days_before(eff_due, offset)
+            if day >= first:
+                put("before_due", day)
+    if policy.due:
+        put("due", eff_due)
+    for k in range(1, policy.overdue_max + 1):
+        put("overdue", calendar.add_working_days(eff_due, k * policy.overdue_every), k)
+    if policy.escalate_after > 0:
+        put("escalation", calendar.add_working_days(eff_due, policy.escalate_after))
+    return [by_day[d] for d in sorted(by_day)]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A (task, unit) pair with the unit's role."""
+
+    plan: Plan
+    task: Task
+    unit: str
+    role: Role
+
+
+def assignments(plans: Iterable[Plan], directory: Directory) -> list[Assignment]:
+    """Every (task, unit) pair of ``plans``, groups expanded, lead before support."""
+    out: list[Assignment] = []
+    for plan in plans:
+        for task in plan.tasks:
+            lead = directory.expand(task.lead)
+            out.extend(Assignment(plan, task, unit, "lead") for unit in lead)
+            out.extend(
+                Assignment(plan, task, unit, "support")
+                for unit in directory.expand(task.support)
+                if unit not in lead
+            )
+    return out
+
+
+def occurrences(
+    plans: Iterable[Plan],
+    directory: Directory,
+    policy: Policy,
+    calendar: WorkCalendar,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[Occurrence]:
+    """Every reminder of ``plans`` sent from ``start`` to ``end`` (inclusive; None = open),
+    sorted by send time, unit, task and kind. Deterministic and free of side effects."""
+    stage_cache: dict[tuple[date, date, Policy], list[tuple[Kind, date, int]]] = {}
+    policy_cache: dict[tuple[str, str, str], Policy] = {}
+    send_cache: dict[tuple[date, time], datetime] = {}
+    out: list[Occurrence] = []
+    for a in assignments(plans, directory):
+        pkey = (a.plan.id, a.task.id, a.unit)
+        unit = directory.units[a.unit]
+        merged = policy_cache.get(pkey)
+        if merged is None:
+            merged = policy.merged(unit.policy).merged(a.task.policy)
+            policy_cache[pkey] = merged
+        window_start, due = a.plan.window(a.task)
+        skey = (window_start, due, merged)
+        plan_stages = stage_cache.get(skey)
+        if plan_stages is None:
+            plan_stages = stages(calendar, window_start, due, merged)
+            stage_cache[skey] = plan_stages
+        eff_due = effective_due(calendar, due)
+        allowed = _ALL_KINDS if a.role == "lead" else set(merged.support_kinds) - {"escalation"}
+        for kind, day, n in plan_stages:
+            if (start is not None and day < start) or (end is not None and day > end):
+                continue
+            if kind not in allowed:
+                continue
+            send_key = (day, merged.send_time)
+            send_at = send_cache.get(send_key)
+            if send_at is None:
+                send_at = datetime.combine(day, merged.send_time, tzinfo=LOCAL_TZ)
+                send_cache[send_key] = send_at
+            out.append(Occurrence(a.plan.id, a.task.id, a.unit, a.role, kind, send_at, eff_due, n))
+    out.sort(key=lambda o: (o.send_at, o.unit, o.plan, o.task, _RANK[o.kind]))
+    return out
+
+
+@dataclass
+class Batch:
+    """The occurrences one recipient gets on one day: one message."""
+
+    recipient: str
+    day: date
+    items: list[Occurrence] = field(default_factory=list)
+
+
+def batches(due: Iterable[Occurrence], council: Sequence[str]) -> list[Batch]:
+    """Group occurrences into one batch per (recipient, day).
+
+    An occurrence goes to its unit, except ``escalation``, which goes to each council member.
+    Order: by day, then recipient; items keep their order.
+    """
+    grouped: dict[tuple[date, str], Batch] = {}
+    for occ in due:
+        recipients = council if occ.kind == "escalation" else (occ.unit,)
+        for recipient in recipients:
+            key = (occ.day, recipient)
+            batch = grouped.get(key)
+            if batch is None:
+                batch = grouped[key] = Batch(recipient, occ.day)
+            batch.items.append(occ)
+    return [grouped[k] for k in sorted(grouped)]
+
+
+Settled = Callable[[Occurrence], bool]
+
+
+class DueIndex:
+    """Answers "what is due by ``now``" over a precomputed schedule.
+
+    For each (plan, task, unit) only the latest occurrence with ``send_at <= now`` can be due, so
+    a plan loaded late — or a service back from downtime — sends one catch-up reminder per pair,
+    not every missed one. An occurrence is due unless ``settled`` says it is (delivered, or made
+    moot by an acknowledgment).
+
+    The index keeps a cursor: a call with a later ``now`` than the last one costs the
+    occurrences passed since then plus the still-pending pairs, not the whole year. An earlier
+    ``now`` rebuilds from the start.
+    """
+
+    def __init__(self, schedule: Sequence[Occurrence]) -> None:
+        self._schedule = sorted(schedule, key=lambda o: o.send_at)
+        self._times = [o.send_at.timestamp() for o in self._schedule]
+        self._reset()
+
+    def _reset(self) -> None:
+        self._cursor = 0  # occurrences [0, cursor) have send_at <= last now
+        self._last_now = float("-inf")
+        self._latest: dict[tuple[str, str, str], Occurrence] = {}
+        self._pending: set[tuple[str, str, str]] = set()
+
+    def __len__(self) -> int:
+        return len(self._schedule)
+
+    def due(self, now: datetime, settled: Settled) -> list[Occurrence]:
+        """Occurrences due at ``now`` (aware datetime) that ``settled`` does not rule out,
+        ordered by send time, unit, task."""
+        stamp = now.timestamp()
+        if stamp < self._last_now:
+            self._reset()
+        self._last_now = stamp
+        end = bisect.bisect_right(self._times, stamp, lo=self._cursor)
+        for occ in self._schedule[self._cursor : end]:
+            self._latest[occ.pair] = occ
+            self._pending.add(occ.pair)
+        self._cursor = end
+        due: list[Occurrence] = []
+        for pair in list(self._pending):
+            occ = self._latest[pair]
+            if settled(occ):
+                self._pending.discard(pair)
+            else:
+                due.append(occ)
+        due.sort(key=lambda o: (o.send_at, o.unit, o.plan, o.task))
+        return due
