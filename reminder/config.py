@@ -611,8 +611,13 @@ _TYPE_MESSAGES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _translate(error: Any) -> tuple[str, str | None]:
-    """A pydantic error as a Vietnamese message and hint."""
+def _translate(error: Any) -> tuple[str, str]:
+    """A pydantic error as a Vietnamese message and a hint (what to do)."""
+    message, hint = _translate_message(error)
+    return message, hint or "sửa giá trị này rồi chạy lại: reminder check"
+
+
+def _translate_message(error: Any) -> tuple[str, str | None]:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     if kind in _TYPE_MESSAGES:

@@ -146,15 +146,10 @@ def _read_docx(path: Path) -> Document:
     for table in document.tables:
         rows: list[Row] = []
         for row in table.rows:
-            cells: Row = []
-            previous: Any = None
-            for cell in row.cells:
-                # A horizontally merged cell is returned once per grid column.
-                if previous is not None and cell._tc is previous:
-                    continue
-                previous = cell._tc
-                cells.append(clean_text(cell.text))
-            rows.append(cells)
+            # python-docx gives one cell per grid column, repeating a merged cell's text in
+            # every column and row it spans: column indexes stay those of the header, and a
+            # cell merged over several tasks applies to each of them.
+            rows.append([clean_text(cell.text) for cell in row.cells])
         tables.append(rows)
     return Document(path=path, preamble=preamble, tables=tables)
 
@@ -256,7 +251,10 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 def _heading_quarter(row: Row, columns: dict[str, int]) -> tuple[bool, int | None]:
     """(is this a heading row, its quarter if it names one)."""
-    texts = [fold(c).strip() for c in row if c.strip()]
+    number = _cell(row, columns.get("number", 0)).strip()
+    if re.match(r"\d", number):
+        return False, None  # a numbered row is a task, whatever its time column says
+    texts = [fold(c).strip() for c in (number, _cell(row, columns["content"])) if c.strip()]
     for text in texts:
         m = _QUARTER_HEADING.match(text)
         if m:
@@ -493,7 +491,8 @@ def _join_continued(before: str, after: str) -> str:
     # break finish the last item ("Văn phòng HĐND&UBND" + "huyện phối hợp").
     if not before:
         return after
-    if _BULLET_START.match(after) and after.lstrip()[:1] in "-+•*":
+    starts_item = _BULLET_START.match(after) and after.lstrip()[:1] in "-+•*"
+    if starts_item or _LEAD_LABEL.match(after) or _SUPPORT_LABEL.match(after):
         return before + "\n" + after
     return before + " " + after
 

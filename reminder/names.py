@@ -4,7 +4,7 @@ One unit is written many ways in real plans: "Văn phòng HĐND&UBND" and "Văn 
 UBND huyện", "Phòng GD&ĐT" and "Phòng Giáo dục và Đào tạo", "Hội đồng Thi đua, khen thưởng" and
 "Hội đồng thi đua – khen thưởng", "Cùm" for "Cụm". ``name_key`` maps all of these to one
 comparison key: case and tone marks dropped (so typos in a tone mark still match), "đ" -> "d",
-"&" -> "và", punctuation and dash variants dropped, common abbreviations expanded, and a trailing
+"&", "và" and dash variants dropped alike, common abbreviations expanded, and a trailing
 "huyện"/"xã" removed. ``NameIndex`` resolves names to ids and suggests the closest ones.
 """
 
@@ -108,6 +108,8 @@ def name_key(name: str) -> str:
     for token in _NON_WORD.split(text):
         if token:
             words.extend(ABBREVIATIONS.get(token, token).split())
+    # "Giáo dục và Đào tạo", "Giáo dục & Đào tạo" and "Giáo dục - Đào tạo" are one name.
+    words = [w for w in words if w != "va"]
     while len(words) > 1 and words[-1] in _TRAILING and not _ends_with_group_word(words):
         words.pop()
     return " ".join(words)
@@ -141,7 +143,10 @@ class NameIndex:
         self.collisions: list[tuple[str, str, str]] = []
 
     def add(self, id_: str, names: Iterable[str]) -> None:
-        """Register ``id_`` under each of ``names`` (and the id itself)."""
+        """Register ``id_`` under each of ``names`` (and the id itself); the first name is the
+        one shown in suggestions."""
+        names = list(names)
+        self._display.setdefault(id_, names[0] if names else id_)
         for name in [id_, *names]:
             key = name_key(name)
             if not key:
@@ -151,18 +156,16 @@ class NameIndex:
                 self.collisions.append((name, other, id_))
                 continue
             self._by_key[key] = id_
-            self._display.setdefault(key, name)
 
     def resolve(self, name: str) -> str | None:
         """The id ``name`` denotes, or None."""
         return self._by_key.get(name_key(name))
 
     def closest(self, name: str, n: int = 3) -> list[str]:
-        """Display names of the entries closest to ``name`` (best first)."""
-        keys = difflib.get_close_matches(name_key(name), list(self._by_key), n=n * 3, cutoff=0.5)
-        seen: list[str] = []
+        """"Name (id)" of the entries closest to ``name``, best first, one per id."""
+        keys = difflib.get_close_matches(name_key(name), list(self._by_key), n=n * 4, cutoff=0.5)
+        ids: list[str] = []
         for key in keys:
-            label = f"{self._display[key]} ({self._by_key[key]})"
-            if label not in seen:
-                seen.append(label)
-        return seen[:n]
+            if self._by_key[key] not in ids:
+                ids.append(self._by_key[key])
+        return [f"{self._display[i]} ({i})" for i in ids[:n]]
