@@ -162,7 +162,7 @@ class NameIndex:
         return self._by_key.get(name_key(name))
 
     def closest(self, name: str, n: int = 3) -> list[str]:
-        """"Name (id)" of the entries closest to ``name``, best first, one per id."""
+        """ "Name (id)" of the entries closest to ``name``, best first, one per id."""
         keys = difflib.get_close_matches(name_key(name), list(self._by_key), n=n * 4, cutoff=0.5)
         ids: list[str] = []
         for key in keys:

@@ -13,6 +13,8 @@ Rules (see ``reminder.policy`` for the defaults):
   back from the effective due date and are dropped if they fall before the window opens;
   ``due`` is the effective due date; ``overdue`` repeats every ``overdue_every`` working days
   after it, ``overdue_max`` times; ``escalation`` comes ``escalate_after`` working days late;
+- whatever the policy, a task whose window has a working day reminds its leads at least once
+  on or before the effective due date (the due-day reminder is kept);
 - a (task, unit) gets at most one occurrence per day: the latest stage wins
   (escalation > overdue > due > before_due > open);
 - supporting units receive only ``support_kinds``; escalation concerns lead units only and is
@@ -108,6 +110,9 @@ def stages(
         put("overdue", calendar.add_working_days(eff_due, k * policy.overdue_every), k)
     if policy.escalate_after > 0:
         put("escalation", calendar.add_working_days(eff_due, policy.escalate_after))
+    if in_window and not any(day <= eff_due for day in by_day):
+        # Whatever the policy says, a lead hears of a task at least once before its deadline.
+        put("due", eff_due)
     return [by_day[d] for d in sorted(by_day)]
 
 

@@ -86,15 +86,21 @@ def test_duplicate_ids_are_refused(cli: Callable[..., CliResult], config_copy: P
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ('title = "Ban hành Chỉ thị', "start = 2025-02-30\ntitle = \"Ban hành Chỉ thị"),
+        ('title = "Ban hành Chỉ thị', 'start = 2025-02-30\ntitle = "Ban hành Chỉ thị'),
         ('title = "Ban hành Chỉ thị', 'start = "hôm qua"\ntitle = "Ban hành Chỉ thị'),
-        ('title = "Ban hành Chỉ thị', "start = 2025-03-10\ndue = 2025-03-01\ntitle = \"Ban hành"),
-        ('title = "Ban hành Chỉ thị', "due = 2026-01-15\ntitle = \"Ban hành Chỉ thị"),
+        ('title = "Ban hành Chỉ thị', 'start = 2025-03-10\ndue = 2025-03-01\ntitle = "Ban hành'),
+        ('title = "Ban hành Chỉ thị', 'due = 2026-01-15\ntitle = "Ban hành Chỉ thị'),
         ("quarter = 1", "quarter = 5"),
         ("quarter = 1", 'quarter = 1\nowner = "x"'),
     ],
-    ids=["impossible-date", "date-as-text", "due-before-start", "outside-year", "quarter",
-         "unknown-key"],
+    ids=[
+        "impossible-date",
+        "date-as-text",
+        "due-before-start",
+        "outside-year",
+        "quarter",
+        "unknown-key",
+    ],
 )
 def test_bad_task_values_are_refused(
     edit: str, message: str, cli: Callable[..., CliResult], config_copy: Path
@@ -103,7 +109,8 @@ def test_bad_task_values_are_refused(
     code, _, err = cli("check", "--config-dir", str(config_copy))
     assert code == 2
     first = err.splitlines()[0]
-    assert "plan-2025.toml:" in first and "LỖI" in first
+    assert "plan-2025.toml:" in first
+    assert "LỖI" in first
     assert " — " in first  # every error says what to do
     assert "Traceback" not in err
 
@@ -158,7 +165,8 @@ def test_secret_in_settings_file_is_a_warning(
     _edit(config_copy / "settings.toml", 'data_dir = "data"', 'data_dir = "data"\nsecret_key = "x"')
     code, _, err = cli("check", "--config-dir", str(config_copy))
     assert code == 0
-    assert "bí mật được ghi trong tệp cấu hình" in err and "REMINDER_SECRET_KEY" in err
+    assert "bí mật được ghi trong tệp cấu hình" in err
+    assert "REMINDER_SECRET_KEY" in err
 
 
 def test_bad_settings_value_from_file_and_from_environment(
@@ -213,9 +221,11 @@ def test_missing_config_dir_and_missing_units_file(
     cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     code, _, err = cli("check", "--config-dir", str(tmp_path / "nowhere"))
-    assert code == 2 and "không tìm thấy thư mục cấu hình" in err
+    assert code == 2
+    assert "không tìm thấy thư mục cấu hình" in err
     code, _, err = cli("check", "--config-dir", str(tmp_path))
-    assert code == 2 and "thiếu tệp danh sách đơn vị units.toml" in err
+    assert code == 2
+    assert "thiếu tệp danh sách đơn vị units.toml" in err
 
 
 def test_plan_year_without_calendar_file_is_a_warning(

@@ -12,8 +12,8 @@ from typing import Any
 import docx
 import pytest
 
-from reminder.names import NameIndex
 from reminder.importer import import_plan
+from reminder.names import NameIndex
 from tests.conftest import CliResult
 
 
@@ -27,15 +27,35 @@ def _five_column_plan(path: Path) -> Path:
         ["STT", "Nội dung", "Đơn vị thực hiện", "", "Thời gian thực hiện"],
         ["", "", "Chủ trì", "Phối hợp", ""],
         ["I", "QUÝ I (tháng 1 - 3)", "", "", ""],
-        ["1", "Xây dựng kế hoạch cải cách hành chính", "Văn phòng HĐND&UBND",
-         "Phòng Nội vụ; Phòng Tư pháp", "Tháng 01/2025"],
-        ["2", "Tuyên truyền cải cách hành chính", "Phòng Văn hóa và Thông tin",
-         "UBND các xã, thị trấn", "Trước ngày 15/02/2025"],
-        ["3", "Kiểm tra cải cách hành chính", "", "Phòng Nội vụ, Thanh tra huyện",
-         "Tháng 2 - 3/2025"],
+        [
+            "1",
+            "Xây dựng kế hoạch cải cách hành chính",
+            "Văn phòng HĐND&UBND",
+            "Phòng Nội vụ; Phòng Tư pháp",
+            "Tháng 01/2025",
+        ],
+        [
+            "2",
+            "Tuyên truyền cải cách hành chính",
+            "Phòng Văn hóa và Thông tin",
+            "UBND các xã, thị trấn",
+            "Trước ngày 15/02/2025",
+        ],
+        [
+            "3",
+            "Kiểm tra cải cách hành chính",
+            "",
+            "Phòng Nội vụ, Thanh tra huyện",
+            "Tháng 2 - 3/2025",
+        ],
         ["II", "", "", "", ""],
-        ["1", "Báo cáo cải cách hành chính 6 tháng", "Phòng Nội vụ", "Phòng TC-KH\nPhòng Y tế",
-         "Quý II"],
+        [
+            "1",
+            "Báo cáo cải cách hành chính 6 tháng",
+            "Phòng Nội vụ",
+            "Phòng TC-KH\nPhòng Y tế",
+            "Quý II",
+        ],
         ["2", "Hội nghị sơ kết", "UBND huyện", "", "Ngày 20/6/2025"],
         ["3", "Rà soát thủ tục", "Phòng Tư pháp", "", "Khi có yêu cầu"],
         ["III", "Quý III", "", "", ""],
@@ -93,8 +113,10 @@ def test_five_column_word_plan_with_merged_cells_imports_correctly(
     assert tasks["Q2-02"]["due"] == date(2025, 6, 20)
 
     # Unreadable time: the quarter's window, and a warning naming the task.
-    assert "start" not in tasks["Q2-03"] and "due" not in tasks["Q2-03"]
-    assert "Q2-03" in out and "Khi có yêu cầu" in out
+    assert "start" not in tasks["Q2-03"]
+    assert "due" not in tasks["Q2-03"]
+    assert "Q2-03" in out
+    assert "Khi có yêu cầu" in out
 
     # An unknown organisation becomes a new unit, with a warning naming the closest ones.
     new_id = tasks["Q3-01"]["lead"][0]
@@ -102,7 +124,8 @@ def test_five_column_word_plan_with_merged_cells_imports_correctly(
     assert {"id": new_id, "name": "Phòng Dịch vụ công mới"}.items() <= next(
         u for u in units if u["id"] == new_id
     ).items()
-    assert "đơn vị mới" in out and "gần giống" in out
+    assert "đơn vị mới" in out
+    assert "gần giống" in out
     assert (tasks["Q3-01"]["start"], tasks["Q3-01"]["due"]) == (date(2025, 9, 1), date(2025, 9, 30))
 
     code, _, err = cli("check", "--config-dir", str(units_only))
@@ -128,10 +151,14 @@ def test_text_conversion_with_html_and_roles_in_words(tmp_path: Path) -> None:
     result = import_plan(source, index)
     assert result.year == 2025
     first, second = result.tasks
-    assert (first["id"], first["lead"], first["support"]) == ("Q2-01", ["phong-noi-vu"],
-                                                              ["phong-tu-phap"])
+    assert (first["id"], first["lead"], first["support"]) == (
+        "Q2-01",
+        ["phong-noi-vu"],
+        ["phong-tu-phap"],
+    )
     assert (first["start"], first["due"]) == (date(2025, 5, 1), date(2025, 6, 30))
-    assert second["lead"] == ["phong-noi-vu"] and second["support"] == ["vp"]
+    assert second["lead"] == ["phong-noi-vu"]
+    assert second["support"] == ["vp"]
     assert not result.new_units
 
 
@@ -150,7 +177,8 @@ def test_markdown_pipe_table_is_read(tmp_path: Path) -> None:
         index.add(id_, [name])
     result = import_plan(source, index)
     assert result.year == 2026
-    assert result.tasks[0]["lead"] == ["nv"] and result.tasks[0]["support"] == ["tp", "yt"]
+    assert result.tasks[0]["lead"] == ["nv"]
+    assert result.tasks[0]["support"] == ["tp", "yt"]
 
 
 @pytest.mark.parametrize(
