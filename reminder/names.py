@@ -11,6 +11,7 @@ comparison key: case and tone marks dropped (so typos in a tone mark still match
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -101,6 +102,7 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d")
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """The comparison key of a unit name; equal keys mean the same unit."""
     text = fold(name).replace("&", " va ")

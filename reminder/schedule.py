@@ -25,10 +25,12 @@ Rules (see ``reminder.policy`` for the defaults):
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from reminder.calendar import WorkCalendar
@@ -42,12 +44,13 @@ _RANK: dict[str, int] = {"open": 0, "before_due": 1, "due": 2, "overdue": 3, "es
 _ALL_KINDS: set[str] = set(_RANK)
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One reminder: ``unit`` is told about ``task`` (``kind``) at ``send_at``.
 
     ``due`` is the effective due date. For ``escalation`` the unit is the late lead unit; the
     message goes to the council. ``n`` numbers overdue repeats (1, 2, ...) and is 0 otherwise.
+    ``key`` is the stable identity: the same reminder gets the same key in every computation.
+    Build one with ``occurrence``; a tuple because a province's year holds half a million.
     """
 
     plan: str
@@ -57,12 +60,8 @@ class Occurrence:
     kind: Kind
     send_at: datetime
     due: date
-    n: int = 0
-
-    @property
-    def key(self) -> str:
-        """Stable identity: the same reminder gets the same key in every computation."""
-        return f"{self.plan}/{self.task}/{self.unit}/{self.kind}/{self.send_at:%Y-%m-%d}"
+    n: int
+    key: str
 
     @property
     def pair(self) -> tuple[str, str, str]:
@@ -73,6 +72,25 @@ class Occurrence:
     def day(self) -> date:
         """The local day the reminder goes out."""
         return self.send_at.date()
+
+
+def occurrence(
+    plan: str,
+    task: str,
+    unit: str,
+    role: Role,
+    kind: Kind,
+    send_at: datetime,
+    due: date,
+    n: int = 0,
+) -> Occurrence:
+    """An ``Occurrence`` with its key."""
+    key = f"{plan}/{task}/{unit}/{kind}/{send_at.date().isoformat()}"
+    return Occurrence(plan, task, unit, role, kind, send_at, due, n, key)
+
+
+_ORDER = operator.itemgetter(5, 2, 0, 1)  # send_at, unit, plan, task: unique per occurrence
+_WITHIN_TIME = operator.itemgetter(2, 0, 1)
 
 
 def effective_due(calendar: WorkCalendar, due: date) -> date:
@@ -151,37 +169,57 @@ def occurrences(
 ) -> list[Occurrence]:
     """Every reminder of ``plans`` sent from ``start`` to ``end`` (inclusive; None = open),
     sorted by send time, unit, task and kind. Deterministic and free of side effects."""
-    stage_cache: dict[tuple[date, date, Policy], list[tuple[Kind, date, int]]] = {}
-    policy_cache: dict[tuple[str, str, str], Policy] = {}
-    send_cache: dict[tuple[date, time], datetime] = {}
-    out: list[Occurrence] = []
+    stage_cache: dict[tuple[date, date, Policy], tuple[list[tuple[Kind, date, int]], date]] = {}
+    send_cache: dict[tuple[date, time], tuple[datetime, str]] = {}
+    by_time: dict[datetime, list[Occurrence]] = {}
     for a in assignments(plans, directory):
-        pkey = (a.plan.id, a.task.id, a.unit)
-        unit = directory.units[a.unit]
-        merged = policy_cache.get(pkey)
-        if merged is None:
-            merged = policy.merged(unit.policy).merged(a.task.policy)
-            policy_cache[pkey] = merged
+        merged = policy.merged(directory.units[a.unit].policy).merged(a.task.policy)
         window_start, due = a.plan.window(a.task)
         skey = (window_start, due, merged)
-        plan_stages = stage_cache.get(skey)
-        if plan_stages is None:
-            plan_stages = stages(calendar, window_start, due, merged)
-            stage_cache[skey] = plan_stages
-        eff_due = effective_due(calendar, due)
+        cached_stages = stage_cache.get(skey)
+        if cached_stages is None:
+            cached_stages = (
+                stages(calendar, window_start, due, merged),
+                effective_due(calendar, due),
+            )
+            stage_cache[skey] = cached_stages
+        plan_stages, eff_due = cached_stages
         allowed = _ALL_KINDS if a.role == "lead" else set(merged.support_kinds) - {"escalation"}
+        prefix = f"{a.plan.id}/{a.task.id}/{a.unit}/"
         for kind, day, n in plan_stages:
             if (start is not None and day < start) or (end is not None and day > end):
                 continue
             if kind not in allowed:
                 continue
             send_key = (day, merged.send_time)
-            send_at = send_cache.get(send_key)
-            if send_at is None:
-                send_at = datetime.combine(day, merged.send_time, tzinfo=LOCAL_TZ)
-                send_cache[send_key] = send_at
-            out.append(Occurrence(a.plan.id, a.task.id, a.unit, a.role, kind, send_at, eff_due, n))
-    out.sort(key=lambda o: (o.send_at, o.unit, o.plan, o.task, _RANK[o.kind]))
+            cached = send_cache.get(send_key)
+            if cached is None:
+                cached = (datetime.combine(day, merged.send_time, tzinfo=LOCAL_TZ), day.isoformat())
+                send_cache[send_key] = cached
+            send_at, day_text = cached
+            occ = Occurrence(
+                a.plan.id,
+                a.task.id,
+                a.unit,
+                a.role,
+                kind,
+                send_at,
+                eff_due,
+                n,
+                prefix + kind + "/" + day_text,
+            )
+            bucket = by_time.get(send_at)
+            if bucket is None:
+                by_time[send_at] = [occ]
+            else:
+                bucket.append(occ)
+    # Bucketing by send time first keeps the sort to string comparisons: comparing aware
+    # datetimes half a million times costs more than building the schedule.
+    out: list[Occurrence] = []
+    for send_at in sorted(by_time):
+        bucket = by_time[send_at]
+        bucket.sort(key=_WITHIN_TIME)
+        out.extend(bucket)
     return out
 
 
@@ -229,8 +267,14 @@ class DueIndex:
     """
 
     def __init__(self, schedule: Sequence[Occurrence]) -> None:
-        self._schedule = sorted(schedule, key=lambda o: o.send_at)
-        self._times = [o.send_at.timestamp() for o in self._schedule]
+        times = [o.send_at.timestamp() for o in schedule]
+        if all(a <= b for a, b in itertools.pairwise(times)):
+            self._schedule = list(schedule)  # ``occurrences`` returns it in order already
+            self._times = times
+        else:
+            order = sorted(range(len(times)), key=times.__getitem__)
+            self._schedule = [schedule[i] for i in order]
+            self._times = [times[i] for i in order]
         self._reset()
 
     def _reset(self) -> None:
@@ -250,9 +294,11 @@ class DueIndex:
             self._reset()
         self._last_now = stamp
         end = bisect.bisect_right(self._times, stamp, lo=self._cursor)
+        latest, pending = self._latest, self._pending
         for occ in self._schedule[self._cursor : end]:
-            self._latest[occ.pair] = occ
-            self._pending.add(occ.pair)
+            pair = (occ.plan, occ.task, occ.unit)
+            latest[pair] = occ
+            pending.add(pair)
         self._cursor = end
         due: list[Occurrence] = []
         for pair in list(self._pending):
@@ -261,5 +307,5 @@ class DueIndex:
                 self._pending.discard(pair)
             else:
                 due.append(occ)
-        due.sort(key=lambda o: (o.send_at, o.unit, o.plan, o.task))
+        due.sort(key=_ORDER)
         return due
