@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from reminder.errors import ConfigError, Problem, ReminderError
 
 if TYPE_CHECKING:
     from reminder.config import Config
+    from reminder.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -31,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         help="thư mục cấu hình (mặc định: $REMINDER_CONFIG_DIR hoặc ./config)",
     )
     common.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="thư mục dữ liệu (mặc định: $REMINDER_DATA_DIR hoặc data_dir trong settings.toml)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="reminder",
@@ -39,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
 
-    p = sub.add_parser("run", parents=[common], help="chạy dịch vụ với cấu hình hiện có")
+    p = sub.add_parser("run", parents=[common, data], help="chạy dịch vụ với cấu hình hiện có")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("check", parents=[common], help="kiểm tra toàn bộ cấu hình")
@@ -65,20 +72,51 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--task", metavar="MÃ")
     p.add_argument("--format", choices=("table", "json", "csv", "ics"), default="table")
     p.set_defaults(handler=cmd_preview)
+
+    p = sub.add_parser(
+        "send-due", parents=[common, data], help="gửi một lượt các nhắc việc đến hạn"
+    )
+    p.add_argument(
+        "--now",
+        type=_datetime_arg,
+        metavar="THỜI_ĐIỂM",
+        help="thời điểm giả định (mặc định: bây giờ), ví dụ 2025-03-24T08:00",
+    )
+    p.add_argument("--dry-run", action="store_true", help="chỉ hiện thư sẽ gửi, không gửi")
+    p.set_defaults(handler=cmd_send_due)
+
+    p = sub.add_parser("deliveries", parents=[common, data], help="xem nhật ký gửi")
+    p.add_argument("--status", choices=("pending", "retry", "sent", "failed", "dead"))
+    p.add_argument("--month", metavar="YYYY-MM")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_deliveries)
     return parser
 
 
 def _date_arg(text: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            from datetime import datetime
-
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     raise argparse.ArgumentTypeError(
         f"ngày không hợp lệ: {text!r} (viết 2025-03-31 hoặc 31/03/2025)"
     )
+
+
+def _datetime_arg(text: str) -> datetime:
+    from reminder.schedule import LOCAL_TZ
+
+    try:
+        value = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        try:
+            value = datetime.combine(_date_arg(text), datetime.min.time())
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"thời điểm không hợp lệ: {text!r} (viết 2025-03-24T08:00)"
+            ) from None
+    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,6 +266,64 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     loaded = _config(args)
     return preview.run(loaded, args)
+
+
+def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
+    from reminder.store import Store
+
+    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
+    return Store(data_dir), data_dir
+
+
+def _secret(loaded: Config, data_dir: Path) -> str:
+    from reminder import acks
+
+    configured = loaded.settings.secret_key
+    secret, generated = acks.load_secret(
+        configured.get_secret_value() if configured else None, data_dir
+    )
+    if generated:
+        print(
+            f"Chưa có REMINDER_SECRET_KEY: đã tạo khóa ký liên kết tại {data_dir / 'secret_key'}"
+            " (chỉ chủ sở hữu đọc được). Giữ tệp này cùng thư mục dữ liệu.",
+            file=sys.stderr,
+        )
+    return secret
+
+
+def cmd_send_due(args: argparse.Namespace) -> int:
+    """One dispatch pass."""
+    from reminder import views
+    from reminder.dispatch import Dispatcher
+    from reminder.schedule import LOCAL_TZ
+
+    loaded = _config(args)
+    store, data_dir = _store(args, loaded)
+    now = args.now or datetime.now(LOCAL_TZ)
+    dispatcher = Dispatcher(loaded, store, secret=_secret(loaded, data_dir))
+    report = dispatcher.run(now, dry_run=args.dry_run)
+    views.print_pass(report, dry_run=args.dry_run)
+    return EXIT_OK
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    """List delivery records."""
+    from reminder import views
+
+    loaded = _config(args)
+    store, _ = _store(args, loaded)
+    with store.transaction(readonly=True) as tx:
+        months = [args.month] if args.month else tx.delivery_months()
+        records = [dict(r) for m in months for r in tx.deliveries(m)]
+    if args.status:
+        records = [r for r in records if r["status"] == args.status]
+    if args.format == "json":
+        for r in records:
+            r.pop("message", None)
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        views.print_deliveries(records)
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -232,20 +232,25 @@ class Batch:
     items: list[Occurrence] = field(default_factory=list)
 
 
-def batches(due: Iterable[Occurrence], council: Sequence[str]) -> list[Batch]:
+def batches(
+    due: Iterable[Occurrence], council: Sequence[str], day: date | None = None
+) -> list[Batch]:
     """Group occurrences into one batch per (recipient, day).
 
     An occurrence goes to its unit, except ``escalation``, which goes to each council member.
+    ``day`` puts everything into that day's batches (a dispatch pass sends today what is due
+    now, whenever it fell due); without it each occurrence keeps its own day.
     Order: by day, then recipient; items keep their order.
     """
     grouped: dict[tuple[date, str], Batch] = {}
     for occ in due:
         recipients = council if occ.kind == "escalation" else (occ.unit,)
+        when = day or occ.day
         for recipient in recipients:
-            key = (occ.day, recipient)
+            key = (when, recipient)
             batch = grouped.get(key)
             if batch is None:
-                batch = grouped[key] = Batch(recipient, occ.day)
+                batch = grouped[key] = Batch(recipient, when)
             batch.items.append(occ)
     return [grouped[k] for k in sorted(grouped)]
 

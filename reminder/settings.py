@@ -9,7 +9,7 @@ Secrets are never required in the file, and ``reminder check`` warns when one is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 from pydantic_settings import (
@@ -20,7 +20,16 @@ from pydantic_settings import (
 
 from reminder.policy import Policy
 
-SECRET_FIELDS: tuple[tuple[str, ...], ...] = (("secret_key",),)
+SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("secret_key",),
+    ("smtp", "password"),
+    ("zalo", "access_token"),
+    ("zalo", "refresh_token"),
+    ("zalo", "secret_key"),
+    ("webhook", "secret"),
+)
+
+ChannelName = Literal["email", "zalo_oa", "zalo_zns", "webhook", "file"]
 
 
 class WebSettings(BaseModel):
@@ -31,6 +40,65 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
     base_url: str = "http://127.0.0.1:8080"
+
+
+class SmtpSettings(BaseModel):
+    """Mail server (``REMINDER_SMTP__HOST`` ...). Email is enabled when ``host`` is set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str | None = None
+    port: int = 587
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "Nhắc việc <nhac-viec@localhost>"
+    reply_to: str | None = None
+    timeout: float = 30.0
+
+
+class ZaloSettings(BaseModel):
+    """Zalo Official Account and ZNS (``REMINDER_ZALO__ACCESS_TOKEN`` ...).
+
+    The OA channel is enabled when an access or refresh token is set; ZNS also needs a
+    ``zns_template_id``. Tokens refreshed at run time are kept in the data dir, not here.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+    zns_base: str = "https://business.openapi.zalo.me"
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    app_id: str | None = None
+    secret_key: SecretStr | None = None
+    zns_template_id: str | None = None
+    timeout: float = 15.0
+    refresh_before_s: int = 3600
+
+
+class WebhookSettings(BaseModel):
+    """A JSON endpoint that receives every message (``REMINDER_WEBHOOK__URL`` ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = None
+    secret: SecretStr | None = None
+    timeout: float = 15.0
+
+
+class ChannelSettings(BaseModel):
+    """How messages go out: channel order, concurrency and retries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    order: tuple[ChannelName, ...] = ("zalo_oa", "zalo_zns", "email", "webhook")
+    concurrency: dict[str, int] = {"email": 1, "zalo_oa": 4, "zalo_zns": 4, "webhook": 8, "file": 1}
+    retry_first_s: int = 120
+    retry_max_s: int = 7200
+    retry_for_h: int = 26
+    lease_s: int = 600
 
 
 class Settings(BaseSettings):
@@ -47,8 +115,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
     council: str | None = None
+    templates_dir: Path | None = None
     web: WebSettings = WebSettings()
     policy: Policy = Policy()
+    smtp: SmtpSettings = SmtpSettings()
+    zalo: ZaloSettings = ZaloSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    channels: ChannelSettings = ChannelSettings()
 
     @classmethod
     def settings_customise_sources(

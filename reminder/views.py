@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from reminder.config import Config
+    from reminder.dispatch import PassReport
     from reminder.importer import ImportResult
 
 
@@ -101,3 +102,65 @@ def print_import_summary(result: ImportResult, target: Path) -> None:
         out.print(f"[bold]{len(result.warnings)} cảnh báo:[/bold]")
         for problem in result.warnings:
             out.print("  " + problem.format(), markup=False)
+
+
+STATUS_LABELS = {
+    "pending": "đang gửi",
+    "retry": "chờ gửi lại",
+    "sent": "đã gửi",
+    "failed": "lỗi (không gửi lại)",
+    "dead": "bỏ sau nhiều lần lỗi",
+}
+
+
+def print_pass(report: PassReport, *, dry_run: bool) -> None:
+    """What a dispatch pass did (or, dry, would do)."""
+    out = console()
+    when = f"{report.now:%d/%m/%Y %H:%M}"
+    if dry_run:
+        out.print(f"[bold]Chạy thử lúc {when}[/bold]: {len(report.planned)} thư sẽ được gửi.")
+        for message in report.planned:
+            out.print(f"— {message.key}: {message.subject}", markup=False)
+            for line in message.text.splitlines():
+                out.print("    " + line, markup=False)
+        return
+    out.print(
+        f"Lượt gửi lúc {when}: {len(report.planned)} thư mới, {len(report.sent)} đã gửi,"
+        f" {len(report.retry)} sẽ gửi lại, {len(report.failed)} lỗi, {len(report.dead)} bỏ.",
+        markup=False,
+    )
+    for key, error in report.failed:
+        out.print(f"  LỖI {key}: {error}", markup=False)
+    for key, error in report.retry:
+        out.print(f"  gửi lại sau {key}: {error}", markup=False)
+    for key, error in report.dead:
+        out.print(f"  BỎ {key}: {error}", markup=False)
+    if report.unreachable:
+        out.print(
+            "  Không có kênh nào tới: " + ", ".join(sorted(set(report.unreachable))),
+            markup=False,
+        )
+    if report.waiting:
+        out.print(f"  {report.waiting} nhắc việc chờ thư ngày làm việc kế tiếp.", markup=False)
+
+
+def print_deliveries(records: list[dict[str, Any]]) -> None:
+    """Delivery records as a table, newest first."""
+    out = console()
+    table = Table(title=f"Nhật ký gửi ({len(records)} thư)")
+    for column in ("Ngày", "Đơn vị", "Kênh", "Trạng thái", "Lần", "Lỗi gần nhất"):
+        table.add_column(column)
+    for r in sorted(records, key=lambda r: (r["day"], r["recipient"]), reverse=True):
+        error = r.get("last_error") or {}
+        words = ""
+        if error:
+            words = f"{error.get('message', '')} {error.get('detail') or ''}".strip()
+        table.add_row(
+            r["day"],
+            r["recipient"],
+            r["channel"],
+            STATUS_LABELS.get(r["status"], r["status"]),
+            str(r.get("attempts", 0)),
+            words,
+        )
+    out.print(table)

@@ -1,0 +1,129 @@
+"""Acknowledgments: signed links, and what an acknowledgment means for reminders.
+
+A token names (plan, task, unit) and an expiry, signed with HMAC-SHA256 under
+``REMINDER_SECRET_KEY`` (itsdangerous). It is unguessable without the key, checked in constant
+time, and cannot be altered to point at another task or unit. Without a configured key, one is
+generated on first use into ``DATA_DIR/secret_key`` (mode 0600) and the caller is told.
+
+States: ``received`` ("Đã nhận") stops the before-due reminders (open, before_due) but not the
+due-day and overdue ones; ``done`` ("Đã hoàn thành") stops every reminder of that (task, unit),
+escalation included. The latest event wins, but ``done`` is never undone by a later
+``received``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from reminder.schedule import Occurrence
+
+AckState = Literal["received", "done"]
+_SALT = "reminder.ack.v1"
+_QUIET_WHEN_RECEIVED = frozenset({"open", "before_due"})
+
+
+@dataclass(frozen=True)
+class AckTarget:
+    """What a token acknowledges."""
+
+    plan: str
+    task: str
+    unit: str
+    expires: date
+
+
+class BadToken(Exception):
+    """A token that is malformed, tampered with or expired."""
+
+
+def load_secret(configured: str | None, data_dir: Path) -> tuple[str, bool]:
+    """The signing key, and whether it was just generated into ``data_dir/secret_key``."""
+    if configured:
+        return configured, False
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip(), False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key, True
+
+
+class Tokens:
+    """Makes and checks acknowledgment tokens."""
+
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeSerializer(
+            secret, salt=_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+        )
+
+    def make(self, plan: str, task: str, unit: str, year: int) -> str:
+        """A token for (plan, task, unit), valid until the end of March after ``year``."""
+        return str(self._serializer.dumps([plan, task, unit, f"{year + 1}-03-31"]))
+
+    def check(self, token: str, today: date) -> AckTarget:
+        """The target of ``token``; raises ``BadToken`` when it is not valid on ``today``."""
+        try:
+            payload: Any = self._serializer.loads(token)
+        except BadSignature:
+            raise BadToken("liên kết không hợp lệ") from None
+        if not (isinstance(payload, list) and len(payload) == 4):
+            raise BadToken("liên kết không hợp lệ")
+        plan, task, unit, expires = payload
+        expiry = date.fromisoformat(str(expires))
+        if today > expiry:
+            raise BadToken("liên kết đã hết hạn")
+        return AckTarget(str(plan), str(task), str(unit), expiry)
+
+
+def current_states(events: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], AckState]:
+    """The state of each (plan, task, unit) after ``events`` (in the order recorded)."""
+    states: dict[tuple[str, str, str], AckState] = {}
+    for event in events:
+        pair = (str(event["plan"]), str(event["task"]), str(event["unit"]))
+        state = event["state"]
+        if state == "done" or states.get(pair) != "done":
+            states[pair] = "done" if state == "done" else "received"
+    return states
+
+
+def silences(state: AckState | None, occurrence: Occurrence) -> bool:
+    """Whether an acknowledgment in ``state`` makes ``occurrence`` unnecessary."""
+    if state == "done":
+        return True
+    return state == "received" and occurrence.kind in _QUIET_WHEN_RECEIVED
+
+
+def ack_record(
+    plan: str,
+    task: str,
+    unit: str,
+    state: AckState,
+    at: datetime,
+    source: str,
+    by: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    """An acknowledgment event as stored."""
+    return {
+        "plan": plan,
+        "task": task,
+        "unit": unit,
+        "state": state,
+        "at": at.isoformat(),
+        "recorded_utc": at.astimezone(UTC).isoformat(),
+        "source": source,
+        "by": by,
+        "note": note[:1000],
+    }

@@ -1,0 +1,49 @@
+"""The file channel: writes each message into ``DATA_DIR/outbox/`` (.eml and .json).
+
+The default when no mail or Zalo account is configured, so a fresh installation sends nothing
+anywhere yet shows exactly what it would send. Files are written atomically; the name is the
+delivery key, so a retried message replaces its own file instead of adding another.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+from reminder.channels.base import Message, Receipt
+from reminder.channels.email import build_email
+from reminder.settings import SmtpSettings
+from reminder.store import write_atomic
+
+log = logging.getLogger(__name__)
+
+
+class FileChannel:
+    """Writes messages as files."""
+
+    name = "file"
+
+    def __init__(self, outbox: Path, smtp: SmtpSettings, concurrency: int = 1) -> None:
+        self.outbox = outbox
+        self.smtp = smtp
+        self.concurrency = concurrency
+
+    async def open(self) -> None:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+
+    async def send(self, message: Message) -> Receipt:
+        day_dir = self.outbox / message.created_at[:10]
+        day_dir.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message.key)
+        eml = day_dir / f"{stem}.eml"
+        write_atomic(eml, bytes(build_email(message, self.smtp)))
+        payload = {"message": message.to_record()}
+        as_json = day_dir / f"{stem}.json"
+        write_atomic(as_json, json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
+        log.info("đã ghi thư vào %s", eml)
+        return Receipt(provider_id=str(eml), detail="outbox")
+
+    async def close(self) -> None:
+        return None

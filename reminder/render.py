@@ -1,0 +1,95 @@
+"""Rendering messages with Jinja2 templates (``templates/``, overridable by ``templates_dir``).
+
+HTML templates are autoescaped; every template runs with ``StrictUndefined``, so a template
+that names a missing value fails loudly instead of sending a blank. Dates are written the
+Vietnamese way (``31/03/2025``, "Thứ Hai").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+
+from reminder.calendar import weekday_vi
+from reminder.errors import ReminderError
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ZALO_TEXT_LIMIT = 2000  # Zalo OA text messages: at most 2,000 characters
+
+
+def vn_date(value: date) -> str:
+    """``31/03/2025``."""
+    return value.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message in every form a channel may send."""
+
+    subject: str
+    text: str
+    html: str
+    short_text: str
+
+
+class Renderer:
+    """The Jinja2 environment; one per configuration."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        search = [str(override)] if override is not None else []
+        search.append(str(BUILTIN_TEMPLATES))
+        self.env = Environment(
+            loader=FileSystemLoader(search),
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["vn_date"] = vn_date
+        self.env.filters["weekday"] = weekday_vi
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        """Render template ``name``; template mistakes become a ``ReminderError``."""
+        try:
+            return self.env.get_template(name).render(context)
+        except TemplateError as exc:
+            raise ReminderError(f"mẫu {name}: {exc}") from None
+
+    def reminder(self, context: dict[str, Any]) -> Rendered:
+        """Subject, text, HTML and a short (Zalo) text for one day's message to one unit."""
+        subject = " ".join(self.render("email/reminder.subject.txt", context).split())
+        full = {**context, "subject": subject}
+        return Rendered(
+            subject=subject,
+            text=self.render("email/reminder.txt", full).strip() + "\n",
+            html=self.render("email/reminder.html", full),
+            short_text=self._short(full),
+        )
+
+    def _short(self, context: dict[str, Any]) -> str:
+        items: Sequence[Any] = context["items"]
+        escalations: Sequence[Any] = context["escalations"]
+        keep_items, keep_esc = len(items), len(escalations)
+        while True:
+            more = len(items) - keep_items + len(escalations) - keep_esc
+            text = self.render(
+                "zalo/reminder.txt",
+                {
+                    **context,
+                    "items": items[:keep_items],
+                    "escalations": escalations[:keep_esc],
+                    "more": more,
+                },
+            ).strip()
+            if len(text) <= ZALO_TEXT_LIMIT or keep_items + keep_esc <= 1:
+                return text[:ZALO_TEXT_LIMIT]
+            if keep_esc > 0:
+                keep_esc -= 1
+            else:
+                keep_items -= 1
