@@ -13,6 +13,7 @@ message is fine; the settings are not) and says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import smtplib
 import ssl
@@ -145,10 +146,8 @@ class EmailChannel:
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def _disconnect(self) -> None:
         conn, self._conn = self._conn, None

@@ -50,7 +50,8 @@ class WebhookChannel:
         self._client = httpx.AsyncClient(timeout=self.settings.timeout)
 
     async def send(self, message: Message) -> Receipt:
-        assert self._client is not None and self.settings.url is not None, "open() first"
+        assert self._client is not None, "open() first"
+        assert self.settings.url is not None
         body = json.dumps(
             {
                 "key": message.key,
