@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from reminder.cli import main
+from tests.servers import SmtpServer, ZaloServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_PLANS = ROOT.parent / "shared" / "plans"
@@ -66,3 +68,55 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return code, captured.out, captured.err
 
     return run
+
+
+# -- delivery fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it accepts."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def zalo_server() -> Iterator[ZaloServer]:
+    """A local HTTP server speaking the Zalo OA / ZNS / OAuth shapes, and a webhook sink."""
+    with ZaloServer() as server:
+        yield server
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def write_config(
+    target: Path,
+    units: list[dict[str, object]],
+    tasks: list[dict[str, object]],
+    settings: str = "",
+) -> Path:
+    """A config directory with these units and tasks (plan year 2025) and the shipped calendar."""
+    target.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    for unit in units:
+        lines.append("[[units]]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in unit.items()]
+        lines.append("")
+    (target / "units.toml").write_text("\n".join(lines), encoding="utf-8")
+    lines = ['[plan]\ntitle = "Kế hoạch thử"\nyear = 2025\n']
+    for task in tasks:
+        lines.append("[[tasks]]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in task.items()]
+        lines.append("")
+    (target / "plan-2025.toml").write_text("\n".join(lines), encoding="utf-8")
+    (target / "settings.toml").write_text(settings, encoding="utf-8")
+    shutil.copy(ROOT / "config" / "calendar-2025.toml", target / "calendar-2025.toml")
+    return target

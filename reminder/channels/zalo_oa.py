@@ -74,8 +74,9 @@ class ZaloTokens:
         """Whether any token was given."""
         return bool(self.settings.access_token or self.settings.refresh_token)
 
-    async def access_token(self, *, force_refresh: bool = False) -> str:
-        """A valid access token, refreshing ahead of expiry (or now, when ``force_refresh``)."""
+    async def access_token(self, *, rejected: str | None = None) -> str:
+        """A valid access token, refreshed ahead of expiry, or because Zalo ``rejected`` the
+        one given (unless another request has refreshed it since)."""
         async with self._lock:
             if self._failed is not None:
                 raise self._failed
@@ -83,9 +84,9 @@ class ZaloTokens:
                 await asyncio.to_thread(self._load)
             ahead = timedelta(seconds=self.settings.refresh_before_s)
             stale = self._expires is not None and self.clock() + ahead >= self._expires
-            if force_refresh or stale or self._access is None:
-                used = self._access
-                await asyncio.to_thread(self._refresh, used)
+            refused = rejected is not None and rejected == self._access
+            if refused or stale or self._access is None:
+                await asyncio.to_thread(self._refresh, self._access)
             assert self._access is not None
             return self._access
 
@@ -254,10 +255,11 @@ class ZaloOAChannel:
             "message": {"text": message.short_text},
         }
         url = f"{self.settings.api_base.rstrip('/')}/v3.0/oa/message/cs"
-        body = await post_json(self._client, url, await self.tokens.access_token(), payload)
+        token = await self.tokens.access_token()
+        body = await post_json(self._client, url, token, payload)
         error = classify_zalo(body, OA_PERMANENT)
         if error is not None and error.code and int(error.code) in TOKEN_ERRORS:
-            token = await self.tokens.access_token(force_refresh=True)
+            token = await self.tokens.access_token(rejected=token)
             body = await post_json(self._client, url, token, payload)
             error = classify_zalo(body, OA_PERMANENT)
         if error is not None:

@@ -69,10 +69,11 @@ class ZaloZNSChannel:
             "tracking_id": hashlib.sha256(message.key.encode()).hexdigest()[:32],
         }
         url = f"{self.settings.zns_base.rstrip('/')}/message/template"
-        body = await post_json(self._client, url, await self.tokens.access_token(), payload)
+        token = await self.tokens.access_token()
+        body = await post_json(self._client, url, token, payload)
         error = classify_zalo(body, ZNS_PERMANENT)
         if error is not None and error.code and int(error.code) in TOKEN_ERRORS:
-            token = await self.tokens.access_token(force_refresh=True)
+            token = await self.tokens.access_token(rejected=token)
             body = await post_json(self._client, url, token, payload)
             error = classify_zalo(body, ZNS_PERMANENT)
         if error is not None:

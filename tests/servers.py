@@ -1,0 +1,245 @@
+"""Real servers on 127.0.0.1 for the delivery tests: an SMTP sink (aiosmtpd) with injectable
+faults, and an HTTP server that speaks the documented Zalo OA / ZNS / OAuth shapes and acts
+as a webhook receiver."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SmtpSink:
+    """aiosmtpd handler: keeps every accepted message; replies can be forced per recipient
+    (``rcpt_replies``: address substring -> reply) or for DATA (``data_replies``: a queue)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.rcpt_replies: dict[str, str] = {}
+        self.data_replies: list[str] = []
+        self.data_delay = 0.0
+        self.connections = 0
+        self.lock = threading.Lock()
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        for needle, reply in self.rcpt_replies.items():
+            if needle in address:
+                return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_delay:
+            import asyncio
+
+            await asyncio.sleep(self.data_delay)
+        if self.data_replies:
+            return self.data_replies.pop(0)
+        raw = envelope.content if isinstance(envelope.content, bytes) else b""
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        with self.lock:
+            self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+class SmtpServer:
+    """A running aiosmtpd server on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.sink = SmtpSink()
+        self.port = free_port()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+Reply = dict[str, Any] | tuple[int, str] | tuple[str, float]
+
+
+class FakeZalo:
+    """State of the fake Zalo platform.
+
+    ``access_tokens``: valid access tokens; ``refresh_tokens``: usable once each.
+    ``replies``: queued answers for the next message calls (a JSON body, ``(status, text)`` for
+    an HTTP error, or ``("sleep", seconds)`` to answer late). ``requests``: what arrived.
+    """
+
+    def __init__(self) -> None:
+        self.access_tokens: set[str] = {"access-1"}
+        self.refresh_tokens: set[str] = {"refresh-1"}
+        self.replies: list[Reply] = []
+        self.requests: list[dict[str, Any]] = []
+        self.refreshes = 0
+        self.refresh_fails = False
+        self.webhook_status: list[int] = []
+        self.lock = threading.Lock()
+        self._counter = 1
+
+    def next_pair(self) -> tuple[str, str]:
+        self._counter += 1
+        return f"access-{self._counter}", f"refresh-{self._counter}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+    def _reply(self, status: int, body: Any) -> None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        record = {"path": self.path, "headers": dict(self.headers), "raw": raw}
+        with fake.lock:
+            fake.requests.append(record)
+        if self.path == "/v4/oa/access_token":
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            with fake.lock:
+                fake.refreshes += 1
+                token = form.get("refresh_token", "")
+                ok = (
+                    not fake.refresh_fails
+                    and token in fake.refresh_tokens
+                    and self.headers.get("secret_key") == "app-secret"
+                    and form.get("grant_type") == "refresh_token"
+                )
+                if ok:
+                    fake.refresh_tokens.discard(token)  # a refresh token works once
+                    access, refresh = fake.next_pair()
+                    fake.access_tokens = {access}
+                    fake.refresh_tokens.add(refresh)
+            if ok:
+                self._reply(
+                    200, {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
+                )
+            else:
+                self._reply(
+                    200,
+                    {
+                        "error": -14014,
+                        "error_name": "Invalid refresh token",
+                        "error_description": "refresh token is invalid",
+                    },
+                )
+            return
+        if self.path in ("/v3.0/oa/message/cs", "/message/template"):
+            with fake.lock:
+                reply = fake.replies.pop(0) if fake.replies else None
+            if isinstance(reply, tuple) and reply[0] == "sleep":
+                time.sleep(float(reply[1]))
+                reply = None
+            if isinstance(reply, tuple):
+                self._reply(int(reply[0]), str(reply[1]))
+                return
+            if self.headers.get("access_token") not in fake.access_tokens:
+                self._reply(200, {"error": -216, "message": "Access token is invalid"})
+                return
+            if reply is not None:
+                self._reply(200, reply)
+                return
+            body = json.loads(raw)
+            data = (
+                {"message_id": f"msg-{len(fake.requests)}", "user_id": body["recipient"]["user_id"]}
+                if self.path.startswith("/v3.0")
+                else {"msg_id": f"zns-{len(fake.requests)}", "sent_time": "0"}
+            )
+            self._reply(200, {"error": 0, "message": "Success", "data": data})
+            return
+        if self.path == "/hook":
+            with fake.lock:
+                status = fake.webhook_status.pop(0) if fake.webhook_status else 200
+            self._reply(status, {"ok": status < 300})
+            return
+        self._reply(404, {"error": "not found"})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeZalo
+
+
+class ZaloServer:
+    """A running fake Zalo (and webhook) server on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.fake = FakeZalo()
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd.fake = self.fake
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> ZaloServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def messages(self, path: str = "/v3.0/oa/message/cs") -> list[dict[str, Any]]:
+        return [r for r in self.fake.requests if r["path"] == path]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` (for waiting on another process, not on the code under test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()

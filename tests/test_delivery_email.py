@@ -1,0 +1,197 @@
+"""Delivery by email through a real SMTP server, with faults injected."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from reminder import config
+from reminder.dispatch import Dispatcher
+from reminder.schedule import LOCAL_TZ
+from reminder.store import Store
+from tests.conftest import write_config
+from tests.servers import SmtpServer, free_port
+
+OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)  # Q2 opens on Tuesday 1/4/2025
+
+UNITS: list[dict[str, object]] = [
+    {"id": "ok", "name": "Phòng Nội vụ", "email": ["noi-vu@huyen.example"]},
+    {"id": "two", "name": "Phòng Tư pháp", "email": ["tu-phap@huyen.example", "tp2@huyen.example"]},
+    {"id": "reject", "name": "Phòng Y tế", "email": ["reject-me@huyen.example"]},
+    {"id": "later", "name": "Thanh tra huyện", "email": ["tempfail@huyen.example"]},
+]
+TASKS: list[dict[str, object]] = [
+    {
+        "id": "Q2-01",
+        "quarter": 2,
+        "title": "Báo cáo sơ kết <6 tháng> & đánh giá",
+        "lead": ["ok"],
+        "support": ["two"],
+    },
+    {"id": "Q2-02", "quarter": 2, "title": "Kiểm tra hồ sơ", "lead": ["ok", "reject", "later"]},
+]
+
+
+def _setup(tmp_path: Path, smtp: SmtpServer, **extra: str) -> tuple[Dispatcher, Store]:
+    settings = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
+        'sender = "Văn phòng Nhắc việc <nhac-viec@huyen.example>"\n'
+        'reply_to = "phong-noi-vu@huyen.example"\n' + extra.get("settings", "")
+    )
+    cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
+    store = Store(tmp_path / "data")
+    return Dispatcher(cfg, store, secret="test-secret"), store
+
+
+def _deliveries(store: Store) -> dict[str, dict[str, object]]:
+    with store.transaction(readonly=True) as tx:
+        return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
+
+
+def test_one_multipart_message_per_unit_with_links_and_stable_headers(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    dispatcher, _store = _setup(tmp_path, smtp_server)
+    report = dispatcher.run(OPEN_DAY)
+    assert sorted(report.sent) == [
+        "later/email/2025-04-01",
+        "ok/email/2025-04-01",
+        "reject/email/2025-04-01",
+        "two/email/2025-04-01",
+    ]
+    sink = smtp_server.sink
+    ok = sink.to("noi-vu@huyen.example")
+    assert len(ok) == 1  # two tasks, one message
+    mail = ok[0]
+    assert mail["Subject"] == "[Nhắc việc] 2 việc cần làm — hạn gần nhất 30/06/2025"
+    assert "Phòng Nội vụ" in str(mail["To"])
+    assert mail["Reply-To"] == "phong-noi-vu@huyen.example"
+    assert mail["Message-ID"].endswith("@huyen.example>")
+    assert mail["Date"]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert text.count("http://127.0.0.1:8080/ack/") == 2
+    assert "Vai trò: chủ trì" in text
+    assert "còn 61 ngày làm việc" in text
+    assert "&lt;6 tháng&gt; &amp; đánh giá" in html  # autoescaped
+    assert "<6 tháng> & đánh giá" in text
+    two = sink.to("tu-phap@huyen.example")
+    assert len(two) == 1
+    assert "tp2@huyen.example" in str(two[0]["To"])
+    assert "phối hợp" in two[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_rerunning_a_pass_sends_nothing_twice(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    dispatcher, store = _setup(tmp_path, smtp_server)
+    dispatcher.run(OPEN_DAY)
+    count = len(smtp_server.sink.messages)
+    again = dispatcher.run(OPEN_DAY + timedelta(minutes=1))
+    fresh, _ = _setup(tmp_path / "again", smtp_server)  # a new process on the same data
+    fresh.store = store
+    fresh.run(OPEN_DAY + timedelta(minutes=2))
+    assert again.sent == []
+    assert len(smtp_server.sink.messages) == count
+
+
+def test_smtp_550_is_permanent_and_451_is_retried_with_the_same_message(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    smtp_server.sink.rcpt_replies = {
+        "reject-me": "550 5.1.1 Người nhận không tồn tại",
+        "tempfail": "451 4.7.1 Thử lại sau",
+    }
+    dispatcher, store = _setup(tmp_path, smtp_server)
+    due_day = datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ)  # 5 working days before 30/6
+    report = dispatcher.run(due_day)
+    records = _deliveries(store)
+    rejected = records["reject/email/2025-06-23"]
+    assert rejected["status"] == "failed"
+    error = rejected["last_error"]
+    assert isinstance(error, dict)
+    assert error["permanent"] is True
+    assert error["code"] == "550"
+    assert "Người nhận không tồn tại" in str(error["detail"])
+    later = records["later/email/2025-06-23"]
+    assert later["status"] == "retry"
+    assert later["attempts"] == 1
+    next_at = datetime.fromisoformat(str(later["next_attempt_at"]))
+    assert due_day + timedelta(minutes=1) <= next_at <= due_day + timedelta(minutes=2)
+    assert ("reject/email/2025-06-23", report.failed[0][1]) in report.failed
+
+    # Not yet time: nothing is retried; the failed one is not retried at all.
+    dispatcher.run(due_day + timedelta(seconds=30))
+    assert _deliveries(store)["later/email/2025-06-23"]["attempts"] == 1
+    smtp_server.sink.rcpt_replies = {"reject-me": "550 5.1.1 Người nhận không tồn tại"}
+    dispatcher.run(next_at)
+    records = _deliveries(store)
+    assert records["later/email/2025-06-23"]["status"] == "sent"
+    assert records["later/email/2025-06-23"]["attempts"] == 2
+    assert records["reject/email/2025-06-23"]["attempts"] == 1
+    retried = smtp_server.sink.to("tempfail@huyen.example")
+    assert len(retried) == 1
+    assert retried[0]["Date"] == _date_header(due_day)  # the same rendered message
+
+
+def _date_header(when: datetime) -> str:
+    from email.utils import format_datetime
+
+    return format_datetime(when)
+
+
+@pytest.mark.parametrize("reply", ["421 4.3.2 Đang tắt máy", "451 4.3.0 Lỗi tạm thời"])
+def test_transient_data_replies_are_retried(
+    reply: str, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    smtp_server.sink.data_replies = [reply]
+    dispatcher, store = _setup(tmp_path, smtp_server)
+    report = dispatcher.run(OPEN_DAY)
+    assert len(report.retry) == 1
+    assert len(report.sent) == 3
+    ((key, _),) = report.retry
+    record = _deliveries(store)[key]
+    assert record["status"] == "retry"
+    assert isinstance(record["last_error"], dict)
+    assert record["last_error"]["code"] == reply[:3]
+    dispatcher.run(datetime.fromisoformat(str(record["next_attempt_at"])))
+    assert _deliveries(store)[key]["status"] == "sent"
+    assert len(smtp_server.sink.messages) == 4
+
+
+def test_refused_connection_is_retried_for_a_day_then_given_up(tmp_path: Path) -> None:
+    closed = SmtpServer.__new__(SmtpServer)
+    closed.port = free_port()  # nothing listens here
+    dispatcher, store = _setup(tmp_path, closed)
+    when = OPEN_DAY
+    seen = []
+    for _ in range(40):
+        dispatcher.run(when)
+        record = _deliveries(store)["ok/email/2025-04-01"]
+        seen.append(record["status"])
+        if record["status"] != "retry":
+            break
+        when = datetime.fromisoformat(str(record["next_attempt_at"]))
+    assert seen[-1] == "dead"
+    assert set(seen[:-1]) == {"retry"}
+    assert when - OPEN_DAY >= timedelta(hours=24)  # retried for at least a day
+    assert len(seen) >= 10
+    error = record["last_error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "connect"
+
+
+def test_dry_run_changes_nothing(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    dispatcher, store = _setup(tmp_path, smtp_server)
+    report = dispatcher.run(OPEN_DAY, dry_run=True)
+    assert len(report.planned) == 4
+    assert smtp_server.sink.messages == []
+    assert _deliveries(store) == {}
+    assert dispatcher.run(OPEN_DAY).sent  # the real pass still sends
+
+
+def test_one_connection_is_reused_for_a_pass(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    dispatcher, _ = _setup(tmp_path, smtp_server)
+    report = dispatcher.run(datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ))
+    assert len(report.sent) >= 3
+    assert smtp_server.sink.connections == 1
