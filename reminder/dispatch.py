@@ -449,5 +449,6 @@ class Dispatcher:
         await asyncio.to_thread(self.store.record_outcome, key, record["month"], fields)
 
     def _fold(self) -> None:
+        self.store.finish_journal()
         with self.store.transaction():
-            pass  # opening a transaction folds the outcome journal into the files
+            pass  # opening a transaction folds the outcome journals into the files

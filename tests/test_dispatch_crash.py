@@ -1,0 +1,65 @@
+"""A dispatch process killed (SIGKILL) in the middle of a pass loses nothing, and the next pass
+sends again at most the messages that were in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tests.conftest import write_config
+from tests.servers import SmtpServer, wait_until
+
+UNITS = 60
+
+
+def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    units: list[dict[str, object]] = [
+        {"id": f"u{i:02d}", "name": f"Đơn vị {i}", "email": [f"u{i:02d}@huyen.example"]}
+        for i in range(UNITS)
+    ]
+    tasks: list[dict[str, object]] = [
+        {"id": "Q2-01", "quarter": 2, "title": "Báo cáo", "lead": [u["id"] for u in units]}
+    ]
+    settings = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+    cfg = write_config(tmp_path / "config", units, tasks, settings)
+    data = tmp_path / "data"
+    smtp_server.sink.data_delay = 0.03  # a pass takes about two seconds
+    command = [
+        sys.executable,
+        "-m",
+        "reminder",
+        "send-due",
+        "--config-dir",
+        str(cfg),
+        "--data-dir",
+        str(data),
+        "--now",
+        "2025-04-01T08:05",
+    ]
+    env = {**os.environ, "REMINDER_SECRET_KEY": "k"}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_until(lambda: len(smtp_server.sink.messages) >= 20)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    at_kill = len(smtp_server.sink.messages)
+    assert at_kill < UNITS  # killed mid-pass
+
+    smtp_server.sink.data_delay = 0
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+    received = Counter(str(m["To"]).split("<")[1].split("@")[0] for m in smtp_server.sink.messages)
+    assert set(received) == {u["id"] for u in units}  # everything due was delivered
+    twice = [unit for unit, n in received.items() if n > 1]
+    assert len(twice) <= 1, twice  # email sends one at a time: at most one was in flight
+    assert max(received.values()) <= 2
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0
+    assert sum(received.values()) == len(smtp_server.sink.messages)  # nothing more sent
