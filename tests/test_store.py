@@ -41,9 +41,14 @@ def test_an_exception_inside_a_transaction_writes_nothing(tmp_path: Path) -> Non
     with store.transaction() as tx:
         tx.add_acks([{"plan": "p", "task": "t", "unit": "u", "state": "received"}])
     before = (tmp_path / "acks.json").read_bytes()
-    with pytest.raises(RuntimeError), store.transaction() as tx:
-        tx.add_acks([{"plan": "p", "task": "t", "unit": "u", "state": "done"}])
-        raise RuntimeError("boom")
+
+    def fail_midway() -> None:
+        with store.transaction() as tx:
+            tx.add_acks([{"plan": "p", "task": "t", "unit": "u", "state": "done"}])
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail_midway()
     assert (tmp_path / "acks.json").read_bytes() == before
     with store.transaction(readonly=True) as tx:
         assert [a["state"] for a in tx.acks()] == ["received"]

@@ -1,0 +1,229 @@
+"""Benchmark: delivery throughput against raw baselines measured in the same run.
+
+- 2,000 messages to a local SMTP server (aiosmtpd in its own process): our email channel
+  (one connection, journal append per outcome) against plain smtplib sending the same MIME
+  messages over one connection; and a whole dispatch pass for 2,000 units (schedule, render,
+  outbox, send, record) for reference.
+- 2,000 messages to a local HTTP sink (its own process): our webhook channel at concurrency 8
+  against plain httpx.AsyncClient posting the same bodies at concurrency 8.
+- Recording 20,000 outcomes in the store (journal appends + one fold) against one raw TinyDB
+  ``insert_multiple`` of 20,000 records into a JSON file.
+
+Targets: channels at least 0.7 of raw; recording at least 0.5 of raw.
+Run: .venv/bin/python -m bench.bench_delivery
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from tinydb import TinyDB
+
+from reminder.channels.base import Message
+from reminder.channels.email import EmailChannel, build_email
+from reminder.channels.webhook import WebhookChannel
+from reminder.schedule import LOCAL_TZ
+from reminder.settings import SmtpSettings, WebhookSettings
+from reminder.store import Store
+from tests.conftest import write_config
+from tests.servers import free_port, wait_until
+
+N = 2000
+
+
+def _messages(n: int) -> list[Message]:
+    text = "Kính gửi: Phòng Nội vụ\n" + "Nội dung nhắc việc, hạn 31/03/2025.\n" * 20
+    return [
+        Message(
+            key=f"u{i}/email/2025-04-01",
+            channel="email",
+            recipient=f"u{i}",
+            recipient_name=f"Đơn vị {i}",
+            subject=f"[Nhắc việc] 3 việc cần làm — {i}",
+            text=text,
+            html="<p>" + text + "</p>",
+            short_text=text[:500],
+            created_at="2025-04-01T08:05:00+07:00",
+            emails=(f"u{i}@huyen.example",),
+        )
+        for i in range(n)
+    ]
+
+
+def _server(kind: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.sinks", kind, str(port)])
+
+    def ready() -> bool:
+        import socket
+
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    assert wait_until(ready, 10)
+    return proc, port
+
+
+def bench_smtp(port: int, store: Store) -> tuple[float, float]:
+    settings = SmtpSettings(
+        host="127.0.0.1", port=port, security="none", sender="Nhắc việc <nv@huyen.example>"
+    )
+    messages = _messages(N)
+
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as conn:
+        for m in messages:
+            conn.send_message(build_email(m, settings), to_addrs=list(m.emails))
+    raw = time.perf_counter() - start
+
+    async def ours() -> None:
+        channel = EmailChannel(settings)
+        await channel.open()
+        for m in messages:
+            await channel.send(m)
+            store.record_outcome(m.key, "2025-04", {"status": "sent"})
+        await channel.close()
+
+    start = time.perf_counter()
+    asyncio.run(ours())
+    mine = time.perf_counter() - start
+    return raw, mine
+
+
+def bench_http(port: int, store: Store) -> tuple[float, float]:
+    url = f"http://127.0.0.1:{port}/hook"
+    messages = _messages(N)
+    limit = 8
+
+    async def raw_run() -> None:
+        sem = asyncio.Semaphore(limit)
+        async with httpx.AsyncClient() as client:
+
+            async def one(m: Message) -> None:
+                async with sem:
+                    r = await client.post(url, json={"key": m.key, "text": m.short_text})
+                    r.raise_for_status()
+
+            await asyncio.gather(*(one(m) for m in messages))
+
+    async def our_run() -> None:
+        channel = WebhookChannel(WebhookSettings(url=url, secret="s"), limit)  # type: ignore[arg-type]
+        sem = asyncio.Semaphore(limit)
+        await channel.open()
+
+        async def one(m: Message) -> None:
+            async with sem:
+                await channel.send(m)
+                store.record_outcome(m.key, "2025-04", {"status": "sent"})
+
+        await asyncio.gather(*(one(m) for m in messages))
+        await channel.close()
+
+    start = time.perf_counter()
+    asyncio.run(raw_run())
+    raw = time.perf_counter() - start
+    start = time.perf_counter()
+    asyncio.run(our_run())
+    return raw, time.perf_counter() - start
+
+
+def bench_store(root: Path) -> tuple[float, float]:
+    outcome = {
+        "status": "sent",
+        "attempts": 1,
+        "sent_at": "2025-04-01T08:05:00+07:00",
+        "receipt": {"id": "<abc@huyen.example>", "detail": ""},
+        "last_error": None,
+    }
+    records = [{"key": f"k{i}", "status": "pending", "recipient": f"u{i}"} for i in range(20000)]
+
+    raw_path = root / "raw.json"
+    start = time.perf_counter()
+    TinyDB(raw_path).table("deliveries").insert_multiple([{**r, **outcome} for r in records])
+    raw = time.perf_counter() - start
+
+    store = Store(root / "store")
+    with store.transaction() as tx:
+        tx.add_deliveries("2025-04", records)
+    start = time.perf_counter()
+    for r in records:
+        store.record_outcome(r["key"], "2025-04", outcome)
+    store.finish_journal()
+    with store.transaction():
+        pass
+    mine = time.perf_counter() - start
+    return raw, mine
+
+
+def bench_pass(port: int, root: Path) -> float:
+    units: list[dict[str, object]] = [
+        {"id": f"u{i:04d}", "name": f"Đơn vị {i}", "email": [f"u{i}@huyen.example"]}
+        for i in range(N)
+    ]
+    tasks: list[dict[str, object]] = [
+        {
+            "id": f"Q2-{t:02d}",
+            "quarter": 2,
+            "title": f"Việc {t}",
+            "lead": [u["id"] for u in units[t::5]],
+        }
+        for t in range(5)
+    ]
+    settings = f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+    from reminder import config
+    from reminder.dispatch import Dispatcher
+
+    cfg = config.load(write_config(root / "config", units, tasks, settings))
+    dispatcher = Dispatcher(cfg, Store(root / "pass"), secret="s")
+    start = time.perf_counter()
+    report = dispatcher.run(datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ))
+    assert len(report.sent) == N
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp())
+    smtp, smtp_port = _server("smtp")
+    http, http_port = _server("http")
+    try:
+        raw_smtp, our_smtp = bench_smtp(smtp_port, Store(root / "s1"))
+        raw_http, our_http = bench_http(http_port, Store(root / "s2"))
+        raw_store, our_store = bench_store(root)
+        whole = bench_pass(smtp_port, root)
+    finally:
+        smtp.terminate()
+        http.terminate()
+        shutil.rmtree(root, ignore_errors=True)
+    print("--- bench_delivery ---")
+    print(
+        f"SMTP, {N} messages, one connection: raw smtplib {N / raw_smtp:.0f} msg/s,"
+        f" email channel {N / our_smtp:.0f} msg/s -> {raw_smtp / our_smtp:.2f} of raw"
+        " (target >= 0.7)"
+    )
+    print(
+        f"HTTP, {N} messages, concurrency 8: raw httpx {N / raw_http:.0f} msg/s,"
+        f" webhook channel {N / our_http:.0f} msg/s -> {raw_http / our_http:.2f} of raw"
+        " (target >= 0.7)"
+    )
+    print(
+        f"store, 20,000 outcomes: raw insert_multiple {raw_store * 1000:.0f} ms,"
+        f" journal + fold {our_store * 1000:.0f} ms -> {raw_store / our_store:.2f} of raw"
+        " (target >= 0.5)"
+    )
+    print(
+        f"whole dispatch pass, {N} units by email (plan, render, outbox, send, record):"
+        f" {whole:.2f} s ({N / whole:.0f} msg/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
