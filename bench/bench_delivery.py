@@ -116,7 +116,7 @@ def bench_http(port: int, store: Store) -> tuple[float, float]:
             await asyncio.gather(*(one(m) for m in messages))
 
     async def our_run() -> None:
-        channel = WebhookChannel(WebhookSettings(url=url, secret="s"), limit)  # type: ignore[arg-type]
+        channel = WebhookChannel(WebhookSettings(url=url, secret="s"), limit)
         sem = asyncio.Semaphore(limit)
         await channel.open()
 
