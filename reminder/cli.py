@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -303,6 +304,111 @@ def cmd_send_due(args: argparse.Namespace) -> int:
     dispatcher = Dispatcher(loaded, store, secret=_secret(loaded, data_dir))
     report = dispatcher.run(now, dry_run=args.dry_run)
     views.print_pass(report, dry_run=args.dry_run)
+    return EXIT_OK
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the web app alone."""
+    import uvicorn
+
+    from reminder.channels.zalo_oa import ZaloTokens
+    from reminder.web import create_app
+
+    loaded = _config(args)
+    store, data_dir = _store(args, loaded)
+    app = create_app(
+        loaded,
+        store,
+        _secret(loaded, data_dir),
+        zalo_tokens=ZaloTokens(loaded.settings.zalo, store),
+    )
+    web = loaded.settings.web
+    print(f"Trang web: {web.base_url} (nghe tại {web.host}:{web.port})", file=sys.stderr)
+    uvicorn.run(app, host=web.host, port=web.port, log_level="info")
+    return EXIT_OK
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    """Record an acknowledgment on a unit's behalf."""
+    from reminder import acks
+    from reminder.schedule import LOCAL_TZ, assignments
+
+    loaded = _config(args)
+    pairs = [
+        (a.plan.id, a.task.id)
+        for a in assignments(loaded.plans, loaded.directory)
+        if a.unit == args.unit
+        and a.task.id == args.task
+        and (args.plan is None or a.plan.id == args.plan)
+    ]
+    if args.unit not in loaded.directory.units:
+        print(f"LỖI: không có đơn vị {args.unit!r} — xem mã trong units.toml", file=sys.stderr)
+        return EXIT_INVALID
+    if not pairs:
+        print(
+            f"LỖI: đơn vị {args.unit} không được giao việc {args.task}"
+            " — xem: reminder status --unit " + args.unit,
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    store, _ = _store(args, loaded)
+    now = args.now or datetime.now(LOCAL_TZ)
+    state: acks.AckState = "done" if args.done else "received"
+    records = [
+        acks.ack_record(
+            plan, task, args.unit, state, now, "cli", by=os.environ.get("USER", ""), note=args.note
+        )
+        for plan, task in sorted(set(pairs))
+    ]
+    with store.transaction() as tx:
+        tx.add_acks(records)
+    label = "đã hoàn thành" if args.done else "đã nhận"
+    print(f"Đã ghi: {args.unit} {label} {args.task}.")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Where each (task, unit) stands."""
+    from reminder import status, views
+    from reminder.schedule import LOCAL_TZ
+
+    loaded = _config(args)
+    store, _ = _store(args, loaded)
+    now = args.now or datetime.now(LOCAL_TZ)
+    with store.transaction(readonly=True) as tx:
+        events = list(tx.acks())
+        deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+    rows = status.compute(loaded, events, deliveries, now.astimezone(LOCAL_TZ).date())
+    if args.unit:
+        units = set(loaded.directory.expand([args.unit]))
+        rows = [r for r in rows if r.unit in units]
+    if args.task:
+        rows = [r for r in rows if r.task == args.task]
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
+    else:
+        views.print_status(rows)
+    return EXIT_OK
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Print an argon2 hash of a password read from the terminal or stdin."""
+    import getpass
+
+    from reminder.web import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu quản trị: ")
+        if password != getpass.getpass("Nhập lại: "):
+            print("LỖI: hai lần nhập không khớp.", file=sys.stderr)
+            return EXIT_FAILED
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 10:
+        print("LỖI: mật khẩu cần ít nhất 10 ký tự.", file=sys.stderr)
+        return EXIT_FAILED
+    print(hash_password(password))
+    print("Đặt giá trị trên vào REMINDER_WEB__ADMIN_PASSWORD_HASH.", file=sys.stderr)
     return EXIT_OK
 
 

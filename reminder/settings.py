@@ -27,6 +27,8 @@ SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("zalo", "refresh_token"),
     ("zalo", "secret_key"),
     ("webhook", "secret"),
+    ("zalo", "oa_secret_key"),
+    ("web", "admin_password_hash"),
 )
 
 ChannelName = Literal["email", "zalo_oa", "zalo_zns", "webhook", "file"]
@@ -40,6 +42,9 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
     base_url: str = "http://127.0.0.1:8080"
+    admin_password_hash: SecretStr | None = None
+    session_hours: int = 12
+    bad_token_limit: int = 10
 
 
 class SmtpSettings(BaseModel):
@@ -74,6 +79,7 @@ class ZaloSettings(BaseModel):
     app_id: str | None = None
     secret_key: SecretStr | None = None
     zns_template_id: str | None = None
+    oa_secret_key: SecretStr | None = None
     timeout: float = 15.0
     refresh_before_s: int = 3600
 

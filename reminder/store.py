@@ -39,6 +39,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,6 +131,7 @@ class Store:
                 " bằng --data-dir hoặc REMINDER_DATA_DIR"
             ) from None
         self._lock = FileLock(str(data_dir / "reminder.lock"), timeout=lock_timeout)
+        self._thread_lock = threading.RLock()
         self._files: dict[str, _File] = {}
         self._journal_fd: int | None = None
         self.journal_path = data_dir / f"outcomes.{os.getpid()}.{secrets.token_hex(4)}.log"
@@ -138,9 +140,9 @@ class Store:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the cross-process lock."""
+        """Hold the cross-process lock (and the in-process one: the web app's threads)."""
         try:
-            with self._lock:
+            with self._thread_lock, self._lock:
                 yield
         except Timeout:
             raise StoreError(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from reminder.config import Config
     from reminder.dispatch import PassReport
     from reminder.importer import ImportResult
+    from reminder.status import PairStatus
 
 
 def console(stderr: bool = False) -> Console:
@@ -162,5 +163,37 @@ def print_deliveries(records: list[dict[str, Any]]) -> None:
             STATUS_LABELS.get(r["status"], r["status"]),
             str(r.get("attempts", 0)),
             words,
+        )
+    out.print(table)
+
+
+def print_status(rows: list[PairStatus]) -> None:
+    """(task, unit) states as a table."""
+    from reminder.status import DISPLAY_LABELS
+
+    out = console()
+    table = Table(title=f"Tình trạng ({len(rows)} cặp việc – đơn vị)")
+    for column in (
+        "Việc",
+        "Đơn vị",
+        "Vai trò",
+        "Hạn",
+        "Tình trạng",
+        "Xác nhận lúc",
+        "Thư gần nhất",
+    ):
+        table.add_column(column)
+    for r in rows:
+        last = r.last_delivery
+        table.add_row(
+            r.task,
+            r.unit_name,
+            "chủ trì" if r.role == "lead" else "phối hợp",
+            f"{r.due:%d/%m/%Y}",
+            DISPLAY_LABELS[r.display],
+            r.acked_at or "",
+            f"{last['day']} {last['channel']} {STATUS_LABELS.get(last['status'], '')}"
+            if last
+            else "",
         )
     out.print(table)

@@ -249,11 +249,12 @@ class ZaloOAChannel:
     async def send(self, message: Message) -> Receipt:
         if not message.zalo_user_id:
             raise ChannelError("đơn vị không có zalo_user_id", permanent=True, code="no-user")
+        return await self.send_text(message.zalo_user_id, message.short_text)
+
+    async def send_text(self, user_id: str, text: str) -> Receipt:
+        """A text message to one follower (also used to answer their replies)."""
         assert self._client is not None, "open() first"
-        payload = {
-            "recipient": {"user_id": message.zalo_user_id},
-            "message": {"text": message.short_text},
-        }
+        payload = {"recipient": {"user_id": user_id}, "message": {"text": text[:2000]}}
         url = f"{self.settings.api_base.rstrip('/')}/v3.0/oa/message/cs"
         token = await self.tokens.access_token()
         body = await post_json(self._client, url, token, payload)

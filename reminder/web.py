@@ -1,0 +1,744 @@
+"""The web app (Starlette): acknowledgment pages, the Zalo callback, the status board, calendar
+feeds, health and metrics.
+
+Starlette rather than FastAPI: the app serves HTML forms and a few plain endpoints, with no JSON
+API to describe; Starlette gives routing, form parsing and responses without a validation and
+OpenAPI layer we would not use, and it is what FastAPI is built on.
+
+Rules every handler keeps:
+
+- **GET never changes state.** ``GET /ack/{token}`` shows a page; only the POST from its form
+  (with its CSRF field) records an acknowledgment. Mail scanners and link previews are harmless.
+- Tokens are checked by signature (constant time) and expiry before anything is read; a bad
+  token records nothing, and an address that sends many bad tokens gets 429 for a while.
+- The board and its pages need a login (argon2 password hash in settings); the session cookie
+  is signed, HttpOnly, SameSite=Lax and Secure when the public address is https; every form
+  carries a CSRF token bound to the session (or, for ack forms, to the ack token).
+- Zalo events are accepted only with a valid ``X-ZEvent-Signature``
+  (``mac=sha256(app_id + body + timestamp + OA secret key)``, as Zalo documents it).
+- Templates are autoescaped. Store access runs in a worker thread under the store's locks.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+import secrets
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, TimestampSigner
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from reminder import acks, status
+from reminder.calendar import weekday_vi
+from reminder.channels.zalo_oa import ZaloOAChannel, ZaloTokens
+from reminder.config import Config
+from reminder.dispatch import ROLE_LABELS
+from reminder.render import Renderer
+from reminder.schedule import LOCAL_TZ, effective_due
+from reminder.store import Store
+from reminder.views import STATUS_LABELS
+
+SESSION_COOKIE = "reminder_session"
+LOGIN_COOKIE = "reminder_login"
+STATE_LABELS = {"received": "Đã nhận", "done": "Đã hoàn thành", "pending": "Chưa xác nhận"}
+
+_DONE_WORDS = re.compile(r"^(?:đã\s+)?(?:xong|hoàn thành|hoan thanh|done)\b", re.IGNORECASE)
+_RECEIVED_WORDS = re.compile(r"^(?:đã\s+)?(?:nhận|nhan|received)\b", re.IGNORECASE)
+_TASK_IDS = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9_.]*-[A-Za-z0-9_.-]+)\b")
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash for ``web.admin_password_hash``."""
+    return PasswordHasher().hash(password)
+
+
+def parse_zalo_reply(text: str) -> tuple[acks.AckState, list[str]] | None:
+    """("done"|"received", task ids) from "xong Q2-04" / "đã nhận Q2-04, Q2-05"; else None."""
+    words = " ".join(text.split())
+    if _DONE_WORDS.match(words):
+        state: acks.AckState = "done"
+    elif _RECEIVED_WORDS.match(words):
+        state = "received"
+    else:
+        return None
+    ids = [m.upper() for m in _TASK_IDS.findall(words)]
+    return (state, ids) if ids else None
+
+
+class Throttle:
+    """Counts failures per address in a sliding window; too many and the address waits."""
+
+    def __init__(
+        self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, address: str) -> deque[float]:
+        hits = self._hits[address]
+        cutoff = self.clock() - self.window_s
+        while hits and hits[0] < cutoff:
+            hits.popleft()
+        return hits
+
+    def blocked(self, address: str) -> bool:
+        """Whether ``address`` has failed too often lately."""
+        return len(self._recent(address)) >= self.limit
+
+    def fail(self, address: str) -> None:
+        """Count one failure for ``address``."""
+        self._recent(address).append(self.clock())
+
+
+class WebApp:
+    """Handlers and the state they share; ``create_app`` wires them into Starlette."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        secret: str,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(LOCAL_TZ),
+        health: Callable[[], dict[str, Any]] | None = None,
+        zalo_tokens: ZaloTokens | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.secret = secret.encode()
+        self.tokens = acks.Tokens(secret)
+        self.clock = clock
+        self.health_extra = health
+        self.zalo_tokens = zalo_tokens
+        self.renderer = Renderer(config.settings.templates_dir)
+        web = config.settings.web
+        self.base = web.base_url.rstrip("/")
+        self.secure_cookies = self.base.startswith("https://")
+        self.sessions = TimestampSigner(secret, salt="reminder.session")
+        self.throttle = Throttle(web.bad_token_limit)
+        self.hasher = PasswordHasher()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def page(self, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+        html = self.renderer.render(f"web/{name}", {"base": self.base, **context})
+        return HTMLResponse(
+            html,
+            status_code=status_code,
+            headers={
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY",
+            },
+        )
+
+    def error(self, heading: str, message: str, code: int) -> HTMLResponse:
+        return self.page("error.html", {"heading": heading, "message": message}, code)
+
+    def mac(self, purpose: str, value: str) -> str:
+        return hmac.new(self.secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def feed_url(self, unit_id: str) -> str:
+        """The secret calendar feed address of a unit."""
+        return f"{self.base}/calendar/{unit_id}.ics?key={self.mac('cal', unit_id)[:32]}"
+
+    def address(self, request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    def session_id(self, request: Request) -> str | None:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return None
+        hours = self.config.settings.web.session_hours
+        try:
+            return self.sessions.unsign(raw, max_age=hours * 3600).decode()
+        except BadSignature:
+            return None
+
+    def today(self) -> Any:
+        return self.clock().astimezone(LOCAL_TZ).date()
+
+    def _statuses(self) -> list[status.PairStatus]:
+        with self.store.transaction(readonly=True) as tx:
+            events = list(tx.acks())
+            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+        return status.compute(self.config, events, deliveries, self.today())
+
+    def _target(self, token: str) -> tuple[acks.AckTarget, Any, Any] | None:
+        try:
+            target = self.tokens.check(token, self.today())
+        except acks.BadToken:
+            return None
+        plan = next((p for p in self.config.plans if p.id == target.plan), None)
+        task = plan.task(target.task) if plan else None
+        if plan is None or task is None or target.unit not in self.config.directory.units:
+            return None
+        return target, plan, task
+
+    # -- acknowledgment pages -----------------------------------------------------------------
+
+    async def ack_page(self, request: Request) -> Response:
+        address = self.address(request)
+        if self.throttle.blocked(address):
+            return self.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
+        token = request.path_params["token"]
+        found = self._target(token)
+        if found is None:
+            self.throttle.fail(address)
+            return self.error(
+                "Liên kết không hợp lệ",
+                "Liên kết đã hết hạn hoặc bị sửa. Hãy dùng liên kết trong thư mới"
+                " nhất, hoặc liên hệ Phòng Nội vụ.",
+                404,
+            )
+        target, plan, task = found
+        statuses = await run_in_threadpool(self._statuses)
+        mine = next(
+            (
+                s
+                for s in statuses
+                if (s.plan, s.task, s.unit) == (target.plan, target.task, target.unit)
+            ),
+            None,
+        )
+        due = effective_due(self.config.calendar, plan.window(task)[1])
+        return self.page(
+            "ack.html",
+            {
+                "task": task,
+                "token": token,
+                "csrf": self.mac("ack", token),
+                "unit_name": self.config.directory.name_of(target.unit),
+                "role_label": ROLE_LABELS.get(mine.role if mine else "lead", "chủ trì"),
+                "due": due,
+                "due_weekday": weekday_vi(due),
+                "state": mine.state if mine else "pending",
+                "state_label": STATE_LABELS[mine.state if mine else "pending"],
+                "acked_at": mine.acked_at if mine else None,
+            },
+        )
+
+    async def ack_post(self, request: Request) -> Response:
+        address = self.address(request)
+        if self.throttle.blocked(address):
+            return self.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
+        token = request.path_params["token"]
+        found = self._target(token)
+        if found is None:
+            self.throttle.fail(address)
+            return self.error("Liên kết không hợp lệ", "Không ghi nhận được.", 404)
+        form = await request.form()
+        csrf = str(form.get("csrf", ""))
+        if not hmac.compare_digest(csrf, self.mac("ack", token)):
+            return self.error("Biểu mẫu không hợp lệ", "Hãy mở lại liên kết và bấm lại.", 403)
+        state = str(form.get("state", ""))
+        if state not in ("received", "done"):
+            return self.error("Thiếu lựa chọn", 'Hãy bấm "Đã nhận" hoặc "Đã hoàn thành".', 400)
+        target, _, task = found
+        now = self.clock()
+        record = acks.ack_record(
+            target.plan,
+            target.task,
+            target.unit,
+            state,  # type: ignore[arg-type]
+            now,
+            "link",
+            by=f"{address} {request.headers.get('user-agent', '')[:120]}",
+            note=str(form.get("note", "")),
+        )
+
+        def save() -> None:
+            with self.store.transaction() as tx:
+                tx.add_acks([record])
+
+        await run_in_threadpool(save)
+        return self.page(
+            "ack_done.html",
+            {
+                "task": task,
+                "token": token,
+                "state": state,
+                "state_label": STATE_LABELS[state],
+                "unit_name": self.config.directory.name_of(target.unit),
+                "at": f"{now:%H:%M %d/%m/%Y}",
+            },
+        )
+
+    # -- login --------------------------------------------------------------------------------
+
+    def _login_page(self, request: Request, error: str = "", code: int = 200) -> Response:
+        nonce = secrets.token_urlsafe(16)
+        response = self.page(
+            "login.html",
+            {
+                "csrf": self.mac("login", nonce),
+                "error": error,
+                "next": request.query_params.get("next", "/"),
+            },
+            code,
+        )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure_cookies,
+            max_age=3600,
+        )
+        return response
+
+    async def login(self, request: Request) -> Response:
+        configured = self.config.settings.web.admin_password_hash
+        if configured is None:
+            return self.error(
+                "Chưa bật bảng theo dõi",
+                "Đặt REMINDER_WEB__ADMIN_PASSWORD_HASH (tạo bằng: reminder"
+                " hash-password) rồi khởi động lại.",
+                503,
+            )
+        if request.method == "GET":
+            return self._login_page(request)
+        address = self.address(request)
+        if self.throttle.blocked(address):
+            return self._login_page(request, "Thử lại sau ít phút.", 429)
+        form = await request.form()
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        if not nonce or not hmac.compare_digest(
+            str(form.get("csrf", "")), self.mac("login", nonce)
+        ):
+            return self._login_page(request, "Biểu mẫu hết hạn, hãy đăng nhập lại.", 403)
+        try:
+            self.hasher.verify(configured.get_secret_value(), str(form.get("password", "")))
+        except (VerificationError, InvalidHashError):
+            self.throttle.fail(address)
+            return self._login_page(request, "Sai mật khẩu.", 401)
+        target = str(form.get("next", "/"))
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        response = RedirectResponse(self.base + target, status_code=303)
+        session = self.sessions.sign(secrets.token_urlsafe(24)).decode()
+        response.set_cookie(
+            SESSION_COOKIE,
+            session,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure_cookies,
+            max_age=self.config.settings.web.session_hours * 3600,
+        )
+        response.delete_cookie(LOGIN_COOKIE)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        sid = self.session_id(request)
+        form = await request.form()
+        if sid is None or not hmac.compare_digest(str(form.get("csrf", "")), self.mac("csrf", sid)):
+            return self.error("Biểu mẫu không hợp lệ", "Không đăng xuất được.", 403)
+        response = RedirectResponse(self.base + "/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    def _require_login(self, request: Request) -> tuple[str | None, Response | None]:
+        sid = self.session_id(request)
+        if sid is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return None, RedirectResponse(f"{self.base}/login?next={target}", status_code=303)
+        return sid, None
+
+    # -- board ----------------------------------------------------------------------------------
+
+    async def board(self, request: Request) -> Response:
+        sid, redirect = self._require_login(request)
+        if redirect is not None:
+            return redirect
+        assert sid is not None
+        statuses = await run_in_threadpool(self._statuses)
+        unit_filter = request.query_params.get("unit", "")
+        state_filter = request.query_params.get("state", "")
+        counts = Counter(s.display for s in statuses)
+        shown = [
+            s
+            for s in statuses
+            if (not unit_filter or s.unit == unit_filter)
+            and (not state_filter or s.display == state_filter)
+        ]
+        plans = []
+        for plan in self.config.plans:
+            quarters: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for task in plan.tasks:
+                rows = [s for s in shown if s.plan == plan.id and s.task == task.id]
+                if not rows:
+                    continue
+                quarters[task.quarter].append(
+                    {
+                        "plan": plan.id,
+                        "task": task.id,
+                        "title": task.title,
+                        "due": rows[0].due,
+                        "units": rows,
+                    }
+                )
+            plans.append({"title": plan.title, "quarters": sorted(quarters.items())})
+        units = sorted(self.config.directory.units.values(), key=lambda u: u.name)
+        return self.page(
+            "board.html",
+            {
+                "plans": plans,
+                "units": units,
+                "labels": status.DISPLAY_LABELS,
+                "unit_filter": unit_filter,
+                "state_filter": state_filter,
+                "counts": counts,
+                "today": self.today(),
+                "csrf": self.mac("csrf", sid),
+            },
+        )
+
+    async def unit_page(self, request: Request) -> Response:
+        sid, redirect = self._require_login(request)
+        if redirect is not None:
+            return redirect
+        assert sid is not None
+        unit = self.config.directory.units.get(request.path_params["unit"])
+        if unit is None:
+            return self.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
+        statuses = await run_in_threadpool(self._statuses)
+        contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
+        return self.page(
+            "unit.html",
+            {
+                "unit": unit,
+                "rows": [s for s in statuses if s.unit == unit.id],
+                "labels": status.DISPLAY_LABELS,
+                "roles": ROLE_LABELS,
+                "statuses": STATUS_LABELS,
+                "contacts": contacts,
+                "csrf": self.mac("csrf", sid),
+                "feed_url": self.feed_url(unit.id),
+            },
+        )
+
+    async def task_page(self, request: Request) -> Response:
+        sid, redirect = self._require_login(request)
+        if redirect is not None:
+            return redirect
+        assert sid is not None
+        plan_id, task_id = request.path_params["plan"], request.path_params["task"]
+        plan = next((p for p in self.config.plans if p.id == plan_id), None)
+        task = plan.task(task_id) if plan else None
+        if plan is None or task is None:
+            return self.error("Không có việc này", "Kiểm tra lại đường dẫn.", 404)
+        statuses = await run_in_threadpool(self._statuses)
+        start, due = plan.window(task)
+        return self.page(
+            "task.html",
+            {
+                "task": task,
+                "start": start,
+                "due": effective_due(self.config.calendar, due),
+                "rows": [s for s in statuses if s.plan == plan_id and s.task == task_id],
+                "labels": status.DISPLAY_LABELS,
+                "roles": ROLE_LABELS,
+                "statuses": STATUS_LABELS,
+                "csrf": self.mac("csrf", sid),
+            },
+        )
+
+    async def export_csv(self, request: Request) -> Response:
+        _, redirect = self._require_login(request)
+        if redirect is not None:
+            return redirect
+        statuses = await run_in_threadpool(self._statuses)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "plan",
+                "task",
+                "quarter",
+                "title",
+                "unit",
+                "unit_name",
+                "role",
+                "due",
+                "state",
+                "display",
+                "acked_at",
+                "note",
+                "days_late",
+                "last_delivery_status",
+            ]
+        )
+        for s in statuses:
+            last = s.last_delivery
+            writer.writerow(
+                [
+                    s.plan,
+                    s.task,
+                    s.quarter,
+                    s.title,
+                    s.unit,
+                    s.unit_name,
+                    s.role,
+                    s.due.isoformat(),
+                    s.state,
+                    s.display,
+                    s.acked_at or "",
+                    s.note,
+                    s.days_late,
+                    last["status"] if last else "",
+                ]
+            )
+        return Response(
+            "\ufeff" + buffer.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="theo-doi.csv"'},
+        )
+
+    # -- calendar feeds -------------------------------------------------------------------------
+
+    async def calendar_feed(self, request: Request) -> Response:
+        unit_id = request.path_params["unit"]
+        key = request.query_params.get("key", "")
+        if unit_id not in self.config.directory.units or not hmac.compare_digest(
+            key, self.mac("cal", unit_id)[:32]
+        ):
+            return Response("not found", status_code=404)
+        from reminder.preview import select, to_ics
+
+        items = select(self.config, unit=unit_id)
+        body = to_ics(items, self.config.plans, self.config.directory)
+        return Response(body, media_type="text/calendar; charset=utf-8")
+
+    # -- Zalo -------------------------------------------------------------------------------------
+
+    def zalo_signature_ok(self, raw: bytes, event: dict[str, Any], header: str) -> bool:
+        zalo = self.config.settings.zalo
+        if zalo.oa_secret_key is None:
+            return False
+        supplied = header.strip()
+        supplied = supplied[4:] if supplied.lower().startswith("mac=") else supplied
+        app_id = str(event.get("app_id", ""))
+        if zalo.app_id and app_id != zalo.app_id:
+            return False
+        base = (
+            app_id
+            + raw.decode("utf-8", "replace")
+            + str(event.get("timestamp", ""))
+            + zalo.oa_secret_key.get_secret_value()
+        )
+        expected = hashlib.sha256(base.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(supplied.lower(), expected)
+
+    async def zalo_webhook(self, request: Request) -> Response:
+        if self.config.settings.zalo.oa_secret_key is None:
+            return JSONResponse({"error": "webhook not configured"}, status_code=503)
+        raw = await request.body()
+        try:
+            event = json.loads(raw)
+            if not isinstance(event, dict):
+                raise ValueError
+        except ValueError:
+            return JSONResponse({"error": "bad body"}, status_code=400)
+        if not self.zalo_signature_ok(raw, event, request.headers.get("x-zevent-signature", "")):
+            return JSONResponse({"error": "bad signature"}, status_code=401)
+        if event.get("event_name") != "user_send_text":
+            return JSONResponse({"ok": True})
+        sender = str((event.get("sender") or {}).get("id", ""))
+        text = str((event.get("message") or {}).get("text", ""))
+        reply = await run_in_threadpool(self._ack_from_zalo, sender, text)
+        task = BackgroundTask(self._reply_zalo, sender, reply) if reply else None
+        return JSONResponse({"ok": True}, background=task)
+
+    def _ack_from_zalo(self, user_id: str, text: str) -> str | None:
+        unit = next(
+            (
+                u
+                for u in self.config.directory.units.values()
+                if u.zalo_user_id and u.zalo_user_id == user_id
+            ),
+            None,
+        )
+        parsed = parse_zalo_reply(text)
+        if unit is None or parsed is None:
+            return (
+                None
+                if unit is None
+                else (
+                    'Để xác nhận, trả lời "xong MÃ-VIỆC" hoặc "đã nhận MÃ-VIỆC",'
+                    ' ví dụ "xong Q2-04".'
+                )
+            )
+        state, ids = parsed
+        now = self.clock()
+        mine = {
+            (s.plan, s.task)
+            for s in status.compute(self.config, [], [], self.today())
+            if s.unit == unit.id
+        }
+        records, unknown = [], []
+        for task_id in ids:
+            plans = [p for (p, t) in mine if t.upper() == task_id]
+            if not plans:
+                unknown.append(task_id)
+                continue
+            real_id = next(t for (p, t) in mine if t.upper() == task_id)
+            records += [
+                acks.ack_record(
+                    p, real_id, unit.id, state, now, "zalo", by=user_id, note=text[:200]
+                )
+                for p in plans
+            ]
+        if records:
+            with self.store.transaction() as tx:
+                tx.add_acks(records)
+        done = sorted({r["task"] for r in records})
+        parts = []
+        if done:
+            parts.append(
+                f"Đã ghi nhận {STATE_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
+            )
+        if unknown:
+            parts.append(f"Không tìm thấy việc của đơn vị: {', '.join(unknown)}.")
+        return " ".join(parts)
+
+    async def _reply_zalo(self, user_id: str, text: str) -> None:
+        if self.zalo_tokens is None or not self.zalo_tokens.configured:
+            return
+        channel = ZaloOAChannel(self.config.settings.zalo, self.zalo_tokens)
+        await channel.open()
+        try:
+            await channel.send_text(user_id, text)
+        except Exception:
+            pass
+        finally:
+            await channel.close()
+
+    # -- health and metrics -----------------------------------------------------------------------
+
+    async def healthz(self, request: Request) -> Response:
+        checks: dict[str, Any] = {}
+        ok = True
+        try:
+
+            def probe() -> None:
+                with self.store.transaction(readonly=True) as tx:
+                    tx.acks()
+
+            await run_in_threadpool(probe)
+            checks["store"] = "ok"
+        except Exception as exc:
+            checks["store"] = f"error: {exc}"
+            ok = False
+        if self.health_extra is not None:
+            extra = self.health_extra()
+            checks.update(extra)
+            ok = ok and all(v == "ok" for v in extra.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "error", **checks}, status_code=200 if ok else 503
+        )
+
+    async def metrics(self, request: Request) -> Response:
+        def collect() -> bytes:
+            registry = CollectorRegistry()
+            registry.register(_Metrics(self))
+            return generate_latest(registry)
+
+        body = await run_in_threadpool(collect)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+class _Metrics(Collector):
+    def __init__(self, app: WebApp) -> None:
+        self.app = app
+
+    def collect(self) -> Any:
+        with self.app.store.transaction(readonly=True) as tx:
+            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+            events = list(tx.acks())
+        messages = GaugeMetricFamily(
+            "reminder_messages",
+            "Delivery records by channel and status",
+            labels=["channel", "status"],
+        )
+        for (channel, state), n in sorted(
+            Counter((r["channel"], r["status"]) for r in deliveries).items()
+        ):
+            messages.add_metric([channel, state], n)
+        yield messages
+        statuses = status.compute(self.app.config, events, deliveries, self.app.today())
+        acked = GaugeMetricFamily(
+            "reminder_acks", "(task, unit) pairs by acknowledgment state", labels=["state"]
+        )
+        counts: Counter[str] = Counter(s.state for s in statuses)
+        for state in ("pending", "received", "done"):
+            acked.add_metric([state], counts.get(state, 0))
+        yield acked
+        yield GaugeMetricFamily(
+            "reminder_overdue",
+            "(task, unit) pairs past due and not done",
+            value=sum(1 for s in statuses if s.overdue),
+        )
+        yield GaugeMetricFamily(
+            "reminder_escalated",
+            "overdue pairs the council was told of",
+            value=sum(1 for s in statuses if s.escalated),
+        )
+
+
+def create_app(
+    config: Config,
+    store: Store,
+    secret: str,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    health: Callable[[], dict[str, Any]] | None = None,
+    zalo_tokens: ZaloTokens | None = None,
+) -> Starlette:
+    """The Starlette application."""
+    app = WebApp(
+        config,
+        store,
+        secret,
+        health=health,
+        zalo_tokens=zalo_tokens,
+        **({"clock": clock} if clock is not None else {}),
+    )
+    routes = [
+        Route("/", app.board),
+        Route("/login", app.login, methods=["GET", "POST"]),
+        Route("/logout", app.logout, methods=["POST"]),
+        Route("/ack/{token}", app.ack_page, methods=["GET"]),
+        Route("/ack/{token}", app.ack_post, methods=["POST"]),
+        Route("/units/{unit}", app.unit_page),
+        Route("/tasks/{plan}/{task}", app.task_page),
+        Route("/export.csv", app.export_csv),
+        Route("/calendar/{unit}.ics", app.calendar_feed),
+        Route("/zalo/webhook", app.zalo_webhook, methods=["POST"]),
+        Route("/healthz", app.healthz),
+        Route("/metrics", app.metrics),
+    ]
+    starlette = Starlette(routes=routes)
+    starlette.state.web = app
+    return starlette
