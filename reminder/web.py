@@ -214,15 +214,16 @@ class WebApp:
                 404,
             )
         target, plan, task = found
-        statuses = await run_in_threadpool(self._statuses)
-        mine = next(
-            (
-                s
-                for s in statuses
-                if (s.plan, s.task, s.unit) == (target.plan, target.task, target.unit)
-            ),
-            None,
-        )
+        pair = (target.plan, target.task, target.unit)
+
+        def events() -> list[dict[str, Any]]:
+            with self.store.transaction(readonly=True) as tx:
+                return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
+
+        mine = await run_in_threadpool(events)
+        state = acks.current_states(mine).get(pair, "pending")
+        acked_at = next((str(e["at"]) for e in reversed(mine) if e["state"] == state), None)
+        lead = self.config.directory.expand(task.lead)
         due = effective_due(self.config.calendar, plan.window(task)[1])
         return self.page(
             "ack.html",
@@ -231,12 +232,12 @@ class WebApp:
                 "token": token,
                 "csrf": self.mac("ack", token),
                 "unit_name": self.config.directory.name_of(target.unit),
-                "role_label": ROLE_LABELS.get(mine.role if mine else "lead", "chủ trì"),
+                "role_label": ROLE_LABELS["lead" if target.unit in lead else "support"],
                 "due": due,
                 "due_weekday": weekday_vi(due),
-                "state": mine.state if mine else "pending",
-                "state_label": STATE_LABELS[mine.state if mine else "pending"],
-                "acked_at": mine.acked_at if mine else None,
+                "state": state,
+                "state_label": STATE_LABELS[state],
+                "acked_at": acked_at,
             },
         )
 
