@@ -91,6 +91,40 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--month", metavar="YYYY-MM")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=cmd_deliveries)
+
+    p = sub.add_parser(
+        "web", parents=[common, data], help="chạy trang web (xác nhận, bảng theo dõi)"
+    )
+    p.set_defaults(handler=cmd_web)
+
+    p = sub.add_parser(
+        "ack", parents=[common, data], help="ghi xác nhận thay đơn vị (nhận qua điện thoại)"
+    )
+    p.add_argument("task", metavar="MÃ_VIỆC")
+    p.add_argument("unit", metavar="MÃ_ĐƠN_VỊ")
+    p.add_argument("--done", action="store_true", help="đã hoàn thành (mặc định: đã nhận)")
+    p.add_argument("--note", default="", metavar="GHI_CHÚ")
+    p.add_argument("--plan", metavar="MÃ_KẾ_HOẠCH", help="khi có nhiều kế hoạch cùng mã việc")
+    p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
+    p.set_defaults(handler=cmd_ack)
+
+    p = sub.add_parser("status", parents=[common, data], help="tình trạng từng việc, từng đơn vị")
+    p.add_argument("--unit", metavar="MÃ")
+    p.add_argument("--task", metavar="MÃ")
+    p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("digest", parents=[common, data], help="báo cáo tuần cho Chủ tịch")
+    p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
+    p.add_argument("--format", choices=("html", "text"), default="text")
+    p.add_argument("--send", action="store_true", help="gửi tới [digest] to (mỗi tuần một lần)")
+    p.set_defaults(handler=cmd_digest)
+
+    p = sub.add_parser(
+        "hash-password", parents=[common], help="tạo mã băm mật khẩu quản trị (đọc từ bàn phím)"
+    )
+    p.set_defaults(handler=cmd_hash_password)
     return parser
 
 
@@ -388,6 +422,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
     else:
         views.print_status(rows)
+    return EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Print (or send) the weekly digest."""
+    from reminder import digest
+    from reminder.render import Renderer
+    from reminder.schedule import LOCAL_TZ
+
+    loaded = _config(args)
+    store, _ = _store(args, loaded)
+    now = args.now or datetime.now(LOCAL_TZ)
+    if args.send:
+        print(digest.send(loaded, store, now))
+        return EXIT_OK
+    built = digest.load(loaded, store, now.astimezone(LOCAL_TZ).date())
+    subject, text, html = digest.render(built, Renderer(loaded.settings.templates_dir))
+    print(html if args.format == "html" else f"{subject}\n\n{text}")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ Secrets are never required in the file, and ``reminder check`` warns when one is
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from reminder.policy import Policy
+from reminder.policy import Policy, SendTime
 
 SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("secret_key",),
@@ -107,6 +108,26 @@ class ChannelSettings(BaseModel):
     lease_s: int = 600
 
 
+class DigestSettings(BaseModel):
+    """The weekly digest to the chair: recipients and when (local time)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    day_of_week: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    time: SendTime = time(7, 30)
+
+
+class ServiceSettings(BaseModel):
+    """The long-running service."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tick_seconds: int = 60
+    stop_timeout_s: float = 8.0
+
+
 class Settings(BaseSettings):
     """Every setting of the service; see config/settings.toml for each one in Vietnamese."""
 
@@ -128,6 +149,8 @@ class Settings(BaseSettings):
     zalo: ZaloSettings = ZaloSettings()
     webhook: WebhookSettings = WebhookSettings()
     channels: ChannelSettings = ChannelSettings()
+    digest: DigestSettings = DigestSettings()
+    service: ServiceSettings = ServiceSettings()
 
     @classmethod
     def settings_customise_sources(

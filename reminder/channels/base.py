@@ -26,6 +26,7 @@ class Message:
     short_text: str
     created_at: str
     emails: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
     zalo_user_id: str | None = None
     phone: str | None = None
     data: dict[str, str] = field(default_factory=dict)
@@ -34,6 +35,7 @@ class Message:
         """A JSON-ready dict."""
         record = asdict(self)
         record["emails"] = list(self.emails)
+        record["cc"] = list(self.cc)
         return record
 
     @classmethod
@@ -41,6 +43,7 @@ class Message:
         """The message stored by ``to_record``."""
         values = dict(record)
         values["emails"] = tuple(values.get("emails", ()))
+        values["cc"] = tuple(values.get("cc", ()))
         return cls(**values)
 
 

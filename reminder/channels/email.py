@@ -40,6 +40,8 @@ def build_email(message: Message, smtp: SmtpSettings) -> EmailMessage:
     mail["From"] = Address(display_name=name, addr_spec=address) if name else address
     recipients = [Address(display_name=message.recipient_name, addr_spec=a) for a in message.emails]
     mail["To"] = recipients or message.recipient_name
+    if message.cc:
+        mail["Cc"] = ", ".join(message.cc)
     if smtp.reply_to:
         mail["Reply-To"] = smtp.reply_to
     mail["Subject"] = message.subject
@@ -74,7 +76,8 @@ class EmailChannel:
             raise ChannelError("đơn vị không có địa chỉ thư", permanent=True, code="no-address")
         mail = build_email(message, self.settings)
         async with self._lock:
-            return await asyncio.to_thread(self._send_sync, mail, list(message.emails))
+            recipients = [*message.emails, *message.cc]
+            return await asyncio.to_thread(self._send_sync, mail, recipients)
 
     async def close(self) -> None:
         async with self._lock:
