@@ -48,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
 
     p = sub.add_parser("run", parents=[common, data], help="chạy dịch vụ với cấu hình hiện có")
+    p.add_argument(
+        "--now",
+        type=_datetime_arg,
+        metavar="THỜI_ĐIỂM",
+        help="đồng hồ của dịch vụ bắt đầu từ thời điểm này (thử nghiệm, trình diễn)",
+    )
+    p.add_argument(
+        "--speed", type=float, default=1.0, help="đồng hồ chạy nhanh gấp bao nhiêu lần (cùng --now)"
+    )
+    p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("check", parents=[common], help="kiểm tra toàn bộ cấu hình")
@@ -234,18 +244,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Start the service. Until the scheduler exists, validate and show what it would run."""
-    loaded = _config(args)
-    from reminder import views
+    """Run the service: web app and scheduler, until SIGTERM/SIGINT."""
+    from reminder import config, service
 
-    print_problems(loaded.warnings)
-    views.print_plan_tables(loaded)
-    print(
-        "Dịch vụ gửi nhắc việc (bộ lập lịch, web) chưa có trong bản này: cấu hình trên đã được"
-        " kiểm tra. Xem trước lịch nhắc: reminder preview",
-        file=sys.stderr,
-    )
-    return EXIT_OK
+    clock = service.Clock(start=args.now, speed=args.speed if args.now else 1.0)
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    return service.run(config.config_dir_from(args.config_dir), data_dir, clock, args.log_format)
 
 
 def cmd_import_plan(args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ channels -> outcomes.
    Each outcome is appended to the store's journal as soon as it is known.
 3. A last transaction folds the outcomes into the deliveries files (one write per file).
 
-So a rerun sends nothing twice (keys exist), a killed pass resends only what was in flight
+A unit's message goes out on working days at or after its send time (catch-up reminders found
+earlier in the morning wait and travel with the day's own). So a rerun sends nothing twice (keys exist), a killed pass resends only what was in flight
 (sent but not yet journalled), and nothing due is lost (pending deliveries are reclaimed).
 
 Outcomes: ``sent``; ``retry`` (transient: exponential backoff from ``retry_first_s`` to
@@ -71,6 +72,7 @@ class PassReport:
     dead: list[tuple[str, str]] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     waiting: int = 0  # due, but today's message to that unit already went out
+    held: int = 0  # due, waiting for the day's send time or the next working day
 
 
 def _month(day: date) -> str:
@@ -157,7 +159,11 @@ class Dispatcher:
 
             due = self.index.due(now, settled)
             new_records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            working_day = self.config.calendar.is_working_day(today)
             for batch in batches(due, self.council, today):
+                if not working_day or not self._send_time_reached(batch.recipient, now):
+                    report.held += len(batch.items)
+                    continue
                 record = self._new_delivery(batch, now, today, failed_channels, existing, report)
                 if record is not None:
                     new_records[record["month"]].append(record)
@@ -170,6 +176,13 @@ class Dispatcher:
             claimed += self._claim_old(tx, now, {r["key"] for r in claimed})
             report.claimed = len(claimed)
             return claimed
+
+    def _send_time_reached(self, recipient: str, now: datetime) -> bool:
+        """Whether ``recipient``'s daily message may go out at ``now``: catch-up reminders
+        wait for the day's send time, so they travel in the same message as the day's own."""
+        unit = self.config.directory.units.get(recipient)
+        policy = self.settings.policy.merged(unit.policy if unit else None)
+        return now.astimezone(LOCAL_TZ).time() >= policy.send_time
 
     def _deliveries_view(
         self, tx: Transaction

@@ -139,6 +139,11 @@ class WebApp:
         self.throttle = Throttle(web.bad_token_limit)
         self.hasher = PasswordHasher()
 
+    def reload(self, config: Config) -> None:
+        """Serve ``config`` from now on (live reload of the configuration directory)."""
+        self.config = config
+        self.renderer = Renderer(config.settings.templates_dir)
+
     # -- helpers ------------------------------------------------------------------------------
 
     def page(self, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

@@ -1,0 +1,341 @@
+"""``reminder run``: the web app and one APScheduler 3 ``AsyncIOScheduler`` in one process.
+
+Jobs (no job per reminder — the schedule is computed, not stored):
+
+- **tick**, every ``service.tick_seconds`` (60): one dispatch pass for "now"; it runs once at
+  start-up to catch up after downtime; ``coalesce=True``, ``max_instances=1`` and a generous
+  ``misfire_grace_time`` (an hour), because the store's ledger, not the scheduler's memory,
+  says what was sent;
+- **digest**, on ``[digest] day_of_week`` at ``time`` (Monday 07:30), and once at start-up:
+  sends the week's digest if it is due and was not sent (the store remembers weeks sent).
+
+Live reload: a change in the config directory (watchfiles) or SIGHUP validates the
+configuration; a valid one takes effect at the next tick, an invalid one is refused with the
+same findings as ``reminder check`` and the running one stays.
+
+One instance per data directory (``service.lock``); SIGTERM/SIGINT stop the web server and the
+scheduler, let an in-flight pass finish for up to ``service.stop_timeout_s`` (its unsent
+messages stay pending and are sent at the next start), and exit 0.
+
+Time is a parameter: ``--now`` starts the service's clock at a given moment and ``--speed``
+runs it faster than the wall clock (tests and demos); the digest then follows that clock too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from filelock import FileLock, Timeout
+
+from reminder import acks, config, digest
+from reminder.channels.zalo_oa import ZaloTokens
+from reminder.config import Config
+from reminder.dispatch import Dispatcher, PassReport
+from reminder.errors import Problem, ReminderError
+from reminder.schedule import LOCAL_TZ
+from reminder.store import Store
+from reminder.web import create_app
+
+log = logging.getLogger("reminder")
+
+
+@dataclass
+class Clock:
+    """The service's "now": the wall clock, or a simulated one started at ``start``."""
+
+    start: datetime | None = None
+    speed: float = 1.0
+
+    def __post_init__(self) -> None:
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        if self.start is None:
+            return datetime.now(LOCAL_TZ)
+        return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
+
+
+class AlreadyRunning(ReminderError):
+    """Another ``reminder run`` holds the data directory."""
+
+
+@contextlib.contextmanager
+def single_instance(data_dir: Path) -> Iterator[None]:
+    """Hold ``data_dir/service.lock`` for the life of the service, or raise AlreadyRunning."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(data_dir / "service.lock"), timeout=0)
+    pid_file = data_dir / "service.pid"
+    try:
+        lock.acquire()
+    except Timeout:
+        running = pid_file.read_text(encoding="utf-8").strip() if pid_file.exists() else "?"
+        raise AlreadyRunning(
+            f"reminder run đang chạy trên thư mục dữ liệu {data_dir} ({running})"
+            " — dừng tiến trình đó trước, hoặc dùng thư mục dữ liệu khác"
+        ) from None
+    try:
+        pid_file.write_text(
+            f"pid {os.getpid()}, từ {datetime.now(LOCAL_TZ):%H:%M %d/%m/%Y}", encoding="utf-8"
+        )
+        yield
+    finally:
+        pid_file.unlink(missing_ok=True)
+        lock.release()
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the service stops it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Service:
+    """The running service."""
+
+    def __init__(
+        self, config_dir: Path, data_dir: Path | None, clock: Clock, loaded: Config
+    ) -> None:
+        self.config_dir = config_dir
+        self.clock = clock
+        self.config = loaded
+        self.data_dir = data_dir or loaded.settings.data_dir
+        self.store = Store(self.data_dir)
+        configured = loaded.settings.secret_key
+        self.secret, generated = acks.load_secret(
+            configured.get_secret_value() if configured else None, self.data_dir
+        )
+        if generated:
+            log.warning("đã tạo khóa ký liên kết tại %s", self.data_dir / "secret_key")
+        self.dispatcher = self._dispatcher(loaded)
+        self.pending: Config | None = None
+        self.last_tick: float | None = None
+        self.tick_task: asyncio.Task[Any] | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.stopping = asyncio.Event()
+        self.app = create_app(
+            loaded,
+            self.store,
+            self.secret,
+            clock=clock.now,
+            health=self.health,
+            zalo_tokens=ZaloTokens(loaded.settings.zalo, self.store),
+        )
+
+    def _dispatcher(self, loaded: Config) -> Dispatcher:
+        return Dispatcher(loaded, self.store, secret=self.secret)
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """One dispatch pass at the service's now (the scheduler runs at most one at once)."""
+        if self.pending is not None:
+            self.config, self.pending = self.pending, None
+            self.dispatcher = self._dispatcher(self.config)
+            self.app.state.web.reload(self.config)
+            log.info("đã áp dụng cấu hình mới")
+        now = self.clock.now()
+        self.tick_task = asyncio.current_task()
+        try:
+            report = await self.dispatcher.run_async(now)
+        except ReminderError as exc:
+            log.error("lượt gửi lúc %s lỗi: %s", f"{now:%H:%M %d/%m/%Y}", exc)
+            return
+        finally:
+            self.tick_task = None
+        self.last_tick = time.monotonic()
+        _log_pass(report)
+        await self.digest_job()
+
+    async def digest_job(self) -> None:
+        """Send the week's digest when its time has come this week and it was not sent."""
+        settings = self.config.settings.digest
+        now = self.clock.now().astimezone(LOCAL_TZ)
+        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(settings.day_of_week)
+        moment = datetime.combine(
+            now.date() - timedelta(days=(now.weekday() - weekday) % 7),
+            settings.time,
+            tzinfo=LOCAL_TZ,
+        )
+        if now < moment or not settings.to:
+            return
+        result = await asyncio.to_thread(digest.send, self.config, self.store, now)
+        if "đã gửi báo cáo" in result or "thất bại" in result:
+            log.info("%s", result)
+
+    def health(self) -> dict[str, Any]:
+        running = self.scheduler is not None and self.scheduler.running
+        limit = max(180.0, 3 * self.config.settings.service.tick_seconds)
+        fresh = self.last_tick is not None and time.monotonic() - self.last_tick < limit
+        return {"scheduler": "ok" if running and fresh else "stalled"}
+
+    # -- reload ---------------------------------------------------------------------------------
+
+    def reload(self, reason: str) -> bool:
+        """Validate the config directory; stage it for the next tick when valid."""
+        loaded, problems = config.validate(self.config_dir)
+        if loaded is None:
+            log.error("cấu hình mới bị từ chối (%s), vẫn dùng cấu hình đang chạy:", reason)
+            for problem in problems:
+                if problem.severity == "error":
+                    log.error("  %s", problem.format())
+            return False
+        self.pending = loaded
+        log.info("cấu hình mới hợp lệ (%s): áp dụng ở lượt kế tiếp", reason)
+        return True
+
+    async def watch(self) -> None:
+        from watchfiles import awatch
+
+        async for _ in awatch(
+            self.config_dir, stop_event=self.stopping, debounce=300, step=100, rust_timeout=500
+        ):
+            self.reload("thư mục cấu hình thay đổi")
+
+    # -- running --------------------------------------------------------------------------------
+
+    async def serve(self) -> int:
+        settings = self.config.settings
+        loop = asyncio.get_running_loop()
+        scheduler = AsyncIOScheduler(timezone=LOCAL_TZ, event_loop=loop)
+        self.scheduler = scheduler
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=settings.service.tick_seconds),
+            id="tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+            next_run_time=datetime.now(LOCAL_TZ),  # catch up at start-up
+        )
+        if self.clock.start is None:
+            d = settings.digest
+            scheduler.add_job(
+                self.digest_job,
+                CronTrigger(
+                    day_of_week=d.day_of_week,
+                    hour=d.time.hour,
+                    minute=d.time.minute,
+                    timezone=LOCAL_TZ,
+                ),
+                id="digest",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=86400,
+            )
+        scheduler.start()
+        web = settings.web
+        server = _QuietServer(
+            uvicorn.Config(
+                self.app,
+                host=web.host,
+                port=web.port,
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+            )
+        )
+
+        def stop() -> None:
+            if not self.stopping.is_set():
+                log.info("đang dừng dịch vụ...")
+            self.stopping.set()
+            server.should_exit = True
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop)
+        loop.add_signal_handler(signal.SIGHUP, lambda: self.reload("SIGHUP"))
+        watcher = asyncio.create_task(self.watch())
+        log.info(
+            "dịch vụ chạy: %s, dữ liệu %s, cấu hình %s",
+            web.base_url,
+            self.data_dir,
+            self.config_dir,
+        )
+        try:
+            await server.serve()
+        finally:
+            stop()
+            scheduler.shutdown(wait=False)
+            task = self.tick_task
+            if task is not None and not task.done():
+                try:
+                    await asyncio.wait_for(
+                        asyncio.shield(task), timeout=settings.service.stop_timeout_s
+                    )
+                except (TimeoutError, asyncio.CancelledError):
+                    task.cancel()
+                    log.warning("lượt gửi dở dang: các thư chưa gửi sẽ được gửi khi chạy lại")
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        log.info("đã dừng")
+        return 0 if not server.started or self.stopping.is_set() else 1
+
+
+def _log_pass(report: PassReport) -> None:
+    if not (report.planned or report.sent or report.retry or report.failed or report.dead):
+        return
+    log.info(
+        "lượt gửi %s: %d thư mới, %d đã gửi, %d gửi lại sau, %d lỗi, %d bỏ",
+        f"{report.now:%H:%M %d/%m/%Y}",
+        len(report.planned),
+        len(report.sent),
+        len(report.retry),
+        len(report.failed),
+        len(report.dead),
+    )
+    for key, error in report.failed:
+        log.warning("gửi lỗi %s: %s", key, error)
+
+
+def configure_logging(fmt: str) -> None:
+    """One line per event: readable by default, JSON with ``--log-format json``."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", json_ensure_ascii=False)
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    for noisy in ("apscheduler", "uvicorn.error", "httpx", "watchfiles"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run(config_dir: Path, data_dir: Path | None, clock: Clock, log_format: str) -> int:
+    """Run the service until stopped; the exit code."""
+    configure_logging(log_format)
+    loaded, problems = config.validate(config_dir)
+    if loaded is None:
+        for problem in problems:
+            log.error("%s", problem.format())
+        return 2
+    for problem in problems:
+        log.warning("%s", Problem.format(problem))
+    target = data_dir or loaded.settings.data_dir
+    with single_instance(target):
+        service = Service(config_dir, data_dir, clock, loaded)
+        return asyncio.run(service.serve())
