@@ -12,8 +12,9 @@ channels -> outcomes.
 3. A last transaction folds the outcomes into the deliveries files (one write per file).
 
 A unit's message goes out on working days at or after its send time (catch-up reminders found
-earlier in the morning wait and travel with the day's own). So a rerun sends nothing twice (keys exist), a killed pass resends only what was in flight
-(sent but not yet journalled), and nothing due is lost (pending deliveries are reclaimed).
+earlier in the morning wait and travel with the day's own). So a rerun sends nothing twice
+(keys exist), a killed pass resends only what was in flight (sent but not yet journalled), and
+nothing due is lost (pending deliveries are reclaimed).
 
 Outcomes: ``sent``; ``retry`` (transient: exponential backoff from ``retry_first_s`` to
 ``retry_max_s`` with deterministic jitter, the same rendered message, for ``retry_for_h``

@@ -76,7 +76,7 @@ def test_the_service_lives_a_real_life(tmp_path: Path, smtp_server: SmtpServer) 
                     return False
 
             assert wait_until(healthy, 20), log()
-            assert wait_until(lambda: sink.to("nv@") and sink.to("tp@"), 10), log()
+            assert wait_until(lambda: bool(sink.to("nv@") and sink.to("tp@")), 10), log()
             first = {str(m["X-Reminder-Key"]) for m in sink.messages}
             assert {"nv/email/2025-04-01", "tp/email/2025-04-01"} <= first
 
