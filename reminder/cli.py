@@ -132,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_digest)
 
     p = sub.add_parser(
+        "demo", parents=[common, data], help="trình diễn: chạy thử cả năm kế hoạch trong vài giây"
+    )
+    p.add_argument("--seed", type=int, default=2025)
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser(
         "hash-password", parents=[common], help="tạo mã băm mật khẩu quản trị (đọc từ bàn phím)"
     )
     p.set_defaults(handler=cmd_hash_password)
@@ -444,6 +450,32 @@ def cmd_digest(args: argparse.Namespace) -> int:
     built = digest.load(loaded, store, now.astimezone(LOCAL_TZ).date())
     subject, text, html = digest.render(built, Renderer(loaded.settings.templates_dir))
     print(html if args.format == "html" else f"{subject}\n\n{text}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play the plan's year in simulated time into a temporary data dir."""
+    import time
+
+    from reminder.demo import play
+    from reminder.dispatch import KIND_LABELS
+
+    loaded = _config(args)
+    started = time.perf_counter()
+    result = play(loaded, Path(args.data_dir) if args.data_dir else None, seed=args.seed)
+    elapsed = time.perf_counter() - started
+    print(f"Đã chạy thử {result.passes} ngày làm việc trong {elapsed:.1f} giây.")
+    print(f"Thư đã gửi (vào hộp thư tệp): {result.messages}")
+    for kind, label in KIND_LABELS.items():
+        print(f"  - {label}: {result.by_kind.get(kind, 0)} lượt nhắc")
+    print(
+        f"Xác nhận: {result.acks.get('done', 0)} đã hoàn thành,"
+        f" {result.acks.get('received', 0)} đã nhận"
+    )
+    print(f"Cuối năm còn quá hạn: {result.overdue_at_end} lượt việc – đơn vị")
+    print(f"Thư: {result.data_dir / 'outbox'}")
+    print(f"Báo cáo tuần: {result.data_dir / 'digests'} ({len(result.digests)} tuần)")
+    print(f"Xem trạng thái: reminder status --data-dir {result.data_dir} --now 2025-12-31T17:00")
     return EXIT_OK
 
 
