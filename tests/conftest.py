@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,10 @@ from reminder.cli import main
 from tests.servers import SmtpServer, ZaloServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# aiosmtpd logs client disconnects from its own thread, sometimes after pytest has closed the
+# captured stream of the test that started it; those lines carry nothing the tests check.
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 SHARED_PLANS = ROOT.parent / "shared" / "plans"
 
 
