@@ -253,9 +253,7 @@ class WebServer:
 
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, lifespan="off"
-        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
