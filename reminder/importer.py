@@ -20,9 +20,7 @@ tomlkit, so the administrator's comments and order are kept), each file replaced
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,7 +31,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from reminder import timewords
+from reminder import store, timewords
 from reminder.errors import PlanImportError, Problem
 from reminder.names import NameIndex, fold, is_organisation, slug
 from reminder.plan import quarter_window
@@ -759,18 +757,4 @@ def add_units(units_text: str, new_units: list[NewUnit]) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves the old or the new file, whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    store.write_atomic(path, text.encode("utf-8"))

@@ -204,7 +204,9 @@ class WebApp:
 
     # -- acknowledgment pages -----------------------------------------------------------------
 
-    async def ack_page(self, request: Request) -> Response:
+    def _guarded_target(self, request: Request) -> tuple[str, Any, Any, Any] | Response:
+        """(token, target, plan, task) of the request's ack token, or the refusal to send:
+        429 for an address that sent too many bad tokens, 404 for a bad one (counted)."""
         address = self.address(request)
         if self.throttle.blocked(address):
             return self.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
@@ -215,10 +217,16 @@ class WebApp:
             return self.error(
                 "Liên kết không hợp lệ",
                 "Liên kết đã hết hạn hoặc bị sửa. Hãy dùng liên kết trong thư mới"
-                " nhất, hoặc liên hệ Phòng Nội vụ.",
+                " nhất, hoặc liên hệ Phòng Nội vụ. Không có gì được ghi nhận.",
                 404,
             )
-        target, plan, task = found
+        return (token, *found)
+
+    async def ack_page(self, request: Request) -> Response:
+        guarded = self._guarded_target(request)
+        if isinstance(guarded, Response):
+            return guarded
+        token, target, plan, task = guarded
         pair = (target.plan, target.task, target.unit)
 
         def events() -> list[dict[str, Any]]:
@@ -247,14 +255,11 @@ class WebApp:
         )
 
     async def ack_post(self, request: Request) -> Response:
+        guarded = self._guarded_target(request)
+        if isinstance(guarded, Response):
+            return guarded
+        token, target, _, task = guarded
         address = self.address(request)
-        if self.throttle.blocked(address):
-            return self.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
-        token = request.path_params["token"]
-        found = self._target(token)
-        if found is None:
-            self.throttle.fail(address)
-            return self.error("Liên kết không hợp lệ", "Không ghi nhận được.", 404)
         form = await request.form()
         csrf = str(form.get("csrf", ""))
         if not hmac.compare_digest(csrf, self.mac("ack", token)):
@@ -262,7 +267,6 @@ class WebApp:
         state = str(form.get("state", ""))
         if state not in ("received", "done"):
             return self.error("Thiếu lựa chọn", 'Hãy bấm "Đã nhận" hoặc "Đã hoàn thành".', 400)
-        target, _, task = found
         now = self.clock()
         record = acks.ack_record(
             target.plan,

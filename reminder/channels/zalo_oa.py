@@ -232,6 +232,30 @@ async def post_json(client: httpx.AsyncClient, url: str, token: str, payload: An
         ) from None
 
 
+async def call_zalo(
+    client: httpx.AsyncClient,
+    tokens: ZaloTokens,
+    url: str,
+    payload: Any,
+    permanent_codes: frozenset[int],
+) -> dict[str, Any]:
+    """POST to a Zalo API with the OA token; on a token error refresh once and retry.
+
+    Returns the response's ``data``; raises ``ChannelError`` (marked) otherwise.
+    """
+    token = await tokens.access_token()
+    body = await post_json(client, url, token, payload)
+    error = classify_zalo(body, permanent_codes)
+    if error is not None and error.code and int(error.code) in TOKEN_ERRORS:
+        token = await tokens.access_token(rejected=token)
+        body = await post_json(client, url, token, payload)
+        error = classify_zalo(body, permanent_codes)
+    if error is not None:
+        raise error
+    data = body.get("data") or {}
+    return data if isinstance(data, dict) else {}
+
+
 class ZaloOAChannel:
     """Text messages to followers of the Official Account."""
 
@@ -256,16 +280,7 @@ class ZaloOAChannel:
         assert self._client is not None, "open() first"
         payload = {"recipient": {"user_id": user_id}, "message": {"text": text[:2000]}}
         url = f"{self.settings.api_base.rstrip('/')}/v3.0/oa/message/cs"
-        token = await self.tokens.access_token()
-        body = await post_json(self._client, url, token, payload)
-        error = classify_zalo(body, OA_PERMANENT)
-        if error is not None and error.code and int(error.code) in TOKEN_ERRORS:
-            token = await self.tokens.access_token(rejected=token)
-            body = await post_json(self._client, url, token, payload)
-            error = classify_zalo(body, OA_PERMANENT)
-        if error is not None:
-            raise error
-        data = body.get("data") or {}
+        data = await call_zalo(self._client, self.tokens, url, payload, OA_PERMANENT)
         return Receipt(provider_id=str(data.get("message_id", "")), detail="zalo_oa")
 
     async def close(self) -> None:

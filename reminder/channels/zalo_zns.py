@@ -16,7 +16,7 @@ import re
 import httpx
 
 from reminder.channels.base import Message, Receipt
-from reminder.channels.zalo_oa import TOKEN_ERRORS, ZaloTokens, classify_zalo, post_json
+from reminder.channels.zalo_oa import ZaloTokens, call_zalo
 from reminder.errors import ChannelError
 from reminder.settings import ZaloSettings
 
@@ -69,16 +69,7 @@ class ZaloZNSChannel:
             "tracking_id": hashlib.sha256(message.key.encode()).hexdigest()[:32],
         }
         url = f"{self.settings.zns_base.rstrip('/')}/message/template"
-        token = await self.tokens.access_token()
-        body = await post_json(self._client, url, token, payload)
-        error = classify_zalo(body, ZNS_PERMANENT)
-        if error is not None and error.code and int(error.code) in TOKEN_ERRORS:
-            token = await self.tokens.access_token(rejected=token)
-            body = await post_json(self._client, url, token, payload)
-            error = classify_zalo(body, ZNS_PERMANENT)
-        if error is not None:
-            raise error
-        data = body.get("data") or {}
+        data = await call_zalo(self._client, self.tokens, url, payload, ZNS_PERMANENT)
         return Receipt(provider_id=str(data.get("msg_id", "")), detail="zalo_zns")
 
     async def close(self) -> None:
