@@ -6,11 +6,14 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reminder.cli import main
+from reminder.store import Store
 from tests.servers import SmtpServer, ZaloServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +64,24 @@ def units_only(tmp_path: Path) -> Path:
 
 
 CliResult = tuple[int, str, str]
+
+# The 2025 days off the plan year must never see a reminder (Tết, 30/4–2/5 swap, 2/9 ...).
+DAYS_OFF_2025 = [
+    date(2025, 1, 1),
+    *[date(2025, 1, d) for d in range(27, 32)],
+    date(2025, 4, 7),
+    date(2025, 4, 30),
+    date(2025, 5, 1),
+    date(2025, 5, 2),
+    date(2025, 9, 1),
+    date(2025, 9, 2),
+]
+
+
+def delivery_records(store: Store) -> dict[str, dict[str, Any]]:
+    """Every delivery record in ``store``, by key (read only)."""
+    with store.transaction(readonly=True) as tx:
+        return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
 
 
 @pytest.fixture

@@ -9,17 +9,7 @@ import pytest
 
 from reminder import config
 from reminder.calendar import CalendarFile, DeclaredDay, WorkCalendar, weekday_vi
-
-DAYS_OFF_2025 = [
-    date(2025, 1, 1),
-    *[date(2025, 1, d) for d in range(27, 32)],
-    date(2025, 4, 7),
-    date(2025, 4, 30),
-    date(2025, 5, 1),
-    date(2025, 5, 2),
-    date(2025, 9, 1),
-    date(2025, 9, 2),
-]
+from tests.conftest import DAYS_OFF_2025
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from reminder import config
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
-from tests.conftest import write_config
+from tests.conftest import delivery_records, write_config
 from tests.servers import SmtpServer, free_port
 
 OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)  # Q2 opens on Tuesday 1/4/2025
@@ -43,11 +43,6 @@ def _setup(tmp_path: Path, smtp: SmtpServer, **extra: str) -> tuple[Dispatcher, 
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
     store = Store(tmp_path / "data")
     return Dispatcher(cfg, store, secret="test-secret"), store
-
-
-def _deliveries(store: Store) -> dict[str, dict[str, object]]:
-    with store.transaction(readonly=True) as tx:
-        return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
 
 
 def test_one_multipart_message_per_unit_with_links_and_stable_headers(
@@ -105,7 +100,7 @@ def test_smtp_550_is_permanent_and_451_is_retried_with_the_same_message(
     dispatcher, store = _setup(tmp_path, smtp_server)
     due_day = datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ)  # 5 working days before 30/6
     report = dispatcher.run(due_day)
-    records = _deliveries(store)
+    records = delivery_records(store)
     rejected = records["reject/email/2025-06-23"]
     assert rejected["status"] == "failed"
     error = rejected["last_error"]
@@ -122,10 +117,10 @@ def test_smtp_550_is_permanent_and_451_is_retried_with_the_same_message(
 
     # Not yet time: nothing is retried; the failed one is not retried at all.
     dispatcher.run(due_day + timedelta(seconds=30))
-    assert _deliveries(store)["later/email/2025-06-23"]["attempts"] == 1
+    assert delivery_records(store)["later/email/2025-06-23"]["attempts"] == 1
     smtp_server.sink.rcpt_replies = {"reject-me": "550 5.1.1 Người nhận không tồn tại"}
     dispatcher.run(next_at)
-    records = _deliveries(store)
+    records = delivery_records(store)
     assert records["later/email/2025-06-23"]["status"] == "sent"
     assert records["later/email/2025-06-23"]["attempts"] == 2
     assert records["reject/email/2025-06-23"]["attempts"] == 1
@@ -150,12 +145,12 @@ def test_transient_data_replies_are_retried(
     assert len(report.retry) == 1
     assert len(report.sent) == 3
     ((key, _),) = report.retry
-    record = _deliveries(store)[key]
+    record = delivery_records(store)[key]
     assert record["status"] == "retry"
     assert isinstance(record["last_error"], dict)
     assert record["last_error"]["code"] == reply[:3]
     dispatcher.run(datetime.fromisoformat(str(record["next_attempt_at"])))
-    assert _deliveries(store)[key]["status"] == "sent"
+    assert delivery_records(store)[key]["status"] == "sent"
     assert len(smtp_server.sink.messages) == 4
 
 
@@ -167,7 +162,7 @@ def test_refused_connection_is_retried_for_a_day_then_given_up(tmp_path: Path) -
     seen = []
     for _ in range(40):
         dispatcher.run(when)
-        record = _deliveries(store)["ok/email/2025-04-01"]
+        record = delivery_records(store)["ok/email/2025-04-01"]
         seen.append(record["status"])
         if record["status"] != "retry":
             break
@@ -186,7 +181,7 @@ def test_dry_run_changes_nothing(tmp_path: Path, smtp_server: SmtpServer) -> Non
     report = dispatcher.run(OPEN_DAY, dry_run=True)
     assert len(report.planned) == 4
     assert smtp_server.sink.messages == []
-    assert _deliveries(store) == {}
+    assert delivery_records(store) == {}
     assert dispatcher.run(OPEN_DAY).sent  # the real pass still sends
 
 

@@ -18,7 +18,7 @@ from reminder.channels.zalo_oa import ZaloTokens
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
-from tests.conftest import write_config
+from tests.conftest import delivery_records, write_config
 from tests.servers import ZaloServer
 
 OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
@@ -56,11 +56,6 @@ def _dispatcher(tmp_path: Path, server: ZaloServer, **kwargs: Any) -> tuple[Disp
     return Dispatcher(cfg, store, secret="s"), store
 
 
-def _records(store: Store) -> dict[str, dict[str, Any]]:
-    with store.transaction(readonly=True) as tx:
-        return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
-
-
 def test_zalo_oa_message_has_the_documented_shape(
     tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
 ) -> None:
@@ -73,7 +68,7 @@ def test_zalo_oa_message_has_the_documented_shape(
     assert body["recipient"] == {"user_id": "1001"}
     assert "Q2-01" in body["message"]["text"]
     assert len(body["message"]["text"]) <= 2000
-    record = _records(store)["nv/zalo_oa/2025-04-01"]
+    record = delivery_records(store)["nv/zalo_oa/2025-04-01"]
     assert record["status"] == "sent"
     assert record["receipt"]["id"].startswith("msg-")
 
@@ -110,13 +105,13 @@ def test_zalo_failures_are_recorded_with_the_raw_code(
     zalo_server.fake.replies = [reply]
     dispatcher, store = _dispatcher(tmp_path, zalo_server, order='["zalo_oa"]')
     dispatcher.run(OPEN_DAY)
-    record = _records(store)["nv/zalo_oa/2025-04-01"]
+    record = delivery_records(store)["nv/zalo_oa/2025-04-01"]
     assert record["status"] == status
     assert record["last_error"]["code"] == code
     assert record["last_error"]["permanent"] is (status == "failed")
     if status == "retry":
         dispatcher.run(datetime.fromisoformat(record["next_attempt_at"]))
-        again = _records(store)["nv/zalo_oa/2025-04-01"]
+        again = delivery_records(store)["nv/zalo_oa/2025-04-01"]
         assert again["status"] == "sent"
         texts = [json.loads(r["raw"])["message"]["text"] for r in zalo_server.messages()]
         assert len(set(texts)) == 1  # the same rendered message
@@ -129,7 +124,7 @@ def test_permanent_zalo_failure_falls_back_to_the_next_channel(
     dispatcher, store = _dispatcher(tmp_path, zalo_server, order='["zalo_oa", "webhook"]')
     dispatcher.run(OPEN_DAY)
     dispatcher.run(OPEN_DAY + timedelta(minutes=1))
-    records = _records(store)
+    records = delivery_records(store)
     assert records["nv/zalo_oa/2025-04-01"]["status"] == "failed"
     assert records["nv/webhook/2025-04-01"]["status"] == "sent"
     hooks = [json.loads(r["raw"]) for r in zalo_server.messages("/hook")]
@@ -190,7 +185,7 @@ def test_failed_refresh_is_recorded_and_not_repeated_within_a_pass(
     assert report.sent == []
     assert len(report.retry) == 2
     assert zalo_server.fake.refreshes == 1
-    for record in _records(store).values():
+    for record in delivery_records(store).values():
         assert record["status"] == "retry"
         assert record["last_error"]["code"] == "-14014"
         assert "cấp quyền lại" in record["last_error"]["message"]
@@ -256,4 +251,4 @@ def test_webhook_http_errors(
     zalo_server.fake.webhook_status = [status, status]
     dispatcher, store = _dispatcher(tmp_path, zalo_server, order='["webhook"]')
     dispatcher.run(OPEN_DAY)
-    assert {r["status"] for r in _records(store).values()} == {outcome}
+    assert {r["status"] for r in delivery_records(store).values()} == {outcome}

@@ -16,6 +16,7 @@ from reminder.calendar import CalendarFile, DeclaredDay, WorkCalendar
 from reminder.plan import Directory, Group, Plan, Task, Unit
 from reminder.policy import Policy, PolicyOverride
 from reminder.schedule import LOCAL_TZ, DueIndex, Occurrence, batches, effective_due, occurrences
+from tests.conftest import DAYS_OFF_2025
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,16 +243,7 @@ def test_reference_plan_sends_nothing_on_2025_days_off() -> None:
     dense = Policy(before_due=tuple(range(1, 60)), overdue_every=1, overdue_max=60)
     schedule = occurrences(loaded.plans, loaded.directory, dense, loaded.calendar)
     days = {o.day for o in schedule}
-    for off in [
-        date(2025, 1, 1),
-        *[date(2025, 1, d) for d in range(27, 32)],
-        date(2025, 4, 7),
-        date(2025, 4, 30),
-        date(2025, 5, 1),
-        date(2025, 5, 2),
-        date(2025, 9, 1),
-        date(2025, 9, 2),
-    ]:
+    for off in DAYS_OFF_2025:
         assert off not in days, off
     assert date(2025, 4, 26) in days  # the make-up Saturday is used
     assert all(d.weekday() < 5 or d == date(2025, 4, 26) for d in days)
