@@ -134,6 +134,7 @@ class Store:
         self._thread_lock = threading.RLock()
         self._files: dict[str, _File] = {}
         self._journal_fd: int | None = None
+        self._journal_lock = threading.Lock()
         self.journal_path = data_dir / f"outcomes.{os.getpid()}.{secrets.token_hex(4)}.log"
 
     # -- transactions -------------------------------------------------------------------------
@@ -168,31 +169,39 @@ class Store:
                 self._forget(tx)
                 raise
             if readonly:
-                self._forget(tx)
+                self._forget(tx, only_dirty=True)
             else:
                 tx._commit()
 
-    def _forget(self, tx: Transaction) -> None:
+    def _forget(self, tx: Transaction, *, only_dirty: bool = False) -> None:
+        """Drop cached files the transaction changed (or touched) so they are re-read."""
         for name in list(tx.touched):
-            self._files.pop(name, None)  # re-read from disk next time
+            entry = self._files.get(name)
+            if entry is not None and (not only_dirty or entry.storage.dirty):
+                del self._files[name]
 
     def record_outcome(self, key: str, month: str, fields: Record) -> None:
-        """Append one send outcome to this process's journal (durable against a kill)."""
-        if self._journal_fd is None:
-            self._journal_fd = os.open(
-                self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
-            )
+        """Append one send outcome to this process's journal (durable against a kill).
+
+        Safe from several threads at once (concurrent sends record from worker threads).
+        """
         line = orjson.dumps({"key": key, "month": month, "set": fields}) + b"\n"
-        os.write(self._journal_fd, line)
+        with self._journal_lock:
+            if self._journal_fd is None:
+                self._journal_fd = os.open(
+                    self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+                )
+            os.write(self._journal_fd, line)
 
     def finish_journal(self) -> None:
         """Close this process's journal so the next writing transaction folds and removes it."""
-        if self._journal_fd is None:
-            return
-        os.close(self._journal_fd)
-        self._journal_fd = None
-        os.replace(self.journal_path, self.journal_path.with_suffix(".done"))
-        self.journal_path = self.data_dir / f"outcomes.{os.getpid()}.{secrets.token_hex(4)}.log"
+        with self._journal_lock:
+            if self._journal_fd is None:
+                return
+            os.close(self._journal_fd)
+            self._journal_fd = None
+            os.replace(self.journal_path, self.journal_path.with_suffix(".done"))
+            self.journal_path = self.data_dir / f"outcomes.{os.getpid()}.{secrets.token_hex(4)}.log"
 
     # -- files ----------------------------------------------------------------------------------
 

@@ -66,6 +66,11 @@ _RECEIVED_WORDS = re.compile(r"^(?:đã\s+)?(?:nhận|nhan|received)\b", re.IGNO
 _TASK_IDS = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9_.]*-[A-Za-z0-9_.-]+)\b")
 
 
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also accepts non-ASCII input (and says no to it)."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
 def hash_password(password: str) -> str:
     """An argon2 hash for ``web.admin_password_hash``."""
     return PasswordHasher().hash(password)
@@ -262,7 +267,7 @@ class WebApp:
         address = self.address(request)
         form = await request.form()
         csrf = str(form.get("csrf", ""))
-        if not hmac.compare_digest(csrf, self.mac("ack", token)):
+        if not same(csrf, self.mac("ack", token)):
             return self.error("Biểu mẫu không hợp lệ", "Hãy mở lại liên kết và bấm lại.", 403)
         state = str(form.get("state", ""))
         if state not in ("received", "done"):
@@ -335,9 +340,7 @@ class WebApp:
             return self._login_page(request, "Thử lại sau ít phút.", 429)
         form = await request.form()
         nonce = request.cookies.get(LOGIN_COOKIE, "")
-        if not nonce or not hmac.compare_digest(
-            str(form.get("csrf", "")), self.mac("login", nonce)
-        ):
+        if not nonce or not same(str(form.get("csrf", "")), self.mac("login", nonce)):
             return self._login_page(request, "Biểu mẫu hết hạn, hãy đăng nhập lại.", 403)
         try:
             self.hasher.verify(configured.get_secret_value(), str(form.get("password", "")))
@@ -363,7 +366,7 @@ class WebApp:
     async def logout(self, request: Request) -> Response:
         sid = self.session_id(request)
         form = await request.form()
-        if sid is None or not hmac.compare_digest(str(form.get("csrf", "")), self.mac("csrf", sid)):
+        if sid is None or not same(str(form.get("csrf", "")), self.mac("csrf", sid)):
             return self.error("Biểu mẫu không hợp lệ", "Không đăng xuất được.", 403)
         response = RedirectResponse(self.base + "/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
@@ -531,7 +534,7 @@ class WebApp:
     async def calendar_feed(self, request: Request) -> Response:
         unit_id = request.path_params["unit"]
         key = request.query_params.get("key", "")
-        if unit_id not in self.config.directory.units or not hmac.compare_digest(
+        if unit_id not in self.config.directory.units or not same(
             key, self.mac("cal", unit_id)[:32]
         ):
             return Response("not found", status_code=404)
@@ -559,7 +562,7 @@ class WebApp:
             + zalo.oa_secret_key.get_secret_value()
         )
         expected = hashlib.sha256(base.encode("utf-8")).hexdigest()
-        return hmac.compare_digest(supplied.lower(), expected)
+        return same(supplied.lower(), expected)
 
     async def zalo_webhook(self, request: Request) -> Response:
         if self.config.settings.zalo.oa_secret_key is None:

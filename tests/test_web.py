@@ -154,6 +154,7 @@ def test_tampered_foreign_and_expired_tokens_are_refused_and_record_nothing(site
 def test_a_replayed_form_without_its_csrf_field_is_refused(site: Site) -> None:
     url = f"{site.url}/ack/{site.token('Q2-01', 'nv')}"
     assert httpx.post(url, data={"state": "done"}).status_code == 403
+    assert httpx.post(url, data={"state": "done", "csrf": "giả mạo ă"}).status_code == 403
     other = _csrf(httpx.get(f"{site.url}/ack/{site.token('Q2-02', 'tp')}").text)
     assert httpx.post(url, data={"state": "done", "csrf": other}).status_code == 403
     assert site.acks() == []
@@ -281,6 +282,7 @@ def test_zalo_reply_words() -> None:
 def test_calendar_feed_needs_its_key_and_has_alarms(site: Site) -> None:
     assert httpx.get(f"{site.url}/calendar/nv.ics").status_code == 404
     assert httpx.get(f"{site.url}/calendar/nv.ics", params={"key": "x" * 32}).status_code == 404
+    assert httpx.get(f"{site.url}/calendar/nv.ics", params={"key": "ă" * 32}).status_code == 404
     with httpx.Client(base_url=site.url) as client:
         csrf = _csrf(client.get("/login").text)
         client.post("/login", data={"password": PASSWORD, "csrf": csrf})
