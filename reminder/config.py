@@ -157,6 +157,26 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
                 )
     if settings is None:
         return None
+    settings_file = config_dir / "settings.toml"
+    if not settings.digest.to:
+        problems.append(
+            Problem(
+                "warning",
+                "chưa có người nhận báo cáo tuần: báo cáo không được gửi",
+                file=settings_file,
+                key="digest.to",
+                hint='ghi địa chỉ thư của Chủ tịch, ví dụ [digest] to = ["chu-tich@..."]',
+            )
+        )
+    if settings.web.admin_password_hash is None:
+        problems.append(
+            Problem(
+                "warning",
+                "bảng theo dõi chưa bật (chưa có mật khẩu quản trị)",
+                key="REMINDER_WEB__ADMIN_PASSWORD_HASH",
+                hint="tạo bằng: reminder hash-password, rồi đặt biến môi trường này",
+            )
+        )
     return Config(config_dir, settings, directory, tuple(plans), calendar)
 
 
