@@ -283,10 +283,10 @@ class Dispatcher:
     def _orphaned(self, claim: dict[str, Any] | None, now: datetime) -> bool:
         if not claim:
             return True
+        if datetime.fromisoformat(claim["until"]) <= now:
+            return True  # the lease ran out, whoever held it
         if claim.get("token") == PROCESS_TOKEN:
             return False  # ours, and this process is alive
-        if datetime.fromisoformat(claim["until"]) <= now:
-            return True
         return claim.get("host") == HOST and not _pid_alive(int(claim.get("pid", 0)))
 
     # -- composing --------------------------------------------------------------------------

@@ -126,6 +126,7 @@ class Service:
         self.dispatcher = self._dispatcher(loaded)
         self.pending: Config | None = None
         self.last_tick: float | None = None
+        self.digest_failed_at: float | None = None
         self.tick_task: asyncio.Task[Any] | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = asyncio.Event()
@@ -175,8 +176,14 @@ class Service:
         )
         if now < moment or not settings.to:
             return
+        if self.digest_failed_at is not None and time.monotonic() - self.digest_failed_at < 1800:
+            return  # a failed digest is retried every half hour, not every tick
         result = await asyncio.to_thread(digest.send, self.config, self.store, now)
-        if "đã gửi báo cáo" in result or "thất bại" in result:
+        if "thất bại" in result:
+            self.digest_failed_at = time.monotonic()
+            log.error("%s", result)
+        elif "đã gửi báo cáo" in result:
+            self.digest_failed_at = None
             log.info("%s", result)
 
     def health(self) -> dict[str, Any]:
