@@ -215,3 +215,50 @@ def test_send_due_and_deliveries_commands(
     assert {r["status"] for r in records} == {"sent"}
     assert {r["channel"] for r in records} == {"file"}
     assert (Path(data) / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_pending_message_whose_lease_ran_out_is_sent_by_the_next_pass(tmp_path: Path) -> None:
+    from reminder.dispatch import HOST, PROCESS_TOKEN
+
+    dispatcher, store = _setup(tmp_path)
+    when = _at(date(2025, 3, 3))
+    report = dispatcher.run(when, dry_run=True)
+    message = next(m for m in report.planned if m.recipient == "nv")
+    stale = {"host": HOST, "pid": 1, "token": PROCESS_TOKEN, "until": when.isoformat()}
+    with store.transaction() as tx:  # as left by a pass of this process that broke off
+        tx.add_deliveries(
+            "2025-03",
+            [
+                {
+                    "key": message.key,
+                    "month": "2025-03",
+                    "recipient": "nv",
+                    "channel": "file",
+                    "day": "2025-03-03",
+                    "status": "pending",
+                    "occurrences": [],
+                    "items": [],
+                    "message": message.to_record(),
+                    "attempts": 0,
+                    "created_at": when.isoformat(),
+                    "claim": stale,
+                }
+            ],
+        )
+    later = dispatcher.run(when + timedelta(minutes=11))
+    assert message.key in later.sent
+    (sent,) = [m for m in _outbox(store) if m["key"] == message.key]
+    assert sent["subject"] == message.subject
+
+
+def test_administrators_can_override_templates(tmp_path: Path) -> None:
+    custom = tmp_path / "mau"
+    (custom / "email").mkdir(parents=True)
+    (custom / "email" / "reminder.subject.txt").write_text(
+        "[UBND huyện] {{ items | length }} việc — {{ unit.name }}", encoding="utf-8"
+    )
+    dispatcher, _ = _setup(tmp_path, f'council = "hd"\ntemplates_dir = "{custom}"\n')
+    report = dispatcher.run(_at(date(2025, 3, 3)), dry_run=True)
+    subjects = {m.recipient: m.subject for m in report.planned}
+    assert subjects["nv"] == "[UBND huyện] 1 việc — Phòng Nội vụ"
+    assert "Kính gửi" in report.planned[0].text  # the other templates stay the built-in ones

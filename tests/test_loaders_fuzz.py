@@ -127,3 +127,46 @@ def test_any_task_table_gives_problems_not_exceptions(tmp_path: Path, task: dict
     plan["tasks"].append(task)
     (target / "plan-2025.toml").write_text(tomlkit.dumps(plan), encoding="utf-8")
     _assert_clean(config.validate(target))
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(
+                [
+                    "Stt\tNội dung\tĐơn vị thực hiện",
+                    "I\tQuý I\t",
+                    "1\tViệc\t- Phòng Nội vụ",
+                    "\t\thuyện phối hợp",
+                    "| Stt | Nội dung | Chủ trì |",
+                    "|---|---|---|",
+                    "<ul><li>- X</li>",
+                    "KẾ HOẠCH",
+                    "năm 2025",
+                    "QUÝ II (tháng 4 - 6)",
+                    "2\tViệc hai\tPhối hợp: Văn phòng\tTrước ngày 31/02/2025",
+                ]
+            ),
+        ),
+        max_size=25,
+    )
+)
+def test_any_text_document_imports_or_says_why(tmp_path: Path, text: list[str]) -> None:
+    from reminder.errors import PlanImportError
+    from reminder.importer import import_plan
+    from reminder.names import NameIndex
+
+    source = tmp_path / "plan.txt"
+    source.write_text("\n".join(text), encoding="utf-8")
+    try:
+        result = import_plan(source, NameIndex(), year=2025)
+    except PlanImportError as exc:
+        assert str(exc)
+    else:
+        assert result.tasks
+        ids = [t["id"] for t in result.tasks]
+        assert len(ids) == len(set(ids))
