@@ -282,7 +282,7 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
     for i, group in _entries(parsed, "groups", Group):
         if groups.get(group.id) != group:
             continue
-        for j, member in enumerate(group.members):
+        for member in group.members:
             if member not in units and member not in groups:
                 problems.append(
                     parsed.problem(
@@ -291,7 +291,6 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
                         _closest_hint(index, member),
                     )
                 )
-            del j
         if not group.members:
             problems.append(
                 parsed.problem(

@@ -232,8 +232,8 @@ def _layout(rows: list[Row]) -> tuple[dict[str, int], int] | None:
             if kind is None:
                 continue
             # A second header row refines the first ("Đơn vị thực hiện" over "Chủ trì").
-            if kind in ("lead", "support"):
-                columns.pop("units", None) if columns.get("units") == i else None
+            if kind in ("lead", "support") and columns.get("units") == i:
+                del columns["units"]
             if kind == "units" and ("lead" in columns or "support" in columns):
                 continue
             columns.setdefault(kind, i)
