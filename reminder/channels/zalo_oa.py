@@ -256,10 +256,8 @@ async def call_zalo(
     return data if isinstance(data, dict) else {}
 
 
-class ZaloOAChannel:
-    """Text messages to followers of the Official Account."""
-
-    name = "zalo_oa"
+class ZaloChannelBase:
+    """What both Zalo channels share: settings, the OA token, an HTTP client per pass."""
 
     def __init__(self, settings: ZaloSettings, tokens: ZaloTokens, concurrency: int = 4) -> None:
         self.settings = settings
@@ -269,6 +267,17 @@ class ZaloOAChannel:
 
     async def open(self) -> None:
         self._client = httpx.AsyncClient(timeout=self.settings.timeout)
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+
+class ZaloOAChannel(ZaloChannelBase):
+    """Text messages to followers of the Official Account."""
+
+    name = "zalo_oa"
 
     async def send(self, message: Message) -> Receipt:
         if not message.zalo_user_id:
@@ -282,8 +291,3 @@ class ZaloOAChannel:
         url = f"{self.settings.api_base.rstrip('/')}/v3.0/oa/message/cs"
         data = await call_zalo(self._client, self.tokens, url, payload, OA_PERMANENT)
         return Receipt(provider_id=str(data.get("message_id", "")), detail="zalo_oa")
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()

@@ -13,10 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-import httpx
-
 from reminder.channels.base import Message, Receipt
-from reminder.channels.zalo_oa import ZaloTokens, call_zalo
+from reminder.channels.zalo_oa import ZaloChannelBase, ZaloTokens, call_zalo
 from reminder.errors import ChannelError
 from reminder.settings import ZaloSettings
 
@@ -42,7 +40,7 @@ def zns_phone(phone: str) -> str:
     return digits
 
 
-class ZaloZNSChannel:
+class ZaloZNSChannel(ZaloChannelBase):
     """Template notifications by phone number."""
 
     name = "zalo_zns"
@@ -50,13 +48,7 @@ class ZaloZNSChannel:
     def __init__(self, settings: ZaloSettings, tokens: ZaloTokens, concurrency: int = 4) -> None:
         if not settings.zns_template_id:
             raise ValueError("zalo_zns needs zalo.zns_template_id")
-        self.settings = settings
-        self.tokens = tokens
-        self.concurrency = concurrency
-        self._client: httpx.AsyncClient | None = None
-
-    async def open(self) -> None:
-        self._client = httpx.AsyncClient(timeout=self.settings.timeout)
+        super().__init__(settings, tokens, concurrency)
 
     async def send(self, message: Message) -> Receipt:
         if not message.phone:
@@ -71,8 +63,3 @@ class ZaloZNSChannel:
         url = f"{self.settings.zns_base.rstrip('/')}/message/template"
         data = await call_zalo(self._client, self.tokens, url, payload, ZNS_PERMANENT)
         return Receipt(provider_id=str(data.get("msg_id", "")), detail="zalo_zns")
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
