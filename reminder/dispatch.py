@@ -61,6 +61,14 @@ HOST = socket.gethostname()
 
 
 @dataclass
+class _View:
+    covered: set[str] = field(default_factory=set)
+    failed: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    existing: set[str] = field(default_factory=set)
+    unfinished: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass
 class PassReport:
     """What one pass did."""
 
@@ -153,7 +161,8 @@ class Dispatcher:
     def _plan(self, now: datetime, report: PassReport, dry_run: bool) -> list[dict[str, Any]]:
         today = now.astimezone(LOCAL_TZ).date()
         with self.store.transaction(readonly=dry_run) as tx:
-            covered, failed_channels, existing = self._deliveries_view(tx)
+            view = self._deliveries_view(tx)
+            covered, failed_channels, existing = view.covered, view.failed, view.existing
             states = acks.current_states(tx.acks())
 
             def settled(occ: Occurrence) -> bool:
@@ -175,7 +184,7 @@ class Dispatcher:
             for month, records in new_records.items():
                 tx.add_deliveries(month, records)
             claimed = [r for records in new_records.values() for r in records]
-            claimed += self._claim_old(tx, now, {r["key"] for r in claimed})
+            claimed += self._claim_old(tx, now, view.unfinished)
             report.claimed = len(claimed)
             return claimed
 
@@ -186,20 +195,21 @@ class Dispatcher:
         policy = self.settings.policy.merged(unit.policy if unit else None)
         return now.astimezone(LOCAL_TZ).time() >= policy.send_time
 
-    def _deliveries_view(
-        self, tx: Transaction
-    ) -> tuple[set[str], dict[tuple[str, str], set[str]], set[str]]:
-        covered: set[str] = set()
-        failed: dict[tuple[str, str], set[str]] = defaultdict(set)
-        existing: set[str] = set()
+    def _deliveries_view(self, tx: Transaction) -> _View:
+        """One pass over the delivery records: what they cover, what failed, what exists,
+        and which are unfinished (pending or waiting for a retry)."""
+        view = _View()
         for month in tx.delivery_months():
             for record in tx.deliveries(month):
-                existing.add(record["key"])
-                if record["status"] in COVERING:
-                    covered.update(record["occurrences"])
-                elif record["status"] in ("failed", "dead"):
-                    failed[(record["recipient"], record["day"])].add(record["channel"])
-        return covered, failed, existing
+                view.existing.add(record["key"])
+                status = record["status"]
+                if status in COVERING:
+                    view.covered.update(record["occurrences"])
+                    if status != "sent":
+                        view.unfinished.append((month, dict(record)))
+                elif status in ("failed", "dead"):
+                    view.failed[(record["recipient"], record["day"])].add(record["channel"])
+        return view
 
     def _new_delivery(
         self,
@@ -262,22 +272,21 @@ class Dispatcher:
             "until": (now + lease).isoformat(),
         }
 
-    def _claim_old(self, tx: Transaction, now: datetime, fresh: set[str]) -> list[dict[str, Any]]:
+    def _claim_old(
+        self, tx: Transaction, now: datetime, unfinished: list[tuple[str, dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
         """Deliveries due for a retry, and pending ones whose pass died."""
         out = []
-        for month in tx.delivery_months():
-            for record in tx.deliveries(month):
-                if record["key"] in fresh:
-                    continue
-                status = record["status"]
-                retry_due = (
-                    status == "retry" and datetime.fromisoformat(record["next_attempt_at"]) <= now
-                )
-                orphan = status == "pending" and self._orphaned(record.get("claim"), now)
-                if retry_due or orphan:
-                    claim = self._claim(now)
-                    tx.update_delivery(month, record["key"], {"claim": claim})
-                    out.append({**record, "claim": claim})
+        for month, record in unfinished:
+            status = record["status"]
+            retry_due = (
+                status == "retry" and datetime.fromisoformat(record["next_attempt_at"]) <= now
+            )
+            orphan = status == "pending" and self._orphaned(record.get("claim"), now)
+            if retry_due or orphan:
+                claim = self._claim(now)
+                tx.update_delivery(month, record["key"], {"claim": claim})
+                out.append({**record, "claim": claim})
         return out
 
     def _orphaned(self, claim: dict[str, Any] | None, now: datetime) -> bool:

@@ -53,7 +53,7 @@ from reminder.channels.zalo_oa import ZaloOAChannel, ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import ROLE_LABELS
 from reminder.render import Renderer
-from reminder.schedule import LOCAL_TZ, effective_due
+from reminder.schedule import LOCAL_TZ, assignments, effective_due
 from reminder.store import Store
 from reminder.views import STATUS_LABELS
 
@@ -606,9 +606,9 @@ class WebApp:
         state, ids = parsed
         now = self.clock()
         mine = {
-            (s.plan, s.task)
-            for s in status.compute(self.config, [], [], self.today())
-            if s.unit == unit.id
+            (a.plan.id, a.task.id)
+            for a in assignments(self.config.plans, self.config.directory)
+            if a.unit == unit.id
         }
         records, unknown = [], []
         for task_id in ids:
