@@ -57,8 +57,7 @@ class ImportedTask:
     quarter: int
     number: int | None
     title: str
-    lead: list[str]
-    support: list[str]
+    cells: dict[str, str]  # "units" (combined column), "lead", "support": raw cell text
     time: str | None = None
     line: int | None = None
 
@@ -455,8 +454,7 @@ def parse_tasks(document: Document) -> list[ImportedTask]:
                 quarter=quarter or 0,
                 number=int(m.group()) if m else None,
                 title=content,
-                lead=[unit_cells["units"], unit_cells["lead"]],
-                support=[unit_cells["support"]],
+                cells=unit_cells,
                 time=time_text or None,
                 line=line,
             )
@@ -475,11 +473,9 @@ def _continue_row(
     """Append a row that continues ``task`` (split across a page break) to it."""
     if content:
         task.title = f"{task.title} {content}".strip()
-    for key, slot, position in (("units", task.lead, 0), ("lead", task.lead, 1)):
-        if unit_cells[key]:
-            slot[position] = _join_continued(slot[position], unit_cells[key])
-    if unit_cells["support"]:
-        task.support[0] = _join_continued(task.support[0], unit_cells["support"])
+    for key, text in unit_cells.items():
+        if text:
+            task.cells[key] = _join_continued(task.cells[key], text)
     if time_text:
         task.time = f"{task.time or ''} {time_text}".strip()
 
@@ -631,15 +627,14 @@ def import_plan(
 
 
 def _roles(raw: ImportedTask, index: NameIndex) -> tuple[list[str], list[str]]:
-    combined, lead_column = raw.lead
     lead: list[str] = []
     support: list[str] = []
-    if combined:
-        lead, support = split_roles(combined, index)
-    if lead_column:
-        lead.extend(split_column(lead_column, index))
-    if raw.support[0]:
-        support.extend(split_column(raw.support[0], index))
+    if raw.cells["units"]:
+        lead, support = split_roles(raw.cells["units"], index)
+    if raw.cells["lead"]:
+        lead.extend(split_column(raw.cells["lead"], index))
+    if raw.cells["support"]:
+        support.extend(split_column(raw.cells["support"], index))
     return lead, support
 
 
