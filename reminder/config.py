@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -264,8 +263,10 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
         problems.append(parsed)
         return Directory()
     _unknown_top_keys(parsed, {"units", "groups"}, problems)
-    units = {u.id: u for _, u in _dedupe(parsed, "units", Unit, problems)}
+    unit_entries = _dedupe(parsed, "units", Unit, problems)
+    units = {u.id: u for _, u in unit_entries}
     groups: dict[str, Group] = {}
+    group_at: dict[str, int] = {}  # id -> position in the file, for findings
     for i, group in _dedupe(parsed, "groups", Group, problems):
         if group.id in units:
             problems.append(
@@ -277,11 +278,11 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
             )
             continue
         groups[group.id] = group
+        group_at[group.id] = i
     directory = Directory(units=units, groups=groups)
     index = build_index(directory)
-    for i, group in _entries(parsed, "groups", Group):
-        if groups.get(group.id) != group:
-            continue
+    for group_id, group in groups.items():
+        i = group_at[group_id]
         for member in group.members:
             if member not in units and member not in groups:
                 problems.append(
@@ -302,18 +303,15 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
             )
     for cycle in _group_cycles(groups):
         first = cycle[0]
-        i = next(i for i, g in _entries(parsed, "groups", Group) if g.id == first)
         problems.append(
             parsed.problem(
-                ("groups", i, "members"),
+                ("groups", group_at[first], "members"),
                 "nhóm chứa chính nó: " + " → ".join([*cycle, first]),
                 "bỏ một liên kết trong vòng lặp",
             )
         )
     placeholders = []
-    for i, unit in _entries(parsed, "units", Unit):
-        if units.get(unit.id) != unit:
-            continue
+    for i, unit in unit_entries:
         for address in unit.email:
             if not _EMAIL.match(address):
                 problems.append(
@@ -397,9 +395,10 @@ def _load_plan(
     _unknown_top_keys(parsed, {"plan", "tasks"}, problems)
     before = len([p for p in problems if p.severity == "error"])
     header = _validate_model(parsed, ("plan",), PlanHeader, parsed.data.get("plan"), problems)
-    tasks = [task for _, task in _dedupe(parsed, "tasks", Task, problems)]
+    task_entries = _dedupe(parsed, "tasks", Task, problems)
+    tasks = [task for _, task in task_entries]
     if header is not None:
-        for i, task in _entries(parsed, "tasks", Task):
+        for i, task in task_entries:
             _check_task(parsed, i, task, header.year, directory, index, problems)
     if header is None or len([p for p in problems if p.severity == "error"]) > before:
         return None
@@ -533,18 +532,6 @@ def _unknown_top_keys(parsed: TomlFile, allowed: set[str], problems: list[Proble
                     "các khóa hợp lệ: " + ", ".join(sorted(allowed)),
                 )
             )
-
-
-def _entries(parsed: TomlFile, key: str, model: type[M]) -> Iterator[tuple[int, M]]:
-    """Each entry of the array ``key`` that validates as ``model``, silently."""
-    raw = parsed.data.get(key, [])
-    if not isinstance(raw, list):
-        return
-    for i, item in enumerate(raw):
-        try:
-            yield i, model.model_validate(item)
-        except ValidationError:
-            continue
 
 
 def _dedupe(
