@@ -123,6 +123,18 @@ def _toml_value(value: object) -> str:
     return str(value)
 
 
+def units_leading_one_task(count: int) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """``count`` units (``u0000``… with ``<id>@huyen.example``) all leading task Q2-01."""
+    units: list[dict[str, object]] = [
+        {"id": f"u{i:04d}", "name": f"Đơn vị {i}", "email": [f"u{i:04d}@huyen.example"]}
+        for i in range(count)
+    ]
+    tasks: list[dict[str, object]] = [
+        {"id": "Q2-01", "quarter": 2, "title": "Báo cáo", "lead": [u["id"] for u in units]}
+    ]
+    return units, tasks
+
+
 def write_config(
     target: Path,
     units: list[dict[str, object]],

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import write_config
+from tests.conftest import units_leading_one_task, write_config
 from tests.servers import SmtpServer, wait_until
 
 UNITS = 60
@@ -19,13 +19,7 @@ UNITS = 60
 def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
-    units: list[dict[str, object]] = [
-        {"id": f"u{i:02d}", "name": f"Đơn vị {i}", "email": [f"u{i:02d}@huyen.example"]}
-        for i in range(UNITS)
-    ]
-    tasks: list[dict[str, object]] = [
-        {"id": "Q2-01", "quarter": 2, "title": "Báo cáo", "lead": [u["id"] for u in units]}
-    ]
+    units, tasks = units_leading_one_task(UNITS)
     settings = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
     cfg = write_config(tmp_path / "config", units, tasks, settings)
     data = tmp_path / "data"

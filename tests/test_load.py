@@ -19,7 +19,7 @@ from reminder import acks, config
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.web import create_app
-from tests.conftest import write_config
+from tests.conftest import units_leading_one_task, write_config
 from tests.servers import WebServer, free_port
 
 UNITS = 500
@@ -28,13 +28,7 @@ NOW = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
 
 def test_500_concurrent_acks_during_a_dispatch_pass(tmp_path: Path) -> None:
     port = free_port()
-    units: list[dict[str, object]] = [
-        {"id": f"u{i:03d}", "name": f"Đơn vị {i}", "email": [f"u{i:03d}@huyen.example"]}
-        for i in range(UNITS)
-    ]
-    tasks: list[dict[str, object]] = [
-        {"id": "Q2-01", "quarter": 2, "title": "Báo cáo", "lead": [u["id"] for u in units]}
-    ]
+    units, tasks = units_leading_one_task(UNITS)
     settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
     cfg_dir = write_config(tmp_path / "config", units, tasks, settings)
     cfg = config.load(cfg_dir)
