@@ -44,7 +44,15 @@ from reminder.channels.zalo_oa import utc_now
 from reminder.config import Config
 from reminder.errors import ChannelError
 from reminder.render import Renderer, vn_date
-from reminder.schedule import LOCAL_TZ, Batch, DueIndex, Occurrence, batches, occurrences
+from reminder.schedule import (
+    LOCAL_TZ,
+    ROLE_LABELS,
+    Batch,
+    DueIndex,
+    Occurrence,
+    batches,
+    occurrences,
+)
 from reminder.store import Store, Transaction
 
 COVERING = frozenset({"pending", "retry", "sent"})
@@ -55,7 +63,6 @@ KIND_LABELS = {
     "overdue": "đã quá hạn",
     "escalation": "quá hạn lâu",
 }
-ROLE_LABELS = {"lead": "chủ trì", "support": "phối hợp"}
 PROCESS_TOKEN = secrets.token_hex(8)
 HOST = socket.gethostname()
 

@@ -20,7 +20,7 @@ from itertools import groupby
 from reminder.calendar import weekday_vi
 from reminder.config import Config
 from reminder.plan import Directory, Plan
-from reminder.schedule import Occurrence, occurrences
+from reminder.schedule import ROLE_LABELS, Occurrence, occurrences
 
 KIND_LABELS = {
     "open": "bắt đầu",
@@ -29,7 +29,6 @@ KIND_LABELS = {
     "overdue": "quá hạn",
     "escalation": "báo Hội đồng (quá hạn lâu)",
 }
-ROLE_LABELS = {"lead": "chủ trì", "support": "phối hợp"}
 
 
 def select(

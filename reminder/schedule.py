@@ -40,6 +40,7 @@ from reminder.policy import Kind, Policy
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 Role = Literal["lead", "support"]
+ROLE_LABELS: dict[str, str] = {"lead": "chủ trì", "support": "phối hợp"}  # as people read it
 _RANK: dict[str, int] = {"open": 0, "before_due": 1, "due": 2, "overdue": 3, "escalation": 4}
 _ALL_KINDS: set[str] = set(_RANK)
 

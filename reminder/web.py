@@ -51,9 +51,8 @@ from reminder import acks, status
 from reminder.calendar import weekday_vi
 from reminder.channels.zalo_oa import ZaloOAChannel, ZaloTokens
 from reminder.config import Config
-from reminder.dispatch import ROLE_LABELS
 from reminder.render import Renderer
-from reminder.schedule import LOCAL_TZ, assignments, effective_due
+from reminder.schedule import LOCAL_TZ, ROLE_LABELS, assignments, effective_due
 from reminder.store import Store
 from reminder.views import STATUS_LABELS
 
