@@ -190,9 +190,8 @@ class WebApp:
         return self.clock().astimezone(LOCAL_TZ).date()
 
     def _statuses(self) -> list[status.PairStatus]:
-        with self.store.transaction(readonly=True) as tx:
-            events = list(tx.acks())
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+        events = self.store.ack_events()
+        deliveries = self.store.deliveries()
         return status.compute(self.config, events, deliveries, self.today())
 
     def _target(self, token: str) -> tuple[acks.AckTarget, Any, Any] | None:
@@ -233,13 +232,9 @@ class WebApp:
         token, target, plan, task = guarded
         pair = (target.plan, target.task, target.unit)
 
-        def events() -> list[dict[str, Any]]:
-            with self.store.transaction(readonly=True) as tx:
-                return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
-
-        mine = await run_in_threadpool(events)
+        mine = await run_in_threadpool(lambda: self.store.ack_events(pair=pair))
         state = acks.current_states(mine).get(pair, "pending")
-        acked_at = next((str(e["at"]) for e in reversed(mine) if e["state"] == state), None)
+        acked_at = next((e.at.isoformat() for e in reversed(mine) if e.state == state), None)
         lead = self.config.directory.expand(task.lead)
         due = effective_due(self.config.calendar, plan.window(task)[1])
         return self.page(
@@ -283,11 +278,7 @@ class WebApp:
             note=str(form.get("note", "")),
         )
 
-        def save() -> None:
-            with self.store.transaction() as tx:
-                tx.add_acks([record])
-
-        await run_in_threadpool(save)
+        await run_in_threadpool(self.store.add_acks, [record])
         return self.page(
             "ack_done.html",
             {
@@ -519,7 +510,7 @@ class WebApp:
                     s.acked_at or "",
                     s.note,
                     s.days_late,
-                    last["status"] if last else "",
+                    last.status if last else "",
                 ]
             )
         return Response(
@@ -623,9 +614,8 @@ class WebApp:
                 for p in plans
             ]
         if records:
-            with self.store.transaction() as tx:
-                tx.add_acks(records)
-        done = sorted({r["task"] for r in records})
+            self.store.add_acks(records)
+        done = sorted({r.task for r in records})
         parts = []
         if done:
             parts.append(
@@ -651,18 +641,11 @@ class WebApp:
 
     async def healthz(self, request: Request) -> Response:
         checks: dict[str, Any] = {}
-        ok = True
-        try:
-
-            def probe() -> None:
-                with self.store.transaction(readonly=True) as tx:
-                    tx.acks()
-
-            await run_in_threadpool(probe)
-            checks["store"] = "ok"
-        except Exception as exc:
-            checks["store"] = f"error: {exc}"
-            ok = False
+        health = await run_in_threadpool(self.store.health)
+        ok = health.ok
+        checks["store"] = "ok" if health.ok else "error: " + "; ".join(health.problems)
+        if health.notes:
+            checks["store_notes"] = list(health.notes)
         if self.health_extra is not None:
             extra = self.health_extra()
             checks.update(extra)
@@ -686,18 +669,17 @@ class _Metrics(Collector):
         self.app = app
 
     def collect(self) -> Any:
-        with self.app.store.transaction(readonly=True) as tx:
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-            events = list(tx.acks())
+        deliveries = self.app.store.deliveries()
+        events = self.app.store.ack_events()
         messages = GaugeMetricFamily(
             "reminder_messages",
             "Delivery records by channel and status",
             labels=["channel", "status"],
         )
-        for (channel, state), n in sorted(
-            Counter((r["channel"], r["status"]) for r in deliveries).items()
+        for (channel, outcome), n in sorted(
+            Counter((r.channel, r.status) for r in deliveries).items()
         ):
-            messages.add_metric([channel, state], n)
+            messages.add_metric([channel, outcome], n)
         yield messages
         statuses = status.compute(self.app.config, events, deliveries, self.app.today())
         acked = GaugeMetricFamily(

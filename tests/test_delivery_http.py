@@ -18,6 +18,7 @@ from reminder.channels.zalo_oa import ZaloTokens
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import delivery_records, write_config
 from tests.servers import ZaloServer
 
@@ -52,7 +53,7 @@ def _settings(server: ZaloServer, order: str = '["zalo_oa", "zalo_zns", "webhook
 def _dispatcher(tmp_path: Path, server: ZaloServer, **kwargs: Any) -> tuple[Dispatcher, Store]:
     settings = _settings(server, **kwargs)
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     return Dispatcher(cfg, store, secret="s"), store
 
 
@@ -143,8 +144,7 @@ def test_expired_token_is_refreshed_once_saved_and_the_message_resent(
     assert refresh["headers"]["secret_key"] == "app-secret"
     assert b"grant_type=refresh_token" in refresh["raw"]
     assert b"app_id=app-1" in refresh["raw"]
-    with store.transaction(readonly=True) as tx:
-        state = tx.state("zalo")
+    state = store.channel_state("zalo").values
     assert state["access_token"] in zalo_server.fake.access_tokens
     assert state["refresh_token"] in zalo_server.fake.refresh_tokens
     assert "refresh-1" not in zalo_server.fake.refresh_tokens  # spent
@@ -157,7 +157,7 @@ def test_token_is_refreshed_ahead_of_expiry(
     clock = [datetime(2026, 1, 1, tzinfo=UTC)]
     settings = _settings(zalo_server, order='["zalo_oa"]')
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     first = Dispatcher(cfg, store, secret="s", clock=lambda: clock[0])
     zalo_server.fake.access_tokens = {"x"}  # force the first refresh
     first.run(OPEN_DAY)
@@ -201,7 +201,7 @@ def _refresh_in_process(data_dir: str, url: str, out: Any) -> None:
         app_id="app-1",
         secret_key="app-secret",
     )
-    tokens = ZaloTokens(settings, Store(Path(data_dir)))
+    tokens = ZaloTokens(settings, TinyDBStore(Path(data_dir)))
     out.put(asyncio.run(tokens.access_token(rejected="access-1")))
 
 
@@ -209,7 +209,7 @@ def test_two_processes_never_refresh_twice_at_once(tmp_path: Path, zalo_server: 
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     data = tmp_path / "data"
-    Store(data)
+    TinyDBStore(data)
     procs = [
         context.Process(target=_refresh_in_process, args=(str(data), zalo_server.url, out))
         for _ in range(2)

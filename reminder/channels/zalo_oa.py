@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +28,7 @@ import httpx
 from reminder.channels.base import Message, Receipt
 from reminder.errors import ChannelError
 from reminder.settings import ZaloSettings
-from reminder.store import Store
+from reminder.store import ChannelState, Store
 
 Clock = Callable[[], datetime]
 
@@ -90,89 +92,135 @@ class ZaloTokens:
             assert self._access is not None
             return self._access
 
-    # -- blocking: run in a worker thread, which holds the store's lock ---------------------------
+    # -- blocking: run in a worker thread; the store's lock is never held across the network ----
 
     def _load(self) -> None:
-        with self.store.transaction() as tx:
-            state = tx.state("zalo")
-            env_refresh = self.settings.refresh_token
-            env_access = self.settings.access_token
-            seed = _fingerprint(
-                (env_refresh.get_secret_value() if env_refresh else "")
-                + (env_access.get_secret_value() if env_access else "")
-            )
-            if state.get("seeded_from") != seed:
-                state = {
-                    "access_token": env_access.get_secret_value() if env_access else None,
-                    "refresh_token": env_refresh.get_secret_value() if env_refresh else None,
-                    "expires_at": None,
-                    "seeded_from": seed,
-                }
-                tx.set_state("zalo", state)
-        self._take(state)
+        state = self.store.channel_state("zalo")
+        env_refresh = self.settings.refresh_token
+        env_access = self.settings.access_token
+        seed = _fingerprint(
+            (env_refresh.get_secret_value() if env_refresh else "")
+            + (env_access.get_secret_value() if env_access else "")
+        )
+        values = dict(state.values)
+        if values.get("seeded_from") != seed:
+            values = {
+                "access_token": env_access.get_secret_value() if env_access else None,
+                "refresh_token": env_refresh.get_secret_value() if env_refresh else None,
+                "expires_at": None,
+                "seeded_from": seed,
+            }
+            if self.store.swap_channel_state(state, values) is None:
+                values = dict(self.store.channel_state("zalo").values)  # another process seeded
+        self._take(values)
 
-    def _take(self, state: dict[str, Any]) -> None:
-        self._access = state.get("access_token")
-        expires = state.get("expires_at")
+    def _take(self, values: Mapping[str, str | None]) -> None:
+        self._access = values.get("access_token")
+        expires = values.get("expires_at")
         self._expires = datetime.fromisoformat(expires) if expires else None
 
+    def _claim_refresh(self, used: str | None) -> ChannelState | None:
+        """Take the right to refresh (a short lease in the channel state, so two processes
+        never spend the refresh token at once and nobody holds the store's lock over the
+        network); None when another process refreshed meanwhile (its pair is taken)."""
+        me = f"{os.getpid()}-{id(self)}"
+        deadline = time.monotonic() + 2 * self.settings.timeout + 5
+        while True:
+            state = self.store.channel_state("zalo")
+            values = dict(state.values)
+            if values.get("access_token") and values.get("access_token") != used:
+                self._take(values)  # another process refreshed since we read the token
+                return None
+            busy = values.get("refreshing_until")
+            if busy and float(busy) > time.time() and values.get("refreshing_by") != me:
+                if time.monotonic() > deadline:
+                    raise ChannelError(
+                        "tiến trình khác đang làm mới mã truy cập Zalo quá lâu",
+                        permanent=False,
+                        code="refresh-busy",
+                    )
+                time.sleep(0.1)
+                continue
+            until = str(time.time() + self.settings.timeout + 5)
+            claimed = self.store.swap_channel_state(
+                state, {**values, "refreshing_until": until, "refreshing_by": me}
+            )
+            if claimed is not None:
+                return claimed
+
     def _refresh(self, used: str | None) -> None:
+        state = self._claim_refresh(used)
+        if state is None:
+            return
+        values = {k: v for k, v in state.values.items() if not k.startswith("refreshing_")}
+        try:
+            self._refresh_claimed(state, values)
+        finally:
+            current = self.store.channel_state("zalo")
+            if current.values.get("refreshing_until"):
+                self.store.swap_channel_state(
+                    current,
+                    {k: v for k, v in current.values.items() if not k.startswith("refreshing_")},
+                )
+
+    def _refresh_claimed(self, state: ChannelState, values: dict[str, str | None]) -> None:
         s = self.settings
-        with self.store.transaction() as tx:
-            state = tx.state("zalo")
-            if state.get("access_token") and state.get("access_token") != used:
-                # Another process refreshed while we waited for the lock: use its pair.
-                self._take(state)
+        refresh = values.get("refresh_token")
+        if not (refresh and s.app_id and s.secret_key):
+            self._failed = ChannelError(
+                "mã truy cập Zalo hết hạn và không làm mới được: cần REMINDER_ZALO__APP_ID,"
+                " __SECRET_KEY và __REFRESH_TOKEN",
+                permanent=False,
+                code="no-refresh-token",
+            )
+            raise self._failed
+        assert s.secret_key is not None
+        try:
+            response = httpx.post(
+                f"{s.oauth_base.rstrip('/')}/v4/oa/access_token",
+                headers={"secret_key": s.secret_key.get_secret_value()},
+                data={
+                    "app_id": s.app_id,
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh,
+                },
+                timeout=s.timeout,
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ChannelError(
+                f"không làm mới được mã truy cập Zalo: {exc}",
+                permanent=False,
+                code="refresh-http",
+            ) from None
+        if not isinstance(body, dict) or not body.get("access_token"):
+            current = self.store.channel_state("zalo")
+            if current.version != state.version:
+                self._take(current.values)  # another process refreshed with the same token
                 return
-            refresh = state.get("refresh_token")
-            if not (refresh and s.app_id and s.secret_key):
-                self._failed = ChannelError(
-                    "mã truy cập Zalo hết hạn và không làm mới được: cần REMINDER_ZALO__APP_ID,"
-                    " __SECRET_KEY và __REFRESH_TOKEN",
-                    permanent=False,
-                    code="no-refresh-token",
-                )
-                raise self._failed
-            try:
-                response = httpx.post(
-                    f"{s.oauth_base.rstrip('/')}/v4/oa/access_token",
-                    headers={"secret_key": s.secret_key.get_secret_value()},
-                    data={
-                        "app_id": s.app_id,
-                        "grant_type": "refresh_token",
-                        "refresh_token": refresh,
-                    },
-                    timeout=s.timeout,
-                )
-                body = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise ChannelError(
-                    f"không làm mới được mã truy cập Zalo: {exc}",
-                    permanent=False,
-                    code="refresh-http",
-                ) from None
-            if not isinstance(body, dict) or not body.get("access_token"):
-                detail = str(body)[:500]
-                code = str(body.get("error")) if isinstance(body, dict) else None
-                self._failed = ChannelError(
-                    "Zalo từ chối làm mới mã truy cập: cần cấp quyền lại cho ứng dụng và đặt"
-                    " REMINDER_ZALO__REFRESH_TOKEN mới",
-                    permanent=False,
-                    code=code,
-                    detail=detail,
-                )
-                raise self._failed
-            expires_in = int(body.get("expires_in") or 90000)
-            state = {
-                **state,
-                "access_token": body["access_token"],
-                "refresh_token": body.get("refresh_token") or refresh,
-                "expires_at": (self.clock() + timedelta(seconds=expires_in)).isoformat(),
-                "refreshed_at": self.clock().isoformat(),
-            }
-            # Saved before use: the old refresh token is spent from this moment on.
-            tx.set_state("zalo", state)
-        self._take(state)
+            detail = str(body)[:500]
+            code = str(body.get("error")) if isinstance(body, dict) else None
+            self._failed = ChannelError(
+                "Zalo từ chối làm mới mã truy cập: cần cấp quyền lại cho ứng dụng và đặt"
+                " REMINDER_ZALO__REFRESH_TOKEN mới",
+                permanent=False,
+                code=code,
+                detail=detail,
+            )
+            raise self._failed
+        expires_in = int(body.get("expires_in") or 90000)
+        values = {
+            **values,
+            "access_token": str(body["access_token"]),
+            "refresh_token": str(body.get("refresh_token") or refresh),
+            "expires_at": (self.clock() + timedelta(seconds=expires_in)).isoformat(),
+            "refreshed_at": self.clock().isoformat(),
+        }
+        # Saved at once: the old refresh token is spent from this moment on. If another
+        # process saved a pair meanwhile, both pairs are valid; keep the one stored.
+        if self.store.swap_channel_state(state, values) is None:
+            values = dict(self.store.channel_state("zalo").values)
+        self._take(values)
 
 
 def classify_zalo(body: Any, permanent_codes: frozenset[int]) -> ChannelError | None:
