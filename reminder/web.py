@@ -49,7 +49,8 @@ from starlette.routing import Route
 
 from reminder import acks, status
 from reminder.calendar import weekday_vi
-from reminder.channels.zalo_oa import ZaloOAChannel, ZaloTokens
+from reminder.channels.zalo.oa import ZaloOAChannel
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ, ROLE_LABELS, assignments, effective_due
