@@ -39,9 +39,17 @@ class Composer:
         self.years = {p.id: p.year for p in config.plans}
 
     def compose(
-        self, batch: Batch, recipient: str, channel: str, key: str, now: datetime, today: date
+        self,
+        batch: Batch,
+        recipient: str,
+        channel: str,
+        key: str,
+        now: datetime,
+        today: date,
+        chats: tuple[str, ...] = (),
     ) -> Message:
-        """The message ``key`` to ``recipient`` on ``channel`` carrying ``batch``."""
+        """The message ``key`` to ``recipient`` on ``channel`` carrying ``batch`` (``chats``:
+        the Zalo Bot chats linked to the unit, for the ``zalo_bot`` channel)."""
         directory = self.config.directory
         unit = directory.units[recipient]
         base = self.settings.web.base_url.rstrip("/")
@@ -60,6 +68,7 @@ class Composer:
             "sender_name": "Hệ thống nhắc việc",
         }
         rendered = self.renderer.reminder(context)
+        parts = self.renderer.chat_parts(context) if channel == "zalo_bot" else ()
         ids = sorted({o.task for o in batch.items})
         return Message(
             key=key,
@@ -74,6 +83,8 @@ class Composer:
             emails=unit.email,
             zalo_user_id=unit.zalo_user_id,
             phone=unit.phone,
+            chat_ids=chats if channel == "zalo_bot" else (),
+            parts=tuple(parts),
             data={
                 "don_vi": unit.name[:100],
                 "so_viec": str(len(batch.items)),

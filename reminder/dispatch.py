@@ -30,8 +30,8 @@ from datetime import date, datetime
 
 from reminder import acks, outbox
 from reminder.channels import registry
-from reminder.channels.base import Channel, Message, Receipt
-from reminder.channels.zalo_oa import utc_now
+from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
+from reminder.channels.zalo import records as zalo_records
 from reminder.compose import KIND_LABELS, Composer
 from reminder.config import Config
 from reminder.errors import ChannelError
@@ -110,7 +110,8 @@ class Dispatcher:
             if claimed:
                 renewing = asyncio.create_task(self._renew(holder.owner, lease_s))
                 try:
-                    await self._send_all(claimed, now, report)
+                    with pass_moment(now):
+                        await self._send_all(claimed, now, report)
                 finally:
                     renewing.cancel()
         finally:
@@ -122,6 +123,7 @@ class Dispatcher:
         today = now.astimezone(LOCAL_TZ).date()
         view = outbox.view(self.store.deliveries())
         states = acks.current_states(self.store.ack_events())
+        chats = zalo_records.chats_by_unit(self.store)
 
         def settled(occ: Occurrence) -> bool:
             return occ.key in view.covered or acks.silences(states.get(occ.pair), occ)
@@ -133,7 +135,7 @@ class Dispatcher:
             if not working_day or not self._send_time_reached(batch.recipient, now):
                 report.held += len(batch.items)
                 continue
-            delivery = self._new_delivery(batch, now, today, view, report)
+            delivery = self._new_delivery(batch, now, today, view, chats, report)
             if delivery is not None:
                 planned.append(delivery)
                 report.planned.append(delivery.message)
@@ -173,13 +175,15 @@ class Dispatcher:
         now: datetime,
         today: date,
         view: outbox.OutboxView,
+        chats_by_unit: dict[str, tuple[str, ...]],
         report: PassReport,
     ) -> Delivery | None:
         unit = self.config.directory.units.get(batch.recipient)
         if unit is None:
             return None
         failed = view.failed.get((unit.id, today), set())
-        usable = [c for c in registry.for_unit(unit, self.enabled) if c not in failed]
+        chats = chats_by_unit.get(unit.id, ())
+        usable = [c for c in registry.for_unit(unit, self.enabled, chats) if c not in failed]
         if not usable:
             report.unreachable.append(unit.id)
             return None
@@ -190,7 +194,7 @@ class Dispatcher:
             # next working day's message (one message per unit per day).
             report.waiting += len(batch.items)
             return None
-        message = self.composer.compose(batch, unit.id, channel, key, now, today)
+        message = self.composer.compose(batch, unit.id, channel, key, now, today, chats)
         return Delivery(
             key=key,
             recipient=unit.id,

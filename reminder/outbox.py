@@ -81,7 +81,8 @@ def outcome(
     error: ChannelError | None = None,
 ) -> Outcome:
     """What one attempt at ``now`` makes of ``delivery``: ``receipt`` for success, else
-    ``error``."""
+    ``error``. An error with ``not_before`` (the provider asks to wait) is a retry at that
+    time that does not count as an attempt."""
     attempts = delivery.attempts + 1
     first = delivery.first_attempt_at or now
     if error is None:
@@ -103,6 +104,18 @@ def outcome(
     )
     next_at = None
     status: OutcomeStatus
+    if error.not_before is not None and not error.permanent:
+        # Asked to wait (outside the hours the provider allows): not a failed try.
+        return Outcome(
+            key=delivery.key,
+            day=delivery.day,
+            status="retry",
+            at=now,
+            attempts=delivery.attempts,
+            first_attempt_at=delivery.first_attempt_at,
+            next_attempt_at=error.not_before,
+            error=failure,
+        )
     if error.permanent:
         status = "failed"
     elif now >= first + timedelta(hours=settings.retry_for_h):

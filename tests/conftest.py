@@ -125,6 +125,13 @@ def store(store_factory: StoreFactory, tmp_path: Path) -> Store:
     return store_factory(tmp_path / "data")
 
 
+def oa_interaction(store: Store, user_id: str, at: datetime) -> None:
+    """Record that OA follower ``user_id`` last wrote to the OA at ``at``."""
+    from reminder.channels.zalo import records
+
+    records.record_interaction(store, user_id, at)
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """Run the CLI in-process: returns (exit code, stdout, stderr)."""

@@ -130,7 +130,7 @@ class Outcome:
     status: OutcomeStatus
     at: datetime
     attempts: int
-    first_attempt_at: datetime
+    first_attempt_at: datetime | None
     next_attempt_at: datetime | None = None
     receipt: Receipt | None = None
     error: SendError | None = None
@@ -433,7 +433,7 @@ def outcome_to_json(outcome: Outcome) -> Json:
         "status": outcome.status,
         "at": outcome.at.isoformat(),
         "attempts": outcome.attempts,
-        "first_attempt_at": outcome.first_attempt_at.isoformat(),
+        "first_attempt_at": _iso(outcome.first_attempt_at),
         "next_attempt_at": _iso(outcome.next_attempt_at),
         "receipt": None
         if outcome.receipt is None
@@ -451,7 +451,7 @@ def outcome_from_json(data: Any) -> Outcome:
         raise RecordShapeError(f"kết quả gửi không biết: {status!r}")
     at = _when(data, "at")
     first = _when(data, "first_attempt_at")
-    if at is None or first is None:
+    if at is None:
         raise RecordShapeError("kết quả gửi thiếu thời điểm")
     receipt = data.get("receipt")
     error = data.get("error")
