@@ -21,6 +21,7 @@ from reminder.channels.base import Message
 from reminder.errors import StoreError
 from reminder.store import AckEvent, Delivery, Leaseholder, Outcome
 from reminder.store.tinydb import SCHEMA_VERSION, TinyDBStore
+from tests.servers import wait_until
 
 NOW = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 HOLDER = Leaseholder("test-pass")
@@ -197,10 +198,17 @@ while True:
 """
 
 
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
 def test_kill_9_at_any_moment_leaves_a_readable_store(tmp_path: Path) -> None:
     for round_ in range(12):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)])
-        time.sleep(0.15 + 0.037 * round_)  # kill at varied points of the write cycle
+        before = _mtime(tmp_path / "deliveries-2025-04.json")
+        # Once the writer has written (its start-up time varies with the machine's load) ...
+        assert wait_until(lambda: _mtime(tmp_path / "deliveries-2025-04.json") != before, 30)
+        time.sleep(0.01 + 0.017 * round_)  # ... kill it at varied points of the write cycle
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         records = TinyDBStore(tmp_path).deliveries("2025-04")
