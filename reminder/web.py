@@ -47,10 +47,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from reminder import acks, status
+from reminder import acks, state
 from reminder.calendar import weekday_vi
 from reminder.channels.zalo_oa import ZaloOAChannel, ZaloTokens
 from reminder.config import Config
+from reminder.labels import ACK_LABELS, STATE_LABELS, vn_date, vn_datetime
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ, ROLE_LABELS, assignments, effective_due
 from reminder.store import Store
@@ -58,7 +59,6 @@ from reminder.views import STATUS_LABELS
 
 SESSION_COOKIE = "reminder_session"
 LOGIN_COOKIE = "reminder_login"
-STATE_LABELS = {"received": "Đã nhận", "done": "Đã hoàn thành", "pending": "Chưa xác nhận"}
 
 _DONE_WORDS = re.compile(r"^(?:đã\s+)?(?:xong|hoàn thành|hoan thanh|done)\b", re.IGNORECASE)
 _RECEIVED_WORDS = re.compile(r"^(?:đã\s+)?(?:nhận|nhan|received)\b", re.IGNORECASE)
@@ -189,11 +189,9 @@ class WebApp:
     def today(self) -> Any:
         return self.clock().astimezone(LOCAL_TZ).date()
 
-    def _statuses(self) -> list[status.PairStatus]:
-        with self.store.transaction(readonly=True) as tx:
-            events = list(tx.acks())
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-        return status.compute(self.config, events, deliveries, self.today())
+    def _snapshot(self) -> state.Snapshot:
+        """Every pair as of now: the one state the board, pages, CSV and metrics show."""
+        return state.load(self.config, self.store, self.clock())
 
     def _target(self, token: str) -> tuple[acks.AckTarget, Any, Any] | None:
         try:
@@ -238,8 +236,9 @@ class WebApp:
                 return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
 
         mine = await run_in_threadpool(events)
-        state = acks.current_states(mine).get(pair, "pending")
-        acked_at = next((str(e["at"]) for e in reversed(mine) if e["state"] == state), None)
+        pair_state = state.one(self.config, *pair, mine, self.clock())
+        latest = pair_state.ack if pair_state is not None else None
+        current = pair_state.state if pair_state is not None else "pending"
         lead = self.config.directory.expand(task.lead)
         due = effective_due(self.config.calendar, plan.window(task)[1])
         return self.page(
@@ -252,9 +251,12 @@ class WebApp:
                 "role_label": ROLE_LABELS["lead" if target.unit in lead else "support"],
                 "due": due,
                 "due_weekday": weekday_vi(due),
-                "state": state,
-                "state_label": STATE_LABELS[state],
-                "acked_at": acked_at,
+                "state": current,
+                "state_label": STATE_LABELS[current],
+                "latest": latest,
+                "latest_label": ACK_LABELS[latest.kind] if latest else "",
+                "acked_at": vn_datetime(latest.at) if latest else "",
+                "can_reopen": latest is not None and latest.kind != "reopen",
             },
         )
 
@@ -268,35 +270,41 @@ class WebApp:
         csrf = str(form.get("csrf", ""))
         if not same(csrf, self.mac("ack", token)):
             return self.error("Biểu mẫu không hợp lệ", "Hãy mở lại liên kết và bấm lại.", 403)
-        state = str(form.get("state", ""))
-        if state not in ("received", "done"):
+        kind = str(form.get("state", ""))
+        if kind not in acks.ACK_KINDS:
             return self.error("Thiếu lựa chọn", 'Hãy bấm "Đã nhận" hoặc "Đã hoàn thành".', 400)
         now = self.clock()
         record = acks.ack_record(
             target.plan,
             target.task,
             target.unit,
-            state,  # type: ignore[arg-type]
+            kind,
             now,
             "link",
             by=f"{address} {request.headers.get('user-agent', '')[:120]}",
             note=str(form.get("note", "")),
         )
 
-        def save() -> None:
+        def save() -> list[dict[str, Any]]:
             with self.store.transaction() as tx:
                 tx.add_acks([record])
+                pair = (target.plan, target.task, target.unit)
+                return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
 
-        await run_in_threadpool(save)
+        mine = await run_in_threadpool(save)
+        after = state.one(self.config, target.plan, target.task, target.unit, mine, now)
+        result = after.state if after is not None else "pending"
         return self.page(
             "ack_done.html",
             {
                 "task": task,
                 "token": token,
-                "state": state,
-                "state_label": STATE_LABELS[state],
+                "kind": kind,
+                "kind_label": ACK_LABELS[kind],
+                "state": result,
+                "state_label": STATE_LABELS[result],
                 "unit_name": self.config.directory.name_of(target.unit),
-                "at": f"{now:%H:%M %d/%m/%Y}",
+                "at": vn_datetime(now),
             },
         )
 
@@ -385,21 +393,18 @@ class WebApp:
         if redirect is not None:
             return redirect
         assert sid is not None
-        statuses = await run_in_threadpool(self._statuses)
+        snapshot = await run_in_threadpool(self._snapshot)
         unit_filter = request.query_params.get("unit", "")
         state_filter = request.query_params.get("state", "")
-        counts = Counter(s.display for s in statuses)
-        shown = [
-            s
-            for s in statuses
-            if (not unit_filter or s.unit == unit_filter)
-            and (not state_filter or s.display == state_filter)
-        ]
+        in_unit = [p for p in snapshot.pairs if not unit_filter or p.unit == unit_filter]
+        counts = state.tally(in_unit)  # the counts follow the unit filter
+        shown = [p for p in in_unit if not state_filter or p.state == state_filter]
+        by_task = state.group_rows(shown)
         plans = []
         for plan in self.config.plans:
             quarters: dict[int, list[dict[str, Any]]] = defaultdict(list)
             for task in plan.tasks:
-                rows = [s for s in shown if s.plan == plan.id and s.task == task.id]
+                rows = by_task.get((plan.id, task.id))
                 if not rows:
                     continue
                 quarters[task.quarter].append(
@@ -418,7 +423,7 @@ class WebApp:
             {
                 "plans": plans,
                 "units": units,
-                "labels": status.DISPLAY_LABELS,
+                "labels": STATE_LABELS,
                 "unit_filter": unit_filter,
                 "state_filter": state_filter,
                 "counts": counts,
@@ -435,14 +440,14 @@ class WebApp:
         unit = self.config.directory.units.get(request.path_params["unit"])
         if unit is None:
             return self.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
-        statuses = await run_in_threadpool(self._statuses)
+        snapshot = await run_in_threadpool(self._snapshot)
         contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
         return self.page(
             "unit.html",
             {
                 "unit": unit,
-                "rows": [s for s in statuses if s.unit == unit.id],
-                "labels": status.DISPLAY_LABELS,
+                "rows": snapshot.select(units=[unit.id]),
+                "labels": STATE_LABELS,
                 "roles": ROLE_LABELS,
                 "statuses": STATUS_LABELS,
                 "contacts": contacts,
@@ -461,7 +466,7 @@ class WebApp:
         task = plan.task(task_id) if plan else None
         if plan is None or task is None:
             return self.error("Không có việc này", "Kiểm tra lại đường dẫn.", 404)
-        statuses = await run_in_threadpool(self._statuses)
+        snapshot = await run_in_threadpool(self._snapshot)
         start, due = plan.window(task)
         return self.page(
             "task.html",
@@ -469,8 +474,8 @@ class WebApp:
                 "task": task,
                 "start": start,
                 "due": effective_due(self.config.calendar, due),
-                "rows": [s for s in statuses if s.plan == plan_id and s.task == task_id],
-                "labels": status.DISPLAY_LABELS,
+                "rows": snapshot.select(plan=plan_id, task=task_id),
+                "labels": STATE_LABELS,
                 "roles": ROLE_LABELS,
                 "statuses": STATUS_LABELS,
                 "csrf": self.mac("csrf", sid),
@@ -481,7 +486,7 @@ class WebApp:
         _, redirect = self._require_login(request)
         if redirect is not None:
             return redirect
-        statuses = await run_in_threadpool(self._statuses)
+        snapshot = await run_in_threadpool(self._snapshot)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
@@ -495,14 +500,15 @@ class WebApp:
                 "role",
                 "due",
                 "state",
-                "display",
+                "state_label",
                 "acked_at",
                 "note",
                 "days_late",
+                "council_told",
                 "last_delivery_status",
             ]
         )
-        for s in statuses:
+        for s in snapshot.pairs:
             last = s.last_delivery
             writer.writerow(
                 [
@@ -513,13 +519,14 @@ class WebApp:
                     s.unit,
                     s.unit_name,
                     s.role,
-                    s.due.isoformat(),
+                    vn_date(s.due),
                     s.state,
-                    s.display,
-                    s.acked_at or "",
+                    s.label,
+                    vn_datetime(s.acked_at),
                     s.note,
                     s.days_late,
-                    last["status"] if last else "",
+                    vn_date(s.council_told) if s.council_told else "",
+                    last.status if last else "",
                 ]
             )
         return Response(
@@ -629,7 +636,7 @@ class WebApp:
         parts = []
         if done:
             parts.append(
-                f"Đã ghi nhận {STATE_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
+                f"Đã ghi nhận {ACK_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
             )
         if unknown:
             parts.append(f"Không tìm thấy việc của đơn vị: {', '.join(unknown)}.")
@@ -694,28 +701,37 @@ class _Metrics(Collector):
             "Delivery records by channel and status",
             labels=["channel", "status"],
         )
-        for (channel, state), n in sorted(
+        for (channel, status), n in sorted(
             Counter((r["channel"], r["status"]) for r in deliveries).items()
         ):
-            messages.add_metric([channel, state], n)
+            messages.add_metric([channel, status], n)
         yield messages
-        statuses = status.compute(self.app.config, events, deliveries, self.app.today())
-        acked = GaugeMetricFamily(
-            "reminder_acks", "(task, unit) pairs by acknowledgment state", labels=["state"]
+        snapshot = state.compute(self.app.config, events, deliveries, self.app.clock())
+        pairs = GaugeMetricFamily(
+            "reminder_pairs", "(plan, task, unit) pairs by state", labels=["state"]
         )
-        counts: Counter[str] = Counter(s.state for s in statuses)
-        for state in ("pending", "received", "done"):
-            acked.add_metric([state], counts.get(state, 0))
-        yield acked
+        for name, n in snapshot.counts().items():
+            pairs.add_metric([name], n)
+        yield pairs
         yield GaugeMetricFamily(
             "reminder_overdue",
             "(task, unit) pairs past due and not done",
-            value=sum(1 for s in statuses if s.overdue),
+            value=snapshot.counts()["overdue"],
+        )
+        yield GaugeMetricFamily(
+            "reminder_long_overdue",
+            "overdue pairs past the escalation day",
+            value=sum(1 for p in snapshot.pairs if p.long_overdue),
         )
         yield GaugeMetricFamily(
             "reminder_escalated",
-            "overdue pairs the council was told of",
-            value=sum(1 for s in statuses if s.escalated),
+            "pairs the council was told of (a message to it went out)",
+            value=sum(1 for p in snapshot.pairs if p.council_told is not None),
+        )
+        yield GaugeMetricFamily(
+            "reminder_council_not_told",
+            "long-overdue pairs the council could not be told of, or not yet",
+            value=sum(1 for p in snapshot.pairs if p.council_problem is not None),
         )
 
 
