@@ -10,8 +10,10 @@ one or more windows ``(start, due)`` and, for standing tasks, how they recur.
   10/01/2027", "Tháng 12/2026 - tháng 01/2027");
 - several milestones, one window each: "Tháng 6 và tháng 12/2026", "Quý I, Quý III",
   "Trước 15/6; trước 15/12";
-- recurring: "Thường xuyên", "Hằng tháng" (monthly), "Hằng quý" (quarterly), "Hằng tuần"
-  (weekly): the window is the period around it (the year, or the heading's period).
+- standing and recurring tasks: "Thường xuyên", "Cả năm" (``ongoing``: one window, the
+  period around it — the heading's, or the year); "Hằng tháng" (``monthly``: one due date at
+  each month's end, or on the day named: "Hằng tháng, trước ngày 25"); "Hằng quý"
+  (``quarterly``: each quarter's end).
 
 A phrase that needs a month or a period ("Tuần 2", "Trước ngày 20", "Thường xuyên") takes it
 from ``within``, the period of the heading the row is under. ``read`` returns None for anything
@@ -28,8 +30,8 @@ from typing import Literal
 
 from reminder.names import fold
 
-Recurrence = Literal["weekly", "monthly", "quarterly"]
-RECURRENCES: tuple[str, ...] = ("weekly", "monthly", "quarterly")
+Recurrence = Literal["ongoing", "monthly", "quarterly"]
+RECURRENCES: tuple[str, ...] = ("ongoing", "monthly", "quarterly")
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _DATE = r"(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?"
@@ -185,12 +187,14 @@ def _deadline(t: str, year: int, within: When | None) -> When | None:
     if m:
         due = _day(m.group(1), m.group(2), m.group(3), year)
     else:
-        assert day_only is not None and within is not None
+        assert day_only is not None
+        assert within is not None
         due = _day(day_only.group(1), str(within.due.month), str(within.due.year), year)
     if due is None:
         return When(())
-    open_at = within.start if within else None
-    start = open_at if open_at and open_at <= due else due.replace(day=1)
+    if within is None:
+        return When.single(date(due.year, 3 * ((due.month - 1) // 3) + 1, 1), due)
+    start = within.start if within.start <= due else due.replace(day=1)
     return When.single(start, due)
 
 
@@ -204,7 +208,8 @@ def _one_day(t: str, year: int, within: When | None) -> When | None:
 
 def _months(t: str, year: int, within: When | None) -> When | None:
     m = re.fullmatch(
-        rf"(?:trong |tu )?thang (\d{{1,2}})(?:/(\d{{4}}))?\s*(?:-|den)\s*(?:thang )?(\d{{1,2}}){_YEAR}",
+        rf"(?:trong |tu )?thang (\d{{1,2}})(?:/(\d{{4}}))?\s*(?:-|den)\s*"
+        rf"(?:thang )?(\d{{1,2}}){_YEAR}",
         t,
     )
     if m:
@@ -306,11 +311,9 @@ def _school(t: str, year: int, within: When | None) -> When | None:
     )
     if m:
         semester = 1 if m.group(1) in ("i", "1") else 2
-        if m.group(2):
-            first = int(m.group(2))
-        else:
-            # Without "năm học": the semester that falls in the plan's calendar year.
-            first = year if semester == 1 else year - 1
+        # Without "năm học": the semester that falls in the plan's calendar year.
+        default = year if semester == 1 else year - 1
+        first = int(m.group(2)) if m.group(2) else default
         if semester == 1:
             return When.single(date(first, 9, 1), date(first + 1, 1, 15))
         return When.single(date(first + 1, 1, 16), date(first + 1, 5, 31))
@@ -321,44 +324,54 @@ def _school(t: str, year: int, within: When | None) -> When | None:
     return None
 
 
-_RECURRING: dict[str, Recurrence | None] = {
-    "thuong xuyen": "monthly",
-    "thuong xuyen trong nam": "monthly",
-    "thuong xuyen, lien tuc": "monthly",
-    "hang thang": "monthly",
-    "dinh ky hang thang": "monthly",
-    "hang quy": "quarterly",
-    "dinh ky hang quy": "quarterly",
-    "hang tuan": "weekly",
-    "ca nam": None,
-    "trong nam": None,
-    "quanh nam": None,
-}
-
-
-_RECURRING_WORDS = {w for w, r in _RECURRING.items() if r is not None}
+_ONGOING = re.compile(
+    r"(?:thuong xuyen|ca nam|trong nam|quanh nam|lien tuc|thuong xuyen, lien tuc|"
+    r"thuong xuyen trong nam|ca nam hoc)"
+)
+_MONTHLY = re.compile(
+    r"(?:dinh ky )?hang thang(?:,? (?:truoc|cham nhat|vao)? ?(?:ngay )?(\d{1,2}))?"
+    r"(?: hang thang)?|(?:truoc |vao )?ngay (\d{1,2}) hang thang"
+)
+_WHOLE_YEAR = re.compile(r"ca nam|quanh nam|trong nam")
+_QUARTERLY = re.compile(r"(?:dinh ky )?hang quy")
 
 
 def _year_long(t: str, year: int, within: When | None) -> When | None:
     m = re.fullmatch(r"(.+?)(?: nam (\d{4}))?", t)
     assert m is not None
     words, y_text = m.group(1), m.group(2)
-    if t == f"nam {year}" or re.fullmatch(r"nam \d{4}", t):
+    if re.fullmatch(r"nam \d{4}", t):
         y = int(t[4:])
         return When.single(date(y, 1, 1), date(y, 12, 31))
-    if words not in _RECURRING:
-        return None
-    recurring = _RECURRING[words]
-    if within is not None and not y_text and words in _RECURRING_WORDS:
-        start, due = within.start, within.due
+    if within is not None and not y_text and not _WHOLE_YEAR.fullmatch(words):
+        start, end = within.start, within.due
     else:
         y = int(y_text) if y_text else year
-        start, due = date(y, 1, 1), date(y, 12, 31)
-    if recurring == "monthly" and (due - start).days < 40:
-        recurring = None  # "Thường xuyên" under a month heading: that month
-    if recurring == "quarterly" and (due - start).days < 100:
-        recurring = None
-    return When.single(start, due, recurring)
+        start, end = date(y, 1, 1), date(y, 12, 31)
+    if _ONGOING.fullmatch(words):
+        return When.single(start, end, "ongoing")
+    monthly = _MONTHLY.fullmatch(words)
+    if monthly:
+        day_text = monthly.group(1) or monthly.group(2)
+        day = int(day_text) if day_text else None
+        windows: list[tuple[date, date]] = []
+        cursor = date(start.year, start.month, 1)
+        while cursor <= end:
+            last = month_end(cursor.year, cursor.month)
+            due = last if day is None else cursor.replace(day=min(day, last.day))
+            windows.append((max(cursor, start), due))
+            cursor = last + timedelta(days=1)
+        return When(tuple(windows), "monthly") if windows else None
+    if _QUARTERLY.fullmatch(words):
+        windows = []
+        q = (start.month - 1) // 3
+        cursor = date(start.year, 3 * q + 1, 1)
+        while cursor <= end:
+            last = month_end(cursor.year, cursor.month + 2)
+            windows.append((max(cursor, start), last))
+            cursor = last + timedelta(days=1)
+        return When(tuple(windows), "quarterly") if windows else None
+    return None
 
 
 def _range(t: str, year: int, within: When | None) -> When | None:

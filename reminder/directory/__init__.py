@@ -56,7 +56,9 @@ def lookup(name: str) -> Entry | None:
     if bare != key:
         found = entries.get(bare)
         if found is not None:
-            return Entry(found.key + "/" + key, found.name, found.kind, (), key[len(bare) :].strip())
+            return Entry(
+                found.key + "/" + key, found.name, found.kind, (), key[len(bare) :].strip()
+            )
     return None
 
 

@@ -73,7 +73,12 @@ BODIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "Phòng Kinh tế, Hạ tầng và Đô thị",
         "unit",
-        ("Phòng KTHT&ĐT", "Phòng Kinh tế - Hạ tầng và Đô thị", "Phòng KT, HT và ĐT", "Phòng KTHTĐT"),
+        (
+            "Phòng KTHT&ĐT",
+            "Phòng Kinh tế - Hạ tầng và Đô thị",
+            "Phòng KT, HT và ĐT",
+            "Phòng KTHTĐT",
+        ),
     ),
     ("Phòng Văn hóa - Xã hội", "unit", ("Phòng VH-XH", "Phòng VHXH", "Phòng Văn hóa và Xã hội")),
     (
@@ -81,11 +86,19 @@ BODIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "unit",
         ("Trung tâm PVHCC", "TT PVHCC", "TTPVHCC", "Trung tâm Phục vụ HCC"),
     ),
-    ("Ban Chỉ huy Quân sự", "unit", ("BCH Quân sự", "BCHQS", "Ban CHQS", "BCH QS", "Ban Chỉ huy QS")),
+    (
+        "Ban Chỉ huy Quân sự",
+        "unit",
+        ("BCH Quân sự", "BCHQS", "Ban CHQS", "BCH QS", "Ban Chỉ huy QS"),
+    ),
     ("Công an", "unit", ("CA",)),
     ("Trạm Y tế", "unit", ("TYT",)),
     ("Trung tâm Y tế", "unit", ("TTYT",)),
-    ("Ủy ban MTTQ Việt Nam", "unit", ("UBMTTQ", "MTTQ", "Mặt trận Tổ quốc", "UB MTTQ", "Ủy ban MTTQ")),
+    (
+        "Ủy ban MTTQ Việt Nam",
+        "unit",
+        ("UBMTTQ", "MTTQ", "Mặt trận Tổ quốc", "UB MTTQ", "Ủy ban MTTQ"),
+    ),
     ("Đoàn Thanh niên", "unit", ("Đoàn TN", "Đoàn thanh niên", "Đoàn TNCS Hồ Chí Minh")),
     ("Hội Liên hiệp Phụ nữ", "unit", ("Hội LHPN", "Hội Phụ nữ", "Hội PN")),
     ("Hội Nông dân", "unit", ("Hội ND",)),

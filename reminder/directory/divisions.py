@@ -34,9 +34,10 @@ def place_names() -> frozenset[str]:
     ("Xã Kim Đồng" -> "kim dong", "Thành phố Hà Nội" -> "ha noi")."""
     from vietnam_provinces import Province, Ward
 
+    division_names = [p.name for p in Province.iter_all()] + [w.name for w in Ward.iter_all()]
     names: set[str] = set()
-    for division in (*Province.iter_all(), *Ward.iter_all()):
-        key = _key(division.name)
+    for name in division_names:
+        key = _key(name)
         for word in sorted(PLACE_WORDS, key=len, reverse=True):
             if key.startswith(word + " "):
                 key = key[len(word) + 1 :]
@@ -63,7 +64,10 @@ def strip_locality(key: str) -> str:
                 words, changed = before, True
                 break
             for place_word in PLACE_WORDS:
-                if tail.startswith(place_word + " ") and tail[len(place_word) + 1 :] in place_names():
+                if (
+                    tail.startswith(place_word + " ")
+                    and tail[len(place_word) + 1 :] in place_names()
+                ):
                     words, changed = before, True
                     break
             if changed:

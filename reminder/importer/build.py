@@ -101,7 +101,8 @@ class _Builder:
             self.warn(
                 raw,
                 task_id,
-                f'không đọc được thời gian "{raw.time}" ({raw.cell_ref}, cột thời gian): {fallback}',
+                f'không đọc được thời gian "{raw.time}" ({raw.cell_ref}, cột thời gian):'
+                f" {fallback}",
                 "ghi start/due (YYYY-MM-DD) cho việc này trong tệp kế hoạch",
             )
         elif raw.time and when is not None:
@@ -172,9 +173,9 @@ class _Builder:
 
     def _explicit(self, raw: ImportedTask, when: timewords.When) -> bool:
         """Whether the period says more than the quarter the task is filed under."""
-        if raw.time or raw.period is not None:
+        if raw.time or when.recurring or len(when.windows) > 1 or raw.quarter == 0:
             return True
-        return raw.quarter == 0 or (when.start, when.due) != quarter_window(self.year, raw.quarter)
+        return (when.start, when.due) != quarter_window(self.year, raw.quarter)
 
     def _quarter_of(self, when: timewords.When | None) -> int:
         if when is None:
@@ -209,4 +210,4 @@ def _when_text(time: str, when: timewords.When) -> str:
     return text
 
 
-_RECURRING_LABELS = {"weekly": "hằng tuần", "monthly": "hằng tháng", "quarterly": "hằng quý"}
+_RECURRING_LABELS = {"ongoing": "thường xuyên", "monthly": "hằng tháng", "quarterly": "hằng quý"}

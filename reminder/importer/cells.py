@@ -24,7 +24,6 @@ class Lookup(Protocol):
     def resolve(self, name: str) -> str | None: ...
 
 
-
 _BULLET_SPLIT = re.compile(r"\s[-+•*]\s+")
 _BULLET_START = re.compile(r"^\s*[-+•*]\s*")
 _SUPPORT_MARK = re.compile(r"\s*[(\[]?\s*phối hợp\s*[)\]]?\s*[.:;,]*\s*$", re.IGNORECASE)
@@ -192,7 +191,9 @@ def split_roles(cell: str, index: Lookup) -> Roles:
         target.extend(split_names(item, index, split_commas=mode is not None))
     guessed = ""
     if not marked and mode is None and len(lead) > 1:
-        guessed = "ô không ghi chủ trì/phối hợp: coi mọi đơn vị là chủ trì (" + "; ".join(lead) + ")"
+        guessed = (
+            "ô không ghi chủ trì/phối hợp: coi mọi đơn vị là chủ trì (" + "; ".join(lead) + ")"
+        )
     return Roles(lead, support, guessed)
 
 

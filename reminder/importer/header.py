@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from reminder.importer.model import Document, Table
 from reminder.names import fold
 
-_RIGHT_COLUMN = re.compile(r"\s+(?=CỘNG HÒA|CỘNG HOÀ|Độc lập\s*[-–]|[^\s,]+(?:\s[^\s,]+){0,3}, ngày\s)")
+_RIGHT_COLUMN = re.compile(
+    r"\s+(?=CỘNG HÒA|CỘNG HOÀ|Độc lập\s*[-–]|[^\s,]+(?:\s[^\s,]+){0,3}, ngày\s)"
+)
 _MOTTO = ("cong hoa xa hoi", "doc lap", "---", "___")
 
 
@@ -92,15 +94,32 @@ def read_header(lines: list[str]) -> Header:
     return Header(title=title, year=year, issuer=_issuer(lines))
 
 
+_PLACE_START = re.compile(r"^(xa|phuong|dac khu|tinh|thanh pho|thi tran|huyen)\b")
+_BODY_ONLY = re.compile(r"^(uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|dang uy|ban chap hanh)$")
+
+
 def _issuer(lines: list[str]) -> str:
+    """The last body named before "Số:" ("UBND PHƯỜNG X" / "TRƯỜNG THCS Y" -> the school);
+    "ỦY BAN NHÂN DÂN" over "XÃ NGUYÊN BÌNH" is one name."""
     for i, line in enumerate(lines):
         if fold(line).startswith("so:") or re.match(r"^số\s*:", line, re.IGNORECASE):
-            for previous in reversed(lines[:i]):
-                folded = fold(previous)
-                if any(folded.startswith(m) for m in _MOTTO) or ", ngay" in folded:
-                    continue
-                return previous.strip(" *")
-            break
+            names = [
+                ln.strip(" *")
+                for ln in lines[:i]
+                if any(c.isalpha() for c in ln)
+                and not any(fold(ln).startswith(m) for m in _MOTTO)
+                and ", ngay" not in fold(ln)
+            ]
+            if not names:
+                break
+            issuer = names[-1]
+            if (
+                len(names) > 1
+                and _PLACE_START.match(fold(issuer))
+                and _BODY_ONLY.match(fold(names[-2]).strip())
+            ):
+                issuer = f"{names[-2]} {issuer}"
+            return issuer
     for line in lines:
         m = re.match(r"^(.+?) xây dựng kế hoạch", line, re.IGNORECASE)
         if m:

@@ -45,7 +45,10 @@ _ORG = r"(?:(?:co quan|don vi|bo phan|nguoi|ca nhan|to chuc|luc luong)[ ,/]*)*"
 _COLUMN_KINDS = (
     ("number", r"^(stt|tt|so tt|so thu tu)$"),
     ("time", r"^(thoi gian|thoi han|tien do|thoi diem|moc thoi gian)"),
-    ("content", r"^(noi dung|ten nhiem vu|nhiem vu|cong viec|ten cong viec|hoat dong|ten hoat dong)"),
+    (
+        "content",
+        r"^(noi dung|ten nhiem vu|nhiem vu|cong viec|ten cong viec|hoat dong|ten hoat dong)",
+    ),
     ("lead", rf"^{_ORG}(chu tri|phu trach|thuc hien chinh)"),
     ("support", rf"^{_ORG}phoi hop"),
     ("units", rf"^({_ORG}(thuc hien|thuc hien\b.*)|co quan|don vi|bo phan|phan cong|trach nhiem)$"),
@@ -67,6 +70,8 @@ def column_kind(label: str) -> str | None:
     text = fold(" ".join(label.split())).strip(" .:*")
     if not text:
         return None
+    if text.replace(" ", "").replace(".", "") in ("stt", "tt", "sott"):
+        return "number"  # "ST T" when a narrow PDF column wraps the word
     for kind, pattern in _COLUMN_KINDS:
         if re.search(pattern, text):
             return kind
@@ -128,8 +133,10 @@ def layout_from_columns(rows: list[Row], columns: dict[str, int]) -> Layout:
         number = cell(row, columns.get("number")).strip()
         if re.match(r"\d", number) or heading(row, columns, 2026).is_heading:
             break
-        if not any(column_kind(c) for c in row) and header_rows == 0 and any(
-            re.match(r"\d", c.strip()) for c in row[:1]
+        if (
+            not any(column_kind(c) for c in row)
+            and header_rows == 0
+            and any(re.match(r"\d", c.strip()) for c in row[:1])
         ):
             break
         if not any(column_kind(c) for c in row):
@@ -227,6 +234,9 @@ def _period_heading(text: str, year: int) -> tuple[timewords.When, int | None] |
     core = re.sub(r"\(.*?\)", "", folded).strip(" .:-")
     if len(core) > 60:
         return None
+    if re.search(r"\bthuong xuyen\b", core):  # "CÁC NHIỆM VỤ THƯỜNG XUYÊN"
+        y = _year_in(core, year)
+        return timewords.When.single(date(y, 1, 1), date(y, 12, 31), "ongoing"), None
     if not re.match(r"^(thang|6 thang|sau thang|nua|hoc ky|hk|nam hoc|tuan|dot)\b", core):
         return None
     when = timewords.read(core, year)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from reminder.errors import Problem
+from reminder.timewords import When
 
 Cell = str
 Row = list[Cell]
@@ -54,7 +55,7 @@ class ImportedTask:
     cells: dict[str, str]  # "units" (combined column), "lead", "support": raw cell text
     time: str | None = None
     line: int | None = None
-    period: tuple[date, date] | None = None  # the window a heading row set (month, half-year…)
+    period: When | None = None  # the period of the heading the row is under (month, semester…)
     cell_ref: str = ""  # "bảng 1, dòng 5": where the row is, for messages
 
 
@@ -86,8 +87,8 @@ class NewUnit:
     name: str
     closest: list[str]
     group: bool = False
-    source: str = ""
-    aliases: list[str] = field(default_factory=list)  # where the name was recognised: "danh bạ", "địa danh", "" (new)
+    source: str = ""  # how it was recognised: "danh bạ", "chức danh", "nhóm", "" (new)
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from reminder.errors import PlanImportError
 from reminder.importer.model import Document, Row, Table
 from reminder.importer.read import clean_text
 
-_ITEM_START = re.compile(r"^\s*(?:[-+•*]|chủ trì\b|phối hợp\b|cơ quan|đơn vị)", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:[-+•*]\s*)?(?:chủ trì|phối hợp)\b", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*[-+•*]\s")
 
 
 def read_pdf(path: Path) -> Document:
@@ -80,11 +81,16 @@ def _cell_text(value: str | None) -> str:
     if not value:
         return ""
     lines = [ln.strip() for ln in value.splitlines() if ln.strip()]
+    # A dash starting a wrapped line is a bullet only in a cell whose items are bullets
+    # ("Phòng Văn hóa" / "- Xã hội" is one name wrapped at its dash).
+    bullets = bool(lines) and bool(_BULLET.match(lines[0]))
     out = ""
     for line in lines:
         if not out:
             out = line
-        elif out.endswith((";", ")", ":")) or _ITEM_START.match(line):
+        elif (
+            out.endswith((";", ")", ":")) or _LABEL.match(line) or (bullets and _BULLET.match(line))
+        ):
             out += "\n" + line
         else:
             out += " " + line

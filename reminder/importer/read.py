@@ -16,7 +16,9 @@ from reminder.errors import PlanImportError
 from reminder.importer.model import Document, Row, Table
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, Excel 97-2003 (compound file)
-_SAVE_AS_DOCX = "Lưu lại thành .docx rồi nhập (trong Word hoặc LibreOffice: Tệp → Lưu thành → .docx)"
+_SAVE_AS_DOCX = (
+    "Lưu lại thành .docx rồi nhập (trong Word hoặc LibreOffice: Tệp → Lưu thành → .docx)"
+)
 
 _TAG_BREAK = re.compile(r"<\s*(?:br|/p|/li|/div|/tr)\b[^>]*>", re.IGNORECASE)
 _TAG_LI = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
@@ -51,7 +53,9 @@ def read_document(path: Path) -> Document:
             f" {_SAVE_AS_DOCX}."
         )
     if head.startswith(b"{\\rtf"):
-        raise PlanImportError(f"{path}: đây là tệp RTF, chương trình không đọc được. {_SAVE_AS_DOCX}.")
+        raise PlanImportError(
+            f"{path}: đây là tệp RTF, chương trình không đọc được. {_SAVE_AS_DOCX}."
+        )
     if head.startswith(b"%PDF"):
         from reminder.importer.pdf import read_pdf
 
@@ -59,8 +63,7 @@ def read_document(path: Path) -> Document:
     if head.startswith(b"PK"):
         if not _is_word(path):
             raise PlanImportError(
-                f"{path}: tệp nén (zip) nhưng không phải văn bản Word (.docx)."
-                f" {_SAVE_AS_DOCX}."
+                f"{path}: tệp nén (zip) nhưng không phải văn bản Word (.docx). {_SAVE_AS_DOCX}."
             )
         from reminder.importer.docx import read_docx
 

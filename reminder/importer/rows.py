@@ -15,8 +15,8 @@ from reminder.importer.layout import (
     Layout,
     cell,
     find_layout,
-    heading,
     headers_found,
+    heading,
     is_repeated_header,
     layout_from_columns,
 )
@@ -33,7 +33,9 @@ def plan_tables(document: Document, columns: dict[str, int] | None) -> list[tupl
         layout: Layout | None
         if columns is not None:
             width = max(len(r) for r in table.rows)
-            layout = layout_from_columns(table.rows, columns) if width > max(columns.values()) else None
+            layout = (
+                layout_from_columns(table.rows, columns) if width > max(columns.values()) else None
+            )
             if layout is not None and width < 3:
                 layout = None
         else:
@@ -77,7 +79,7 @@ def parse_tasks(
         cols = layout.columns
         for r in range(layout.header_rows, len(table.rows)):
             row = table.rows[r]
-            if is_repeated_header(row, layout):
+            if is_repeated_header(row, layout) or _column_numbers(row):
                 continue
             numbered = r in table.numbered
             found = heading(row, cols, year) if not numbered else None
@@ -112,6 +114,18 @@ def parse_tasks(
             )
             tasks.append(last)
     return tasks
+
+
+def _column_numbers(row: list[str]) -> bool:
+    """The row under a header that numbers the columns: "(1) | (2) | (3)" or "1 | 2 | 3"."""
+    texts = [c.strip() for c in row if c.strip()]
+    if len(texts) < 3:
+        return False
+    numbers = [re.fullmatch(r"\(?(\d{1,2})\)?", t) for t in texts]
+    if not all(numbers):
+        return False
+    values = [int(m.group(1)) for m in numbers if m]
+    return values == list(range(values[0], values[0] + len(values)))
 
 
 def _continue_row(

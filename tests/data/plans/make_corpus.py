@@ -30,20 +30,10 @@ from tests.data.plans.corpus_kit import (
     Period,
     build,
     by,
-    day,
-    half,
-    last_week,
     month,
     monthly,
     months,
-    multi,
-    ongoing,
     quarter,
-    quarterly,
-    semester,
-    span,
-    week,
-    whole_year,
 )
 
 ONGOING_YEAR = Period(date(2026, 1, 1), (date(2026, 12, 31),), "ongoing")
