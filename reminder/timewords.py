@@ -198,6 +198,18 @@ def _deadline(t: str, year: int, within: When | None) -> When | None:
     return When.single(start, due)
 
 
+def _day_range(t: str, year: int, within: When | None) -> When | None:
+    """ "Ngày 10 - 12/6/2026": days of one month."""
+    m = re.fullmatch(
+        r"(?:tu |trong )?(?:cac )?(?:ngay )?(\d{1,2})-(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?", t
+    )
+    if not m:
+        return None
+    start = _day(m.group(1), m.group(3), m.group(4), year)
+    end = _day(m.group(2), m.group(3), m.group(4), year)
+    return When.single(start, end) if start and end else When(())
+
+
 def _one_day(t: str, year: int, within: When | None) -> When | None:
     m = re.fullmatch(rf"(?:ngay |vao ngay )?{_DATE}", t)
     if not m:
@@ -359,7 +371,8 @@ def _year_long(t: str, year: int, within: When | None) -> When | None:
         while cursor <= end:
             last = month_end(cursor.year, cursor.month)
             due = last if day is None else cursor.replace(day=min(day, last.day))
-            windows.append((max(cursor, start), due))
+            if due <= end:
+                windows.append((max(cursor, start), due))
             cursor = last + timedelta(days=1)
         return When(tuple(windows), "monthly") if windows else None
     if _QUARTERLY.fullmatch(words):
@@ -368,7 +381,8 @@ def _year_long(t: str, year: int, within: When | None) -> When | None:
         cursor = date(start.year, 3 * q + 1, 1)
         while cursor <= end:
             last = month_end(cursor.year, cursor.month + 2)
-            windows.append((max(cursor, start), last))
+            if last <= end:
+                windows.append((max(cursor, start), last))
             cursor = last + timedelta(days=1)
         return When(tuple(windows), "quarterly") if windows else None
     return None
@@ -387,6 +401,7 @@ def _range(t: str, year: int, within: When | None) -> When | None:
 
 
 _READERS = (
+    _day_range,
     _from_to,
     _deadline,
     _one_day,

@@ -52,6 +52,9 @@ def lookup(name: str) -> Entry | None:
     found = entries.get(key)
     if found is not None:
         return found
+    kind = person_kind(name) if not re.search(r"[,;]| và ", name) else None
+    if kind is not None:
+        return Entry(f"{kind}:" + key, name.strip(), kind, ())
     bare = strip_locality(key)
     if bare != key:
         found = entries.get(bare)
@@ -68,10 +71,34 @@ _HEADS = re.compile(
     r"^(Sở|Phòng|Ban|UBND|Ủy ban|Uỷ ban|HĐND|Văn phòng|VP|Trung tâm|TT|Công an|Trường|Trạm|"
     r"Bệnh viện|Hội|Đoàn|Mặt trận|MTTQ|BCH|Bộ Chỉ huy|Chi cục|Cục|Thanh tra|Kho bạc|Đảng ủy|"
     r"Đảng uỷ|Liên đoàn|Bảo hiểm|BHXH|Báo|Đài|Hội đồng|Tổ|Các|Chi bộ|Chi hội|Thôn|Xóm|Tổ dân phố|"
-    r"Khu phố|Bí thư|Chủ tịch|Phó|Trưởng|Giáo viên|Kế toán|Hiệu trưởng|Tổng phụ trách)\b"
+    r"Khu phố|Bí thư|Chủ tịch|Phó|Trưởng|Giáo viên|Kế toán|Hiệu trưởng|Tổng phụ trách|Bưu điện|"
+    r"Ngân hàng|Chi nhánh|Cán bộ|Nhân viên|Công chức|Viên chức|Y sĩ|Bác sĩ|Điều dưỡng|Hộ sinh|"
+    r"Nữ hộ sinh|Dược sĩ|Trạm trưởng|Thủ quỹ|Văn thư|các)\b"
 )
 
 
 def looks_like_unit(name: str) -> bool:
     """Whether ``name`` starts the way names of units and posts start."""
     return bool(_HEADS.match(name.strip()))
+
+
+# Posts: reminders go to whoever holds one, like a unit ("Cán bộ chuyên trách tiêm chủng").
+_POSTS = re.compile(
+    r"^(can bo|nhan vien|giao vien|y si|bac si|dieu duong|ho sinh|"
+    r"nu ho sinh|duoc si|truong tram|tram truong|pho truong|truong ban|truong phong|"
+    r"pho truong phong|to truong|to pho|thu quy|van thu|ke toan|bi thu|pho bi thu|chu tich|"
+    r"pho chu tich|hieu truong|pho hieu truong|giam doc|pho giam doc|chanh van phong|"
+    r"truong thon|truong khu|truong ap|thu ky)\b"
+)
+# People who are not a post: the task needs someone to assign it.
+_NOBODY = re.compile(r"^(dai bieu|ca nhan|nguoi dan|nguoi duoc|thanh phan|khach moi)\b")
+
+
+def person_kind(name: str) -> str | None:
+    """ "person" for a post, "nobody" for people who are not one, None for anything else."""
+    key = name_key(name)
+    if _NOBODY.match(key):
+        return "nobody"
+    if _POSTS.match(key):
+        return "person"
+    return None

@@ -26,8 +26,8 @@ class Lookup(Protocol):
 
 _BULLET_SPLIT = re.compile(r"\s[-+•*]\s+")
 _BULLET_START = re.compile(r"^\s*[-+•*]\s*")
-_SUPPORT_MARK = re.compile(r"\s*[(\[]?\s*phối hợp\s*[)\]]?\s*[.:;,]*\s*$", re.IGNORECASE)
-_LEAD_MARK = re.compile(r"\s*[(\[]?\s*chủ trì\s*[)\]]?\s*[.:;,]*\s*$", re.IGNORECASE)
+_SUPPORT_MARK = re.compile(r"\s*[-–(\[]?\s*phối hợp\s*[)\]]?\s*[.:;,]*\s*$", re.IGNORECASE)
+_LEAD_MARK = re.compile(r"\s*[-–(\[]?\s*chủ trì\s*[)\]]?\s*[.:;,]*\s*$", re.IGNORECASE)
 _SUPPORT_LABEL = re.compile(
     r"^\s*(?:(?:cơ quan|đơn vị|bộ phận)\s+)?phối hợp(?:\s+với)?\s*[:\-–]?\s*", re.IGNORECASE
 )
@@ -94,14 +94,18 @@ def split_names(item: str, index: Lookup, *, split_commas: bool) -> list[str]:
         pieces = _glue(raw_pieces)
         if partition is None:
             partition = _known_partition(pieces, index)
+        if partition is None:
+            partition = _known_partition(pieces, index, loose=True)
         if partition is not None:
-            names.extend(partition)
+            found = partition
         elif split_commas or all(
             index.resolve(p) is not None or directory.looks_like_unit(p) for p in pieces
         ):
-            names.extend(_rejoin(pieces, ", ", index))
+            found = _rejoin(pieces, ", ", index)
         else:
-            names.append(part)
+            found = [part]
+        for name in found:
+            names.extend(_split_and(name, index))
     return names
 
 
@@ -110,7 +114,8 @@ def _glue(pieces: list[str]) -> list[str]:
     case ("Phòng Công chức, viên chức", "Các thôn, xóm") or only a place ("…, tỉnh Cao Bằng")."""
     out: list[str] = []
     for piece in pieces:
-        if out and (piece[:1].islower() or directory.is_place(piece)):
+        separate = piece.lower().startswith("các ") or directory.person_kind(piece) == "person"
+        if out and not separate and (piece[:1].islower() or directory.is_place(piece)):
             out[-1] = f"{out[-1]}, {piece}"
         else:
             out.append(piece)
@@ -124,13 +129,21 @@ def _split_and(part: str, index: Lookup) -> list[str]:
     pieces = re.split(r"\s+và\s+", part)
     if len(pieces) > 1:
         partition = _known_partition(pieces, index, sep=" và ")
+        if partition is None:
+            # "Bưu điện đặc khu và Đoàn Thanh niên đặc khu", "Sở KH&CN và các doanh nghiệp"
+            partition = _known_partition(pieces, index, sep=" và ", loose=True)
         if partition is not None:
             return partition
     return [part]
 
 
-def _known_partition(pieces: list[str], index: Lookup, sep: str = ", ") -> list[str] | None:
-    """Split ``pieces`` into consecutive runs that are each a known name (fewest runs)."""
+def _known_partition(
+    pieces: list[str], index: Lookup, sep: str = ", ", *, loose: bool = False
+) -> list[str] | None:
+    """Split ``pieces`` into consecutive runs that are each a known name (fewest runs).
+
+    ``loose``: a single piece that starts like a unit's name ("Nhân viên thiết bị") may stand
+    for one too; a run of several pieces must be a known name."""
     n = len(pieces)
     best: list[list[str] | None] = [None] * (n + 1)
     best[0] = []
@@ -140,7 +153,9 @@ def _known_partition(pieces: list[str], index: Lookup, sep: str = ", ") -> list[
             if prefix is None:
                 continue
             name = sep.join(pieces[start:end])
-            if index.resolve(name) is None:
+            if index.resolve(name) is None and not (
+                loose and end - start == 1 and directory.looks_like_unit(name)
+            ):
                 continue
             candidate = [*prefix, name]
             current = best[end]
@@ -160,41 +175,78 @@ class Roles:
 
 
 def split_roles(cell: str, index: Lookup) -> Roles:
-    """Lead and support names in a combined "Đơn vị thực hiện" cell."""
+    """Lead and support names in a combined "Đơn vị thực hiện" cell.
+
+    The cell is cut into segments (lines, bullets, ";"). A label ("Chủ trì:", "Phối hợp:")
+    sets the role of its segment and the following ones; a mark after the names ("(chủ trì)",
+    "phối hợp") sets the role of its segment; "X chủ trì, phối hợp với Y" gives both. A unit
+    marked "phối hợp" supports wherever it stands. Units nothing marks: when other units in
+    the cell are marked, or the cell is a bullet list, they lead; otherwise the first leads and
+    the others support.
+    """
     lead: list[str] = []
     support: list[str] = []
+    unmarked: list[str] = []
     mode: str | None = None
     marked = False
+    bullets = any(
+        _BULLET_START.match(line) and line.strip()[:1] in "-+•*" for line in cell.splitlines()
+    )
     for item in _items(cell, index):
-        m = _LEAD_THEN_SUPPORT.match(item)
-        if m:
-            lead.extend(split_names(m.group(1), index, split_commas=False))
-            support.extend(split_names(m.group(2), index, split_commas=True))
-            marked = True
-            continue
-        if _SUPPORT_LABEL.match(item) and _SUPPORT_LABEL.sub("", item):
-            mode = "support"
-            item = _SUPPORT_LABEL.sub("", item)
-        elif _LEAD_LABEL.match(item):
-            mode = "lead"
-            item = _LEAD_LABEL.sub("", item)
-        role = mode or "lead"
-        if _SUPPORT_MARK.search(item):
-            role, item = "support", _SUPPORT_MARK.sub("", item)
-            marked = True
-        elif _LEAD_MARK.search(item):
-            role, item = "lead", _LEAD_MARK.sub("", item)
-            marked = True
-        if not item.strip():
-            continue
-        target = support if role == "support" else lead
-        target.extend(split_names(item, index, split_commas=mode is not None))
+        for segment in _segments(item):
+            m = _LEAD_THEN_SUPPORT.match(segment)
+            if m:
+                if m.group(1).strip():
+                    lead.extend(split_names(m.group(1), index, split_commas=True))
+                support.extend(split_names(m.group(2), index, split_commas=True))
+                marked, mode = True, "support"
+                continue
+            if _SUPPORT_LABEL.match(segment) and _SUPPORT_LABEL.sub("", segment):
+                mode, marked = "support", True
+                segment = _SUPPORT_LABEL.sub("", segment)
+            elif _LEAD_LABEL.match(segment):
+                mode, marked = "lead", True
+                segment = _LEAD_LABEL.sub("", segment)
+            role = mode
+            if _SUPPORT_MARK.search(segment):
+                role, segment, marked = "support", _SUPPORT_MARK.sub("", segment), True
+            elif _LEAD_MARK.search(segment):
+                role, segment, marked = "lead", _LEAD_MARK.sub("", segment), True
+            if not segment.strip():
+                continue
+            names = split_names(segment, index, split_commas=role is not None)
+            if role == "support":
+                support.extend(names)
+            elif role == "lead":
+                lead.extend(names)
+            else:
+                unmarked.extend(names)
+                lead.extend(names)
     guessed = ""
-    if not marked and mode is None and len(lead) > 1:
-        guessed = (
-            "ô không ghi chủ trì/phối hợp: coi mọi đơn vị là chủ trì (" + "; ".join(lead) + ")"
-        )
+    if unmarked and not marked and len(lead) > 1:
+        if bullets:
+            guessed = "ô không ghi chủ trì/phối hợp: coi mọi đơn vị là chủ trì"
+        else:
+            lead, support = lead[:1], [*lead[1:], *support]
+            guessed = f"ô không ghi chủ trì/phối hợp: coi {lead[0]} là chủ trì, còn lại phối hợp"
     return Roles(lead, support, guessed)
+
+
+def _segments(item: str) -> list[str]:
+    """An item cut at ";" (names or role groups), unless the ";" is inside parentheses."""
+    out: list[str] = []
+    depth = 0
+    current = ""
+    for char in item:
+        depth += char == "("
+        depth -= char == ")" and depth > 0
+        if char == ";" and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += char
+    out.append(current)
+    return [part.strip() for part in out if part.strip()]
 
 
 def split_column(cell: str, index: Lookup) -> list[str]:

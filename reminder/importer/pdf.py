@@ -19,7 +19,7 @@ from reminder.errors import PlanImportError
 from reminder.importer.model import Document, Row, Table
 from reminder.importer.read import clean_text
 
-_LABEL = re.compile(r"^\s*(?:[-+•*]\s*)?(?:chủ trì|phối hợp)\b", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:[-+•*]\s*)?(?:chủ trì|phối hợp)(?: với)?\s*:", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*[-+•*]\s")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from reminder import directory
 from reminder.errors import Problem
 from reminder.importer.model import Decision, NewUnit
-from reminder.names import NameIndex, is_organisation, name_key, slug
+from reminder.names import NameIndex, is_people, name_key, slug
 
 
 class Resolver:
@@ -43,7 +43,9 @@ class Resolver:
         entry = directory.lookup(name)
         # A collective is recognised by its form ("Các …"), which any joined text can have:
         # it must not make pieces look like one name when a list is split.
-        return entry.key if entry is not None and entry.kind != "group" else None
+        if entry is None or not entry.key.startswith("dir:"):
+            return None
+        return entry.key
 
     def take_unassigned(self) -> list[str]:
         """The names found since the last call that are nobody to remind."""
@@ -72,7 +74,7 @@ class Resolver:
                 "ghi mã đơn vị chủ trì vào lead trong tệp kế hoạch",
             )
             return None
-        if entry is None and not is_organisation(name):
+        if entry is None and is_people(name):
             self._unassigned.append(name)
             self._warn(
                 where,
@@ -82,8 +84,15 @@ class Resolver:
             return None
         if entry is not None:
             group = entry.kind == "group"
-            if entry.place or group:
-                display, aliases = name, []  # "Công an xã Kim Đồng": that commune's, as written
+            if group:
+                display, aliases = name, []
+            elif entry.place:
+                # "Trung tâm PVHCC tỉnh": that locality's body, as written, and known by the
+                # standard name with the same locality words.
+                display = name
+                place_words = " ".join(name.split()[-len(entry.place.split()) :])
+                spellings = [f"{n} {place_words}" for n in (entry.name, *entry.aliases)]
+                aliases = [n for n in spellings if name_key(n) != name_key(display)]
             else:
                 display = entry.name  # "Sở TC" is created as "Sở Tài chính", "Sở TC" an alias
                 spellings = [name, *entry.aliases]

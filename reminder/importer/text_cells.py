@@ -32,9 +32,9 @@ def cells_per_line(lines: list[str], path: Path) -> Document | None:
         return None
     start, kinds = header
     blocks: list[str | Table] = [t for t in texts[:start] if t]
-    table = Table(rows=[])
-    blocks.append(table)
     width = len(kinds)
+    table = Table(rows=[texts[start : start + width]])
+    blocks.append(table)
     i = start + width
     chunk: list[str] = []
     chunk_line = 0
@@ -46,7 +46,7 @@ def cells_per_line(lines: list[str], path: Path) -> Document | None:
         if again is not None and again[0] == i and len(again[1]) == width:
             i += width  # the header repeated on a new page
             continue
-        if text and (_ROW_START.match(text) or _PERIOD_START.match(fold(text))):
+        if text and (_ROW_START.match(text) or _heading_line(text)):
             if chunk:
                 _add_row(table, chunk, kinds, chunk_line)
             chunk, chunk_line = [text], i + 1
@@ -76,9 +76,15 @@ def _header(texts: list[str], begin: int) -> tuple[int, list[str | None]] | None
     return None
 
 
+def _heading_line(text: str) -> bool:
+    """A period heading merged across the row ("QUÝ II", "THÁNG 3"): capitals, not a time cell."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(_PERIOD_START.match(fold(text))) and all(c.isupper() for c in letters)
+
+
 def _add_row(table: Table, chunk: list[str], kinds: list[str | None], line: int) -> None:
     width = len(kinds)
-    if _PERIOD_START.match(fold(chunk[0])) and not _ROW_START.match(chunk[0]):
+    if _heading_line(chunk[0]) and not _ROW_START.match(chunk[0]):
         chunk = ["", *chunk]  # a heading merged across the row: no number cell
     while len(chunk) > 1 and not chunk[-1]:
         chunk.pop()
