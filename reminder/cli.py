@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reminder.errors import ConfigError, Problem, ReminderError
+from reminder.errors import ConfigError, InputError, Problem, ReminderError
 
 if TYPE_CHECKING:
     from reminder.config import Config
@@ -141,6 +141,10 @@ def _parser() -> argparse.ArgumentParser:
         "hash-password", parents=[common], help="tạo mã băm mật khẩu quản trị (đọc từ bàn phím)"
     )
     p.set_defaults(handler=cmd_hash_password)
+
+    from reminder import cli_admin
+
+    cli_admin.register(sub, common, data, _datetime_arg)
     return parser
 
 
@@ -178,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         print_problems(exc.problems)
+        return EXIT_INVALID
+    except InputError as exc:
+        print(f"LỖI: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except ReminderError as exc:
         print(f"LỖI: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ turns it into a message and an exit code, never a traceback:
 
 ``ReminderError``
     ``ConfigError``       the configuration directory does not validate; carries ``problems``.
+    ``InputError``        a command's arguments or a form's fields are wrong.
     ``PlanImportError``   a plan document cannot be read or understood.
     ``StoreError``        the data store cannot be read or written (named file, backup to restore).
     ``ChannelError``      a channel failed to deliver; ``permanent`` says whether a retry can help.
@@ -63,6 +64,11 @@ class ConfigError(ReminderError):
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(errors[0].format() if errors else "cấu hình không hợp lệ")
+
+
+class InputError(ReminderError):
+    """A command's arguments or a form's fields are wrong (unknown unit, a date in the past);
+    the message says what and what to do. The CLI exits 2."""
 
 
 class PlanImportError(ReminderError):
