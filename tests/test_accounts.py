@@ -58,11 +58,13 @@ def test_user_commands_add_list_passwd_remove_and_audit(
         cli, monkeypatch, dirs, "add", "Chủ Tịch", "--role", "admin", "--password-stdin",
         stdin="mot-mat-khau-khac\n",
     )  # fmt: skip
-    assert code == 2 and "không dùng được" in err
+    assert code == 2
+    assert "không dùng được" in err
     code, _, err = _user(
         cli, monkeypatch, dirs, "add", "ngan", "--role", "admin", "--password-stdin", stdin="ngan\n"
     )
-    assert code == 2 and "ít nhất 10 ký tự" in err
+    assert code == 2
+    assert "ít nhất 10 ký tự" in err
     code, out, _ = _user(cli, monkeypatch, dirs, "list", "--format", "json")
     assert code == 0
     assert [(a["name"], a["role"]) for a in json.loads(out)] == [("chu-tich", "viewer")]
@@ -77,9 +79,11 @@ def test_user_commands_add_list_passwd_remove_and_audit(
     )
     assert code == 0
     code, _, err = _user(cli, monkeypatch, dirs, "remove", "khong-co")
-    assert code == 2 and "không có tài khoản 'khong-co'" in err
+    assert code == 2
+    assert "không có tài khoản 'khong-co'" in err
     code, out, _ = _user(cli, monkeypatch, dirs, "remove", "chu-tich")
-    assert code == 0 and "Đã xóa tài khoản chu-tich" in out
+    assert code == 0
+    assert "Đã xóa tài khoản chu-tich" in out
     code, out, _ = cli("audit", "--format", "json", "--config-dir", dirs[0], "--data-dir", dirs[1])
     assert code == 0
     entries = json.loads(out)
@@ -137,7 +141,7 @@ def test_logout_and_user_remove_end_sessions_on_the_server(
         _user(cli, monkeypatch, dirs, "remove", "chu-tich")
         assert viewer.get("/").status_code == 303
         assert _login(viewer, "chu-tich", "mat-khau-chu-tich").status_code == 401
-    code, out, _ = cli("audit", "--format", "json", "--config-dir", dirs[0], "--data-dir", dirs[1])
+    _, out, _ = cli("audit", "--format", "json", "--config-dir", dirs[0], "--data-dir", dirs[1])
     actions = [(e["actor"], e["action"]) for e in json.loads(out)]
     assert ("admin", "login") in actions
     assert ("admin", "logout") in actions
