@@ -23,7 +23,7 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from reminder.errors import InputError
+from reminder.errors import UsageError
 from reminder.keyed import RecordKind, Records
 
 AccountRole = Literal["admin", "viewer"]
@@ -58,9 +58,9 @@ SESSIONS: RecordKind[WebSession] = RecordKind("web_session", WebSession)
 
 
 def check_name(name: str) -> str:
-    """``name`` if it can be an account name; ``InputError`` saying why not."""
+    """``name`` if it can be an account name; ``UsageError`` saying why not."""
     if not _NAME.match(name):
-        raise InputError(
+        raise UsageError(
             f"tên tài khoản {name!r} không dùng được — viết 2 đến 32 ký tự thường không dấu"
             " (a-z, 0-9, dấu chấm, gạch ngang), ví dụ: chu-tich, nguyen.van.a"
         )
@@ -69,16 +69,16 @@ def check_name(name: str) -> str:
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+        raise UsageError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
     return password
 
 
 def add(records: Records, name: str, role: AccountRole, password: str, now: datetime) -> Account:
-    """Create account ``name``; ``InputError`` when the name is taken or unusable."""
+    """Create account ``name``; ``UsageError`` when the name is taken or unusable."""
     check_name(name)
     account = Account(name, role, _HASHER.hash(check_password(password)), now)
     if not records.add_record(ACCOUNTS, name, account):
-        raise InputError(
+        raise UsageError(
             f"đã có tài khoản {name!r} — chọn tên khác, hoặc đổi mật khẩu bằng:"
             f" reminder user passwd {name} --password-stdin"
         )
@@ -88,7 +88,7 @@ def add(records: Records, name: str, role: AccountRole, password: str, now: date
 def _existing(records: Records, name: str) -> Account:
     account = records.get_record(ACCOUNTS, name)
     if account is None:
-        raise InputError(f"không có tài khoản {name!r} — xem danh sách: reminder user list")
+        raise UsageError(f"không có tài khoản {name!r} — xem danh sách: reminder user list")
     return account
 
 

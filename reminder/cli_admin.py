@@ -1,7 +1,7 @@
 """Administrative commands: ``user``, ``audit``, ``extend``, ``pause``, ``resume``.
 
 Registered into the main parser by ``register``; each handler returns an exit code and raises
-``InputError`` (exit 2) for arguments it can name as wrong.
+``UsageError`` (exit 2) for arguments it can name as wrong.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from reminder.errors import InputError
+from reminder.errors import UsageError
 
 
 def register(
@@ -71,10 +71,10 @@ def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     if not sys.stdin.isatty():
-        raise InputError("thêm --password-stdin để đọc mật khẩu từ đầu vào")
+        raise UsageError("thêm --password-stdin để đọc mật khẩu từ đầu vào")
     password = getpass.getpass("Mật khẩu: ")
     if password != getpass.getpass("Nhập lại: "):
-        raise InputError("hai lần nhập không khớp")
+        raise UsageError("hai lần nhập không khớp")
     return password
 
 

@@ -5,10 +5,10 @@ turns it into a message and an exit code, never a traceback:
 
 ``ReminderError``
     ``ConfigError``       the configuration directory does not validate; carries ``problems``.
-    ``InputError``        a command's arguments or a form's fields are wrong.
     ``PlanImportError``   a plan document cannot be read or understood.
     ``StoreError``        the data store cannot be read or written (named file, backup to restore).
     ``ChannelError``      a channel failed to deliver; ``permanent`` says whether a retry can help.
+    ``UsageError``        a command's argument names nothing known (exit 2, nearest matches).
 
 A ``Problem`` is one finding about the configuration: where (file, line, key), what is wrong and
 what to do. ``severity`` is ``"error"`` (the config is refused) or ``"warning"`` (it is used).
@@ -66,11 +66,6 @@ class ConfigError(ReminderError):
         super().__init__(errors[0].format() if errors else "cấu hình không hợp lệ")
 
 
-class InputError(ReminderError):
-    """A command's arguments or a form's fields are wrong (unknown unit, a date in the past);
-    the message says what and what to do. The CLI exits 2."""
-
-
 class PlanImportError(ReminderError):
     """A plan document cannot be read or understood."""
 
@@ -102,3 +97,8 @@ class ChannelError(ReminderError):
         self.code = code
         self.detail = detail
         self.not_before = not_before
+
+
+class UsageError(ReminderError):
+    """A command-line argument or a form field is wrong: it names no known unit, task, plan or
+    month, a date in the past, a taken account name (exit 2)."""
