@@ -270,6 +270,36 @@ def test_a_zalo_event_with_a_bad_signature_is_refused(site: Site) -> None:
     assert site.zalo.messages() == []
 
 
+def test_oa_events_record_the_followers_last_interaction(site: Site) -> None:
+    from reminder.channels.zalo import records
+
+    def last(user: str) -> datetime | None:
+        with site.store.transaction(readonly=True) as tx:
+            return records.last_interaction(tx, user)
+
+    raw, mac = _signed_event(_text_event("chào OA", sender="888"), secret="wrong")
+    httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
+    assert last("888") is None  # unsigned events record nothing
+    follow = {
+        "app_id": "app-1",
+        "event_name": "follow",
+        "timestamp": "1744675200000",  # 15/04/2025 07:00 local
+        "follower": {"id": "888"},
+        "oa_id": "oa-1",
+    }
+    raw, mac = _signed_event(follow)
+    assert (
+        httpx.post(
+            f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac}
+        ).status_code
+        == 200
+    )
+    assert last("888") == datetime(2025, 4, 15, 7, 0, tzinfo=LOCAL_TZ)
+    raw, mac = _signed_event(_text_event("chào OA", sender="888"))  # 09:00 local
+    httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
+    assert last("888") == NOW
+
+
 def test_zalo_reply_words() -> None:
     assert parse_zalo_reply("xong Q2-04") == ("done", ["Q2-04"])
     assert parse_zalo_reply("Đã xong Q2-04, q2-05") == ("done", ["Q2-04", "Q2-05"])
