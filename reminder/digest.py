@@ -19,6 +19,7 @@ from reminder.channels import registry
 from reminder.channels.base import Message
 from reminder.channels.email import EmailChannel
 from reminder.channels.file import FileChannel
+from reminder.channels.zalo import templates
 from reminder.config import Config
 from reminder.errors import ChannelError
 from reminder.render import Renderer
@@ -57,6 +58,7 @@ class Digest:
     failed: list[dict[str, Any]] = field(default_factory=list)
     progress: list[UnitProgress] = field(default_factory=list)
     board_url: str = ""
+    template_messages: dict[str, int] = field(default_factory=dict)  # paid, per month
 
 
 def build(config: Config, ack_events: list[Any], deliveries: list[Any], today: date) -> Digest:
@@ -137,6 +139,7 @@ def build(config: Config, ack_events: list[Any], deliveries: list[Any], today: d
                 }
             )
     digest.failed.sort(key=lambda f: (f["day"], f["unit"]), reverse=True)
+    digest.template_messages = templates.sent_by_month(deliveries)
 
     progress: dict[str, UnitProgress] = {}
     for s in statuses:

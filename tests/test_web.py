@@ -201,6 +201,20 @@ def test_the_board_needs_a_login_and_its_forms_carry_csrf(site: Site) -> None:
     assert httpx.get(f"{site.url}/", cookies={"reminder_session": "forged"}).status_code == 303
 
 
+def test_unit_page_shows_the_linked_zalo_chats(site: Site) -> None:
+    from reminder.channels.zalo import records
+
+    with site.store.transaction() as tx:
+        records.add_link(tx, "nv", "chat-<a>", "Chị Lan", NOW)
+    with httpx.Client(base_url=site.url) as client:
+        csrf = _csrf(client.get("/login").text)
+        client.post("/login", data={"password": PASSWORD, "csrf": csrf})
+        nv = client.get("/units/nv").text
+        tp = client.get("/units/tp").text
+    assert "Chị Lan (<code>chat-&lt;a&gt;</code>, từ 15/04/2025)" in nv
+    assert "reminder invite tp" in tp
+
+
 def test_board_filters_by_unit_and_state(site: Site) -> None:
     with site.store.transaction() as tx:
         tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "done", NOW, "cli")])

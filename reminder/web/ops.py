@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder import status
+from reminder.channels.zalo import templates
 from reminder.web.context import WebContext, context
 
 
@@ -73,6 +74,14 @@ class _Metrics(Collector):
         ):
             messages.add_metric([channel, state], n)
         yield messages
+        paid = GaugeMetricFamily(
+            "reminder_zalo_template_messages",
+            "Zalo template (ZNS/ZBS) messages sent, each one paid, by month of sending",
+            labels=["month"],
+        )
+        for month, n in templates.sent_by_month(deliveries).items():
+            paid.add_metric([month], n)
+        yield paid
         statuses = status.compute(ctx.config, events, deliveries, ctx.today())
         acked = GaugeMetricFamily(
             "reminder_acks", "(task, unit) pairs by acknowledgment state", labels=["state"]
