@@ -294,7 +294,7 @@ def test_oa_events_record_the_followers_last_interaction(site: Site) -> None:
     raw, mac = _signed_event(_text_event("chào OA", sender="888"), secret="wrong")
     httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
     assert last("888") is None  # unsigned events record nothing
-    follow = {
+    follow: dict[str, object] = {
         "app_id": "app-1",
         "event_name": "follow",
         "timestamp": "1744675200000",  # 15/04/2025 07:00 local
