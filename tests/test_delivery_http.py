@@ -8,7 +8,7 @@ import hmac
 import json
 import multiprocessing
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -364,7 +364,7 @@ def test_template_messages_are_counted_per_month(
     zalo_env: None,
     cli: Callable[..., CliResult],
 ) -> None:
-    from reminder import digest
+    from reminder import digest, state
     from reminder.render import Renderer
     from reminder.web import create_app
     from tests.servers import WebServer, free_port
@@ -380,7 +380,10 @@ def test_template_messages_are_counted_per_month(
     assert code == 0
     assert "Tin mẫu Zalo (tính phí) đã gửi tháng 04/2025: 1" in out
     assert "06/2025" not in out.split("Tin mẫu")[-1]
-    built = digest.build(dispatcher.config, [], records, date(2025, 6, 23))
+    as_of = datetime(2025, 6, 23, 18, 0, tzinfo=LOCAL_TZ)
+    built = digest.build(
+        dispatcher.config, state.compute(dispatcher.config, [], records, as_of), records
+    )
     assert built.template_messages == {"2025-04": 1}
     _, text, html = digest.render(built, Renderer())
     assert "Tháng 04/2025: 1 tin" in text

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
-from reminder import acks, status
+from reminder import acks, state
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.plan import Plan, Task
@@ -86,12 +86,10 @@ class WebContext:
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
 
-    def statuses(self) -> list[status.PairStatus]:
-        """Every (plan, task, unit) pair's status today (blocking: run it in a thread)."""
-        with self.store.transaction(readonly=True) as tx:
-            events = list(tx.acks())
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-        return status.compute(self.config, events, deliveries, self.today())
+    def snapshot(self) -> state.Snapshot:
+        """Every (plan, task, unit) pair as of now, the one state every page and the CSV show
+        (blocking: run it in a thread)."""
+        return state.load(self.config, self.store, self.clock())
 
     def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
         """The plan and task with these ids, if the configuration has them."""

@@ -30,19 +30,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reminder import acks, status
+from reminder import acks, state
 from reminder.channels.zalo import records
 from reminder.channels.zalo.bot import TEXT_LIMIT, BotClient, BotUpdate
 from reminder.config import Config
 from reminder.errors import ChannelError
-from reminder.render import vn_date
+from reminder.labels import vn_date
 from reminder.schedule import LOCAL_TZ, assignments
 from reminder.settings import ZaloBotSettings
 from reminder.store import Store
 
 log = logging.getLogger(__name__)
 SOURCE = "zalo_bot"
-STATE_WORDS = {"pending": "chưa xác nhận", "received": "đã nhận", "done": "đã hoàn thành"}
 
 _DONE = re.compile(r"^(?:da\s+)?(?:xong|hoan thanh|done)\b")
 _RECEIVED = re.compile(r"^(?:da\s+)?(?:nhan|nhan viec|received)\b")
@@ -169,10 +168,8 @@ def handle_bot_message(
                 if not records.claim_update(tx, SOURCE, update.update_id, now):
                     return None
                 tx.add_acks(events)
-                states = acks.current_states(tx.acks())
-            else:
-                states = {}
-            return _ack_reply(config, targets, unknown, states)
+            history = list(tx.acks()) if events else []
+            return _ack_reply(config, targets, unknown, history, now)
     if fold(update.text) in _LIST_WORDS:
         return open_tasks_text(config, store, units, now) if units else NOT_LINKED
     return help_text(bot_name) if units else NOT_LINKED
@@ -201,15 +198,17 @@ def _ack_reply(
     config: Config,
     targets: list[tuple[str, str, str]],
     unknown: list[str],
-    states: dict[tuple[str, str, str], acks.AckState],
+    history: list[Any],
+    now: datetime,
 ) -> str:
+    """Each acknowledged pair's state as it results from the store's events (``state.one``)."""
     lines: list[str] = []
-    titles = {(p.id, t.id): t.title for p in config.plans for t in p.tasks}
     for plan, task, unit in targets:
-        state = states.get((plan, task, unit), "pending")
-        title = titles.get((plan, task), "")
-        short = title if len(title) <= 60 else title[:59] + "…"
-        lines.append(f"- {task} ({config.directory.name_of(unit)}): {STATE_WORDS[state]} — {short}")
+        pair = state.one(config, plan, task, unit, history, now)
+        if pair is None:
+            continue
+        short = pair.title if len(pair.title) <= 60 else pair.title[:59] + "…"
+        lines.append(f"- {task} ({pair.unit_name}): {pair.label} — {short}")
     if lines:
         lines.insert(0, "Đã ghi nhận. Tình trạng hiện nay:")
     if unknown:
@@ -220,22 +219,20 @@ def _ack_reply(
 
 
 def open_tasks_text(config: Config, store: Store, units: list[str], now: datetime) -> str:
-    """The units' tasks that have started and are not done, nearest due date first."""
+    """The units' open tasks (started, not done), nearest due date first, as of ``now``."""
     with store.transaction(readonly=True) as tx:
         events = list(tx.acks())
-    today = now.astimezone(LOCAL_TZ).date()
+    snapshot = state.compute(config, events, [], now)
     rows = [
-        s
-        for s in status.compute(config, events, [], today)
-        if s.unit in units and s.state != "done" and s.start <= today
+        p for p in snapshot.select(units=units) if p.state in ("pending", "received", "overdue")
     ]
-    rows.sort(key=lambda s: (s.due, s.task))
+    rows.sort(key=lambda p: (p.due, p.task))
     if not rows:
         return "Không có việc nào đang mở. Cảm ơn đơn vị."
     lines = [f"Việc đang mở ({len(rows)}):"]
-    for s in rows:
-        late = " — QUÁ HẠN" if s.overdue else ""
-        lines.append(f"- {s.task}: hạn {vn_date(s.due)}, {STATE_WORDS[s.state]}{late}")
+    for p in rows:
+        late = f" {p.days_late} ngày làm việc" if p.state == "overdue" else ""
+        lines.append(f"- {p.task}: hạn {vn_date(p.due)}, {p.label}{late}")
     lines.append('Nhắn "xong MÃ-VIỆC" khi đã hoàn thành.')
     return _cut("\n".join(lines))
 
