@@ -142,8 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_hash_password)
 
-    from reminder import zalo_cli
+    from reminder import cli_admin, zalo_cli
 
+    cli_admin.register(sub, common, data, _datetime_arg)
     zalo_cli.register(sub, [common, data], _datetime_arg)
     return parser
 
