@@ -212,7 +212,7 @@ def test_unit_page_shows_the_linked_zalo_chats(site: Site) -> None:
         records.add_link(tx, "nv", "chat-<a>", "Chị Lan", NOW)
     with httpx.Client(base_url=site.url) as client:
         csrf = _csrf(client.get("/login").text)
-        client.post("/login", data={"password": PASSWORD, "csrf": csrf})
+        client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf})
         nv = client.get("/units/nv").text
         tp = client.get("/units/tp").text
     assert "Chị Lan (<code>chat-&lt;a&gt;</code>, từ 15/04/2025)" in nv
