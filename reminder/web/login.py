@@ -6,6 +6,7 @@ form posted from another site fails; wrong passwords count against the address's
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +16,8 @@ from starlette.routing import Route
 
 from reminder.web.context import WebContext, address, context
 from reminder.web.security import LOGIN_COOKIE, SESSION_COOKIE, AdminUser, csrf_for, same
+
+log = logging.getLogger(__name__)
 
 
 def _login_page(ctx: WebContext, request: Request, error: str = "", code: int = 200) -> Response:
@@ -60,8 +63,17 @@ async def login(request: Request) -> Response:
         return _login_page(ctx, request, "Biểu mẫu hết hạn, hãy đăng nhập lại.", 403)
     try:
         ctx.hasher.verify(configured.get_secret_value(), str(form.get("password", "")))
-    except (VerificationError, InvalidHashError):
+    except InvalidHashError:
         ctx.throttle.fail(client)
+        log.error(
+            "đăng nhập từ %s thất bại: REMINDER_WEB__ADMIN_PASSWORD_HASH không phải mã băm"
+            " argon2 hợp lệ (tạo lại bằng reminder hash-password, đặt trong nháy đơn)",
+            client,
+        )
+        return _login_page(ctx, request, "Sai mật khẩu.", 401)
+    except VerificationError:
+        ctx.throttle.fail(client)
+        log.warning("đăng nhập từ %s thất bại: sai mật khẩu", client)  # never the password
         return _login_page(ctx, request, "Sai mật khẩu.", 401)
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):
