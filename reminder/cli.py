@@ -150,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
         "hash-password", parents=[common], help="tạo mã băm mật khẩu quản trị (đọc từ bàn phím)"
     )
     p.set_defaults(handler=cmd_hash_password)
+
+    from reminder import cli_admin
+
+    cli_admin.register(sub, common, data, _datetime_arg)
     return parser
 
 

@@ -324,10 +324,11 @@ def test_a_failed_login_is_logged_without_the_password(
         assert csrf
         with caplog.at_level(logging.WARNING):
             refused = client.post(
-                "/login", data={"password": "doan-mo-sai-123", "csrf": csrf.group(1)}
+                "/login",
+                data={"username": "admin", "password": "doan-mo-sai-123", "csrf": csrf.group(1)},
             )
     assert refused.status_code == 401
     lines = [r.getMessage() for r in caplog.records if "đăng nhập" in r.getMessage()]
-    assert lines == ["đăng nhập từ 127.0.0.1 thất bại: sai mật khẩu"]
+    assert lines == ["đăng nhập thất bại từ 127.0.0.1, tài khoản 'admin'"]
     assert "doan-mo-sai-123" not in caplog.text
     assert date(2025, 3, 3)  # the clock given to the app; nothing here reads today's date
