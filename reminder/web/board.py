@@ -115,6 +115,17 @@ async def task_page(request: Request, user: AdminUser) -> Response:
     )
 
 
+#: A cell a spreadsheet would read as a formula (CSV injection): it gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_row(writer: Any, row: list[Any]) -> None:
+    """Write ``row``, neutralising text cells that a spreadsheet would run as a formula."""
+    writer.writerow(
+        ["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
+    )
+
+
 CSV_COLUMNS = [
     "plan",
     "task",
@@ -141,7 +152,8 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
     writer.writerow(CSV_COLUMNS)
     for s in statuses:
         last = s.last_delivery
-        writer.writerow(
+        write_row(
+            writer,
             [
                 s.plan,
                 s.task,
@@ -157,7 +169,7 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
                 s.note,
                 s.days_late,
                 last["status"] if last else "",
-            ]
+            ],
         )
     return Response(
         "\ufeff" + buffer.getvalue(),

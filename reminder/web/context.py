@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, cast
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar, cast
 
-from argon2 import PasswordHasher
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
@@ -23,9 +23,10 @@ from reminder.plan import Plan, Task
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
-from reminder.web.security import Sessions, Throttle
+from reminder.web.security import Passwords, Sessions, Throttle
 
 HealthCheck = Callable[[], dict[str, Any]]
+T = TypeVar("T")
 
 
 class WebContext:
@@ -53,27 +54,48 @@ class WebContext:
         self.base = web.base_url.rstrip("/")
         self.secure_cookies = self.base.startswith("https://")
         self.sessions = Sessions(secret, lambda: self.config.settings.web.session_hours)
-        self.throttle = Throttle(web.bad_token_limit)
-        self.hasher = PasswordHasher()
+        # Failures are counted per purpose: bad ack links per address; wrong passwords per
+        # address and per account, so neither rotating addresses nor sharing one office NAT
+        # with careless link-clickers changes who may log in.
+        self.bad_links = Throttle(web.bad_token_limit)
+        self.bad_logins = Throttle(web.bad_token_limit)
+        self.passwords = Passwords()
+        self._memo: dict[str, tuple[datetime, object]] = {}
+        self._memo_lock = threading.Lock()
+        self._memo_locks: dict[str, threading.Lock] = {}
 
     def reload(self, config: Config) -> None:
         """Serve ``config`` from now on (live reload of the configuration directory)."""
         self.config = config
         self.renderer = Renderer(config.settings.templates_dir)
+        self.invalidate()
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``'s result, computed once per tick (``service.tick_seconds`` on this
+        app's clock) and shared by every request until then or until ``invalidate``.
+
+        Blocking: call it in a worker thread. Concurrent callers wait for one computation.
+        """
+        with self._memo_lock:
+            lock = self._memo_locks.setdefault(name, threading.Lock())
+        with lock:
+            now = self.clock()
+            tick = timedelta(seconds=self.config.settings.service.tick_seconds)
+            held = self._memo.get(name)
+            if held is not None and held[0] <= now < held[0] + tick:
+                return cast(T, held[1])
+            value = compute()
+            self._memo[name] = (now, value)
+            return value
+
+    def invalidate(self) -> None:
+        """Forget every ``memo``: the next reader computes afresh (after this app wrote)."""
+        self._memo.clear()
 
     def page(self, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
         """The page ``templates/web/<name>`` rendered with ``context``."""
         html = self.renderer.render(f"web/{name}", {"base": self.base, **context})
-        return HTMLResponse(
-            html,
-            status_code=status_code,
-            headers={
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-                "X-Frame-Options": "DENY",
-            },
-        )
+        return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
     def error(self, heading: str, message: str, code: int) -> HTMLResponse:
         """An error page with ``heading`` and ``message``."""
@@ -87,11 +109,16 @@ class WebContext:
         return self.clock().astimezone(LOCAL_TZ).date()
 
     def statuses(self) -> list[status.PairStatus]:
-        """Every (plan, task, unit) pair's status today (blocking: run it in a thread)."""
-        with self.store.transaction(readonly=True) as tx:
-            events = list(tx.acks())
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-        return status.compute(self.config, events, deliveries, self.today())
+        """Every (plan, task, unit) pair's status today, computed at most once per tick
+        (blocking: run it in a thread)."""
+
+        def compute() -> list[status.PairStatus]:
+            with self.store.transaction(readonly=True) as tx:
+                events = list(tx.acks())
+                deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+            return status.compute(self.config, events, deliveries, self.today())
+
+        return self.memo("state", compute)
 
     def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
         """The plan and task with these ids, if the configuration has them."""
