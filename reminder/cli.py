@@ -355,7 +355,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web app alone."""
     import uvicorn
 
-    from reminder.channels.zalo_oa import ZaloTokens
+    from reminder.channels.zalo.tokens import ZaloTokens
     from reminder.web import create_app
     from reminder.web.server import server_config
 

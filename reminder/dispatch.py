@@ -39,8 +39,8 @@ from typing import Any
 from reminder import acks
 from reminder.calendar import weekday_vi
 from reminder.channels import registry
-from reminder.channels.base import Channel, Message, Receipt
-from reminder.channels.zalo_oa import utc_now
+from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
+from reminder.channels.zalo import records as zalo_records
 from reminder.config import Config
 from reminder.errors import ChannelError
 from reminder.render import Renderer, vn_date
@@ -132,6 +132,7 @@ class Dispatcher:
         self.clock = clock
         # Given channels are all there is (the demo forces the file outbox this way).
         self.enabled = list(channels) if channels else registry.enabled(self.settings)
+        self._chats: dict[str, tuple[str, ...]] = {}  # unit -> linked bot chats, per pass
         self._channels = channels
         self.tokens = acks.Tokens(secret)
         self.renderer = Renderer(self.settings.templates_dir)
@@ -161,7 +162,8 @@ class Dispatcher:
         claimed = await asyncio.to_thread(self._plan, now, report, dry_run)
         if dry_run or not claimed:
             return report
-        await self._send_all(claimed, now, report)
+        with pass_moment(now):
+            await self._send_all(claimed, now, report)
         await asyncio.to_thread(self._fold)
         return report
 
@@ -171,6 +173,7 @@ class Dispatcher:
             view = self._deliveries_view(tx)
             covered, failed_channels, existing = view.covered, view.failed, view.existing
             states = acks.current_states(tx.acks())
+            self._chats = zalo_records.chats_by_unit(tx)
 
             def settled(occ: Occurrence) -> bool:
                 return occ.key in covered or acks.silences(states.get(occ.pair), occ)
@@ -230,9 +233,10 @@ class Dispatcher:
         unit = self.config.directory.units.get(batch.recipient)
         if unit is None:
             return None
+        chats = self._chats.get(unit.id, ())
         usable = [
             c
-            for c in registry.for_unit(unit, self.enabled)
+            for c in registry.for_unit(unit, self.enabled, chats)
             if c not in failed_channels.get((unit.id, today.isoformat()), set())
         ]
         if not usable:
@@ -245,7 +249,7 @@ class Dispatcher:
             # next working day's message (one message per unit per day).
             report.waiting += len(batch.items)
             return None
-        message = self._compose(batch, unit.id, channel, key, now, today)
+        message = self._compose(batch, unit.id, channel, key, now, today, chats)
         return {
             "key": key,
             "month": _month(today),
@@ -308,7 +312,14 @@ class Dispatcher:
     # -- composing --------------------------------------------------------------------------
 
     def _compose(
-        self, batch: Batch, recipient: str, channel: str, key: str, now: datetime, today: date
+        self,
+        batch: Batch,
+        recipient: str,
+        channel: str,
+        key: str,
+        now: datetime,
+        today: date,
+        chats: tuple[str, ...] = (),
     ) -> Message:
         directory = self.config.directory
         unit = directory.units[recipient]
@@ -327,6 +338,7 @@ class Dispatcher:
             "sender_name": "Hệ thống nhắc việc",
         }
         rendered = self.renderer.reminder(context)
+        parts = self.renderer.chat_parts(context) if channel == "zalo_bot" else ()
         ids = sorted({o.task for o in batch.items})
         return Message(
             key=key,
@@ -341,6 +353,8 @@ class Dispatcher:
             emails=unit.email,
             zalo_user_id=unit.zalo_user_id,
             phone=unit.phone,
+            chat_ids=chats if channel == "zalo_bot" else (),
+            parts=tuple(parts),
             data={
                 "don_vi": unit.name[:100],
                 "so_viec": str(len(batch.items)),
@@ -464,7 +478,14 @@ class Dispatcher:
             give_up = datetime.fromisoformat(first) + timedelta(
                 hours=self.settings.channels.retry_for_h
             )
-            if error.permanent:
+            if error.not_before is not None and not error.permanent:
+                # Asked to wait (outside the hours the provider allows): not a failed try.
+                fields["status"] = "retry"
+                fields["attempts"] = attempts - 1
+                fields["first_attempt_at"] = record.get("first_attempt_at")
+                fields["next_attempt_at"] = error.not_before.isoformat()
+                report.retry.append((key, str(error)))
+            elif error.permanent:
                 fields["status"] = "failed"
                 report.failed.append((key, str(error)))
             elif now >= give_up:

@@ -43,7 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
 from reminder import acks, config, digest
-from reminder.channels.zalo_oa import ZaloTokens
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import Dispatcher, PassReport
 from reminder.errors import Problem, ReminderError

@@ -6,7 +6,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,14 @@ def delivery_records(store: Store) -> dict[str, dict[str, Any]]:
     """Every delivery record in ``store``, by key (read only)."""
     with store.transaction(readonly=True) as tx:
         return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
+
+
+def oa_interaction(store: Store, user_id: str, at: datetime) -> None:
+    """Record that OA follower ``user_id`` last wrote to the OA at ``at``."""
+    from reminder.channels.zalo import records
+
+    with store.transaction() as tx:
+        records.record_interaction(tx, user_id, at)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import icalendar
 import pytest
 
 from reminder import acks, config
-from reminder.channels.zalo_oa import ZaloTokens
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.web import create_app, hash_password, parse_zalo_reply

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from reminder.channels.zalo_oa import ZaloTokens
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.store import Store
 from reminder.web import ack, board, feeds, login, ops, zalo

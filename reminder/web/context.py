@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
 from reminder import acks, status
-from reminder.channels.zalo_oa import ZaloTokens
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.plan import Plan, Task
 from reminder.render import Renderer

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder import acks
-from reminder.channels.zalo_oa import ZaloOAChannel
+from reminder.channels.zalo.oa import ZaloOAChannel
 from reminder.schedule import assignments
 from reminder.web.ack import STATE_LABELS
 from reminder.web.context import WebContext, context
