@@ -306,6 +306,6 @@ def test_health_and_metrics(site: Site) -> None:
     with site.store.transaction() as tx:
         tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "received", NOW, "cli")])
     metrics = httpx.get(f"{site.url}/metrics").text
-    assert 'reminder_acks{state="received"} 1.0' in metrics
-    assert 'reminder_acks{state="pending"} 2.0' in metrics
+    assert 'reminder_pairs{state="received"} 1.0' in metrics
+    assert 'reminder_pairs{state="pending"} 2.0' in metrics
     assert "reminder_overdue 0.0" in metrics

@@ -312,20 +312,20 @@ def test_metrics_need_the_bearer_token_when_one_is_set(
     right = {"Authorization": "Bearer so-lieu-bi-mat"}
     response = httpx.get(f"{site.url}/metrics", headers=right)
     assert response.status_code == 200
-    assert 'reminder_acks{state="pending"} 2.0' in response.text
+    assert 'reminder_pairs{state="pending"} 2.0' in response.text
 
 
 def test_metrics_are_computed_once_per_tick(make_site: SiteFactory) -> None:
     site = make_site()
-    assert 'reminder_acks{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
+    assert 'reminder_pairs{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
     with site.store.transaction() as tx:  # written by another process (CLI, dispatch)
         tx.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
     # Within the same tick the scrape reuses the figures computed for the previous one...
     site.now[0] = NOW + timedelta(seconds=30)
-    assert 'reminder_acks{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
+    assert 'reminder_pairs{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
     # ...and the next tick sees the new acknowledgment.
     site.now[0] = NOW + timedelta(seconds=61)
-    assert 'reminder_acks{state="done"} 1.0' in httpx.get(f"{site.url}/metrics").text
+    assert 'reminder_pairs{state="done"} 1.0' in httpx.get(f"{site.url}/metrics").text
 
 
 def test_an_ack_through_the_web_shows_at_once_on_the_board(make_site: SiteFactory) -> None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
-from reminder import acks, status
+from reminder import acks, state
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.plan import Plan, Task
@@ -108,17 +108,11 @@ class WebContext:
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
 
-    def statuses(self) -> list[status.PairStatus]:
-        """Every (plan, task, unit) pair's status today, computed at most once per tick
-        (blocking: run it in a thread)."""
-
-        def compute() -> list[status.PairStatus]:
-            with self.store.transaction(readonly=True) as tx:
-                events = list(tx.acks())
-                deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-            return status.compute(self.config, events, deliveries, self.today())
-
-        return self.memo("state", compute)
+    def snapshot(self) -> state.Snapshot:
+        """Every (plan, task, unit) pair as of now, the one state every page and the CSV show;
+        computed at most once per tick and after this app records an ack (blocking: run it
+        in a thread)."""
+        return self.memo("state", lambda: state.load(self.config, self.store, self.clock()))
 
     def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
         """The plan and task with these ids, if the configuration has them."""
