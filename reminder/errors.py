@@ -100,4 +100,5 @@ class ChannelError(ReminderError):
 
 
 class UsageError(ReminderError):
-    """A command-line argument names no known unit, task, plan or month (exit 2)."""
+    """A command-line argument or a form field is wrong: it names no known unit, task, plan or
+    month, a date in the past, a taken account name (exit 2)."""

@@ -100,7 +100,9 @@ def create_app(
     middleware = [
         *([Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []),
         Middleware(SecurityHeaders),
-        Middleware(AuthenticationMiddleware, backend=SessionBackend(ctx.sessions)),
+        Middleware(
+            AuthenticationMiddleware, backend=SessionBackend(ctx.sessions, ctx.lookup_session)
+        ),
     ]
     app = Starlette(
         routes=[route for area in AREAS for route in area],

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
-from reminder import acks, state
+from reminder import accounts, acks, audit, state
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
+from reminder.keyed import Records
 from reminder.plan import Plan, Task
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
@@ -44,6 +46,7 @@ class WebContext:
     ) -> None:
         self.config = config
         self.store = store
+        self.records = Records(store)
         self.secret = secret.encode()
         self.tokens = acks.Tokens(secret)
         self.clock = clock
@@ -63,6 +66,26 @@ class WebContext:
         self._memo: dict[str, tuple[datetime, object]] = {}
         self._memo_lock = threading.Lock()
         self._memo_locks: dict[str, threading.Lock] = {}
+
+    def env_admin_hash(self) -> str | None:
+        """The first administrator's hash from ``REMINDER_WEB__ADMIN_PASSWORD_HASH``, if set."""
+        configured = self.config.settings.web.admin_password_hash
+        return configured.get_secret_value() if configured else None
+
+    async def lookup_session(self, session_id: str) -> tuple[str, str] | None:
+        """(account, role) of the live session ``session_id``, or None."""
+
+        def find() -> tuple[str, str] | None:
+            account = accounts.session_account(
+                self.records, session_id, self.clock(), self.env_admin_hash()
+            )
+            return (account.name, account.role) if account else None
+
+        return await run_in_threadpool(find)
+
+    def audit(self, actor: str, action: str, summary: str, **about: str) -> None:
+        """Append an audit entry made now by ``actor`` (blocking: run it in a thread)."""
+        audit.record(self.records, audit.AuditEntry(self.clock(), actor, action, summary, **about))
 
     def reload(self, config: Config) -> None:
         """Serve ``config`` from now on (live reload of the configuration directory)."""
