@@ -55,7 +55,9 @@ class Site:
 
     def login(self, client: httpx.Client) -> None:
         csrf = _csrf(client.get("/login").text)
-        response = client.post("/login", data={"password": PASSWORD, "csrf": csrf})
+        response = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf}
+        )
         assert response.status_code == 303
 
 
@@ -133,7 +135,7 @@ def _wrong_logins(site: Site, count: int, forwarded: Callable[[int], str]) -> li
             csrf = _csrf(client.get("/login").text)
             response = client.post(
                 "/login",
-                data={"password": f"doan-{i}", "csrf": csrf},
+                data={"username": "admin", "password": f"doan-{i}", "csrf": csrf},
                 headers={"X-Forwarded-For": forwarded(i)},
             )
             codes.append(response.status_code)
@@ -148,7 +150,9 @@ def test_rotating_x_forwarded_for_does_not_bypass_the_login_throttle(
     assert codes == [401] * 5 + [429] * 3
     with httpx.Client(base_url=site.url) as client:  # even the right password waits now
         csrf = _csrf(client.get("/login").text)
-        response = client.post("/login", data={"password": PASSWORD, "csrf": csrf})
+        response = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf}
+        )
         assert response.status_code == 429
 
 
@@ -203,7 +207,11 @@ def test_a_slow_password_check_does_not_stall_other_requests(make_site: SiteFact
 
         def login() -> None:
             try:
-                client.post("/login", data={"password": "sai", "csrf": csrf}, timeout=120)
+                client.post(
+                    "/login",
+                    data={"username": "admin", "password": "sai", "csrf": csrf},
+                    timeout=120,
+                )
             finally:
                 done.set()
 
