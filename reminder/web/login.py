@@ -12,6 +12,7 @@ account name, so rotating addresses does not buy more guesses. Passwords are che
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +23,8 @@ from starlette.routing import Route
 from reminder import accounts
 from reminder.web.context import WebContext, address, context
 from reminder.web.security import LOGIN_COOKIE, SESSION_COOKIE, AdminUser, csrf_for, same
+
+log = logging.getLogger(__name__)
 
 
 def _login_page(ctx: WebContext, request: Request, error: str = "", code: int = 200) -> Response:
@@ -73,6 +76,7 @@ async def login(request: Request) -> Response:
     if not await ctx.passwords.verify(account.password_hash if account else None, password):
         for key in keys:
             ctx.bad_logins.fail(key)
+        log.warning("đăng nhập thất bại từ %s, tài khoản %r", client, name)  # never the password
         return _login_page(ctx, request, "Sai tên đăng nhập hoặc mật khẩu.", 401)
     assert account is not None
 
