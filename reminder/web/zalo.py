@@ -107,6 +107,7 @@ def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
         ]
     if records:
         ctx.store.add_acks(records)
+        ctx.invalidate()
     done = sorted({r.task for r in records})
     parts = []
     if done:
