@@ -74,7 +74,7 @@ class _Metrics(Collector):
         ):
             messages.add_metric([channel, status], n)
         yield messages
-        snapshot = state.compute(ctx.config, events, deliveries, ctx.clock())
+        snapshot = state.compute(ctx.config, events, deliveries, ctx.clock(), ctx.adjustments())
         counts = snapshot.counts()
         pairs = GaugeMetricFamily(
             "reminder_pairs", "(plan, task, unit) pairs by state", labels=["state"]
