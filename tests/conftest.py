@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from reminder.cli import main
+from reminder.pgtmp import migrations as pg_migrations
 from reminder.store import Store
+from tests import pgserver
+from tests.pgserver import PgServer
 from tests.servers import SmtpServer, ZaloServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,3 +163,31 @@ def write_config(
     (target / "settings.toml").write_text(settings, encoding="utf-8")
     shutil.copy(ROOT / "config" / "calendar-2025.toml", target / "calendar-2025.toml")
     return target
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (Debian's binaries, a temporary cluster);
+    skipped, saying why, where PostgreSQL is not installed — except in CI, where it fails."""
+    reason = pgserver.missing_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with PgServer() as server:
+        template = server.create_database()
+        with psycopg.connect(server.url(template), autocommit=True) as conn:
+            pg_migrations.apply(conn)
+        server.template = template
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh database with the current schema, for this test alone."""
+    name = pg_server.create_database(template=pg_server.template)
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
