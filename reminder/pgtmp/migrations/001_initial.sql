@@ -9,14 +9,25 @@ CREATE TABLE deliveries (
     channel         text NOT NULL,
     status          text NOT NULL CHECK (status IN ('pending', 'retry', 'sent', 'failed', 'dead')),
     next_attempt_at timestamptz,
-    lease_owner     text,                       -- the pass holding it, NULL when none
-    lease_worker    integer,                     -- its worker id (see workers), NULL when none
-    lease_until     timestamptz,                -- judged by the database clock
     created_at      timestamptz NOT NULL,
-    record          jsonb NOT NULL
+    -- The lease: the pass holding it, the worker (store instance) that took it, until when
+    -- (the database clock), and where that process runs. All NULL when nobody holds it.
+    lease_owner     text,
+    lease_worker    integer,
+    lease_until     timestamptz,
+    lease_host      text,
+    lease_pid       integer,
+    record          jsonb NOT NULL              -- the rest, in the records' JSON form
 );
-CREATE INDEX deliveries_unfinished ON deliveries (status) WHERE status IN ('pending', 'retry');
-CREATE INDEX deliveries_day ON deliveries (day);
+CREATE INDEX deliveries_unfinished ON deliveries (day, created_at)
+    WHERE status IN ('pending', 'retry');
+CREATE INDEX deliveries_day ON deliveries (day, created_at);
+CREATE INDEX deliveries_lease_owner ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+
+-- Worker ids: each store instance takes one and holds pg_advisory_lock(namespace, id) for its
+-- life. A lease whose worker no longer holds that lock belongs to a process that has ended
+-- (killed, crashed, connection lost): it is free without waiting for lease_until.
+CREATE SEQUENCE worker_ids AS integer MINVALUE 1 CYCLE;
 
 CREATE TABLE ack_events (
     id          bigserial PRIMARY KEY,          -- the order events were recorded in
@@ -40,15 +51,6 @@ CREATE TABLE digest_runs (
     record      jsonb NOT NULL
 );
 
--- A worker claims a week's digest before sending it, so two workers never both send it; a
--- claim whose worker is gone or whose time ran out is taken over.
-CREATE TABLE digest_claims (
-    week        text PRIMARY KEY,
-    owner       text NOT NULL,
-    worker      integer NOT NULL,
-    until       timestamptz NOT NULL
-);
-
 -- Small keyed records of other features (reminder.store.records.RecordKind).
 CREATE TABLE records (
     kind        text NOT NULL,
@@ -58,7 +60,8 @@ CREATE TABLE records (
     PRIMARY KEY (kind, key)
 );
 
--- Each store instance (process) takes a worker id and holds a session advisory lock on it for
--- its life: a lease whose worker no longer holds its lock belongs to a process that has ended
--- (killed, crashed, connection lost), and is taken over without waiting for lease_until.
-CREATE SEQUENCE worker_ids AS integer MINVALUE 1 CYCLE;
+-- What the health check writes (one row, rewritten): proves the database takes writes.
+CREATE TABLE health_probe (
+    id          integer PRIMARY KEY,
+    at          timestamptz NOT NULL
+);
