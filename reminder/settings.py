@@ -12,7 +12,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -140,6 +140,9 @@ class Settings(BaseSettings):
 
     config_dir: Path = Path("config")
     data_dir: Path = Path("data")
+    # Empty: TinyDB files in data_dir (one host). postgresql://user@host:port/db: a database
+    # that several workers share (a password is best given by PGPASSWORD or ~/.pgpass).
+    store_url: str = ""
     secret_key: SecretStr | None = None
     council: str | None = None
     templates_dir: Path | None = None
@@ -151,6 +154,17 @@ class Settings(BaseSettings):
     channels: ChannelSettings = ChannelSettings()
     digest: DigestSettings = DigestSettings()
     service: ServiceSettings = ServiceSettings()
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "phải để trống (lưu trong thư mục dữ liệu) hoặc là địa chỉ PostgreSQL dạng"
+                " postgresql://người_dùng@máy_chủ:5432/tên_cơ_sở_dữ_liệu"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(
