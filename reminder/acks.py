@@ -16,17 +16,18 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from reminder.schedule import Occurrence
+from reminder.store.records import AckEvent, AckState
 
-AckState = Literal["received", "done"]
+__all__ = ["AckEvent", "AckState", "AckTarget", "BadToken", "Tokens", "ack_record"]
 _SALT = "reminder.ack.v1"
 _QUIET_WHEN_RECEIVED = frozenset({"open", "before_due"})
 
@@ -87,14 +88,13 @@ class Tokens:
         return AckTarget(str(plan), str(task), str(unit), expiry)
 
 
-def current_states(events: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], AckState]:
+def current_states(events: Iterable[AckEvent]) -> dict[tuple[str, str, str], AckState]:
     """The state of each (plan, task, unit) after ``events`` (in the order recorded)."""
     states: dict[tuple[str, str, str], AckState] = {}
     for event in events:
-        pair = (str(event["plan"]), str(event["task"]), str(event["unit"]))
-        state = event["state"]
-        if state == "done" or states.get(pair) != "done":
-            states[pair] = "done" if state == "done" else "received"
+        pair = event.pair
+        if event.state == "done" or states.get(pair) != "done":
+            states[pair] = event.state
     return states
 
 
@@ -114,16 +114,15 @@ def ack_record(
     source: str,
     by: str = "",
     note: str = "",
-) -> dict[str, Any]:
-    """An acknowledgment event as stored."""
-    return {
-        "plan": plan,
-        "task": task,
-        "unit": unit,
-        "state": state,
-        "at": at.isoformat(),
-        "recorded_utc": at.astimezone(UTC).isoformat(),
-        "source": source,
-        "by": by,
-        "note": note[:1000],
-    }
+) -> AckEvent:
+    """An acknowledgment event as stored (the note cut at 1,000 characters)."""
+    return AckEvent(
+        plan=plan,
+        task=task,
+        unit=unit,
+        state=state,
+        at=at,
+        source=source,
+        by=by,
+        note=note[:1000],
+    )

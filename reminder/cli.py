@@ -314,10 +314,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
-    from reminder.store import Store
+    from reminder.store import open_store
 
     data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    return Store(data_dir), data_dir
+    return open_store(loaded.settings, data_dir), data_dir
 
 
 def _secret(loaded: Config, data_dir: Path) -> str:
@@ -355,7 +355,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web app alone."""
     import uvicorn
 
-    from reminder.channels.zalo_oa import ZaloTokens
+    from reminder.channels.zalo.tokens import ZaloTokens
     from reminder.web import create_app
 
     loaded = _config(args)
@@ -404,8 +404,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         )
         for plan, task in sorted(set(pairs))
     ]
-    with store.transaction() as tx:
-        tx.add_acks(records)
+    store.add_acks(records)
     label = "đã hoàn thành" if args.done else "đã nhận"
     print(f"Đã ghi: {args.unit} {label} {args.task}.")
     return EXIT_OK
@@ -419,10 +418,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     loaded = _config(args)
     store, _ = _store(args, loaded)
     now = args.now or datetime.now(LOCAL_TZ)
-    with store.transaction(readonly=True) as tx:
-        events = list(tx.acks())
-        deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-    rows = status.compute(loaded, events, deliveries, now.astimezone(LOCAL_TZ).date())
+    rows = status.compute(
+        loaded, store.ack_events(), store.deliveries(), now.astimezone(LOCAL_TZ).date()
+    )
     if args.unit:
         units = set(loaded.directory.expand([args.unit]))
         rows = [r for r in rows if r.unit in units]
@@ -506,15 +504,16 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
 
     loaded = _config(args)
     store, _ = _store(args, loaded)
-    with store.transaction(readonly=True) as tx:
-        months = [args.month] if args.month else tx.delivery_months()
-        records = [dict(r) for m in months for r in tx.deliveries(m)]
+    from reminder.store.records import delivery_to_json
+
+    records = store.deliveries(args.month or None)
     if args.status:
-        records = [r for r in records if r["status"] == args.status]
+        records = [r for r in records if r.status == args.status]
     if args.format == "json":
-        for r in records:
+        shown = [delivery_to_json(r) for r in records]
+        for r in shown:
             r.pop("message", None)
-        print(json.dumps(records, ensure_ascii=False, indent=1))
+        print(json.dumps(shown, ensure_ascii=False, indent=1))
     else:
         views.print_deliveries(records)
     return EXIT_OK

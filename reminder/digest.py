@@ -24,7 +24,7 @@ from reminder.errors import ChannelError
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
 from reminder.status import DISPLAY_LABELS, PairStatus, compute
-from reminder.store import Store
+from reminder.store import AckEvent, Delivery, DigestRun, Store
 
 
 @dataclass
@@ -59,7 +59,9 @@ class Digest:
     board_url: str = ""
 
 
-def build(config: Config, ack_events: list[Any], deliveries: list[Any], today: date) -> Digest:
+def build(
+    config: Config, ack_events: list[AckEvent], deliveries: list[Delivery], today: date
+) -> Digest:
     """The digest for ``today``: due this week and next, overdue, silent units, failures."""
     statuses = compute(config, ack_events, deliveries, today)
     week_start = today - timedelta(days=today.weekday())
@@ -124,16 +126,17 @@ def build(config: Config, ack_events: list[Any], deliveries: list[Any], today: d
         for name, tasks in sorted(silent.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
 
-    since = (today - timedelta(days=14)).isoformat()
+    since = today - timedelta(days=14)
     for record in deliveries:
-        if record["status"] in ("failed", "dead") and record["day"] >= since:
-            error = record.get("last_error") or {}
+        if record.status in ("failed", "dead") and record.day >= since:
+            error = record.last_error
+            words = f"{error.message} {error.detail or ''}".strip() if error else ""
             digest.failed.append(
                 {
-                    "day": record["day"],
-                    "unit": config.directory.name_of(record["recipient"]),
-                    "channel": record["channel"],
-                    "error": f"{error.get('message', '')} {error.get('detail') or ''}".strip(),
+                    "day": record.day.isoformat(),
+                    "unit": config.directory.name_of(record.recipient),
+                    "channel": record.channel,
+                    "error": words,
                 }
             )
     digest.failed.sort(key=lambda f: (f["day"], f["unit"]), reverse=True)
@@ -165,10 +168,7 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
 
 def load(config: Config, store: Store, today: date) -> Digest:
     """The digest for ``today`` from the store."""
-    with store.transaction(readonly=True) as tx:
-        events = list(tx.acks())
-        deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-    return build(config, events, deliveries, today)
+    return build(config, store.ack_events(), store.deliveries(), today)
 
 
 def send(config: Config, store: Store, now: datetime, *, force: bool = False) -> str:
@@ -179,8 +179,7 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
     settings = config.settings
     today = now.astimezone(LOCAL_TZ).date()
     week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
-    with store.transaction(readonly=True) as tx:
-        sent_weeks = tx.state("digest").get("weeks", [])
+    sent_weeks = {run.week for run in store.digest_runs()}
     if week in sent_weeks and not force:
         return f"báo cáo tuần {week} đã gửi trước đó"
     if not settings.digest.to:
@@ -217,8 +216,9 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
         asyncio.run(deliver())
     except ChannelError as exc:
         return f"gửi báo cáo tuần thất bại: {exc} {exc.detail or ''}".strip()
-    with store.transaction() as tx:
-        state = tx.state("digest")
-        weeks = [*state.get("weeks", []), week][-60:]
-        tx.set_state("digest", {**state, "weeks": weeks, "last_sent": now.isoformat()})
+    store.add_digest_run(
+        DigestRun(
+            week=week, sent_at=now, channel=channel.name, recipients=tuple(settings.digest.to)
+        )
+    )
     return f"đã gửi báo cáo tuần {week} qua {channel.name}"

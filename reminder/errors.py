@@ -16,6 +16,7 @@ what to do. ``severity`` is ``"error"`` (the config is refused) or ``"warning"``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -77,12 +78,21 @@ class ChannelError(ReminderError):
 
     ``permanent`` is true when retrying the same message cannot succeed (an unknown recipient,
     SMTP 5xx); ``code`` and ``detail`` keep the provider's own words for the delivery record.
+    ``not_before`` (aware) asks for the same message to wait until then without counting as a
+    failed attempt (a template message outside the hours Zalo allows).
     """
 
     def __init__(
-        self, message: str, *, permanent: bool, code: str | None = None, detail: str | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str | None = None,
+        detail: str | None = None,
+        not_before: datetime | None = None,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.code = code
         self.detail = detail
+        self.not_before = not_before

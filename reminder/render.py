@@ -72,6 +72,45 @@ class Renderer:
             short_text=self._short(full),
         )
 
+    def chat_parts(self, context: dict[str, Any]) -> list[str]:
+        """The chat text of a day's message, split at task boundaries into parts of at most
+        2,000 characters, every task (with its ack link) whole in one part. Each part is the
+        same template over a run of the tasks (``offset`` keeps the numbering going); the
+        escalations come with the last part."""
+        items: Sequence[Any] = context["items"]
+        escalations: Sequence[Any] = context["escalations"]
+
+        def render(start: int, end: int, last: bool) -> str:
+            return self.render(
+                "zalo/reminder.txt",
+                {
+                    **context,
+                    "items": items[start:end],
+                    "escalations": escalations if last else [],
+                    "more": 0,
+                    "offset": start,
+                },
+            ).strip()
+
+        parts: list[str] = []
+        start = 0
+        while True:
+            end = start + 1 if items else 0
+            # Grow the run while the next task still fits.
+            while end < len(items) and len(render(start, end + 1, end + 1 == len(items))) <= (
+                ZALO_TEXT_LIMIT
+            ):
+                end += 1
+            last = end >= len(items)
+            text = render(start, end, last)
+            if last and len(text) > ZALO_TEXT_LIMIT and escalations and end > start:
+                parts.append(render(start, end, False)[:ZALO_TEXT_LIMIT])
+                text = render(end, end, True)
+            parts.append(text[:ZALO_TEXT_LIMIT])
+            if last:
+                return parts
+            start = end
+
     def _short(self, context: dict[str, Any]) -> str:
         items: Sequence[Any] = context["items"]
         escalations: Sequence[Any] = context["escalations"]

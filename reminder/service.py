@@ -43,12 +43,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
 from reminder import acks, config, digest
-from reminder.channels.zalo_oa import ZaloTokens
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import Dispatcher, PassReport
 from reminder.errors import Problem, ReminderError
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store import open_store
 from reminder.web import create_app
 
 log = logging.getLogger("reminder")
@@ -116,7 +116,7 @@ class Service:
         self.clock = clock
         self.config = loaded
         self.data_dir = data_dir or loaded.settings.data_dir
-        self.store = Store(self.data_dir)
+        self.store = open_store(loaded.settings, self.data_dir)
         configured = loaded.settings.secret_key
         self.secret, generated = acks.load_secret(
             configured.get_secret_value() if configured else None, self.data_dir

@@ -12,7 +12,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,9 +30,11 @@ SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("webhook", "secret"),
     ("zalo", "oa_secret_key"),
     ("web", "admin_password_hash"),
+    ("zalo_bot", "token"),
+    ("zalo_bot", "secret_token"),
 )
 
-ChannelName = Literal["email", "zalo_oa", "zalo_zns", "webhook", "file"]
+ChannelName = Literal["email", "zalo_bot", "zalo_oa", "zalo_zns", "webhook", "file"]
 
 
 class WebSettings(BaseModel):
@@ -83,6 +85,32 @@ class ZaloSettings(BaseModel):
     oa_secret_key: SecretStr | None = None
     timeout: float = 15.0
     refresh_before_s: int = 3600
+    # Consultation messages only this long after the follower's last interaction with the OA
+    # (free for 48 hours, paid up to 7 days; Zalo refuses them after that).
+    cs_window_h: int = Field(48, ge=1, le=168)
+    # Template (ZNS / ZBS) messages only between these local times; the rest wait.
+    template_from: SendTime = time(7, 0)
+    template_until: SendTime = time(22, 0)
+
+
+class ZaloBotSettings(BaseModel):
+    """The Zalo Bot Platform (``REMINDER_ZALO_BOT__TOKEN`` ...): free chats with linked officers.
+
+    Enabled when ``token`` is set. ``mode = "webhook"`` receives messages at ``POST /zalo/bot``
+    (register it with ``reminder zalo-bot set-webhook``); ``"poll"`` makes ``reminder run`` ask
+    ``getUpdates`` instead, for a machine without a public address.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_base: str = "https://bot-api.zaloplatforms.com"
+    token: SecretStr | None = None
+    secret_token: SecretStr | None = None
+    mode: Literal["webhook", "poll"] = "webhook"
+    name: str = "Bot nhắc việc"
+    invite_days: int = Field(7, ge=1, le=90)
+    poll_timeout_s: int = Field(30, ge=1, le=60)
+    timeout: float = 15.0
 
 
 class WebhookSettings(BaseModel):
@@ -100,8 +128,15 @@ class ChannelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    order: tuple[ChannelName, ...] = ("zalo_oa", "zalo_zns", "email", "webhook")
-    concurrency: dict[str, int] = {"email": 1, "zalo_oa": 4, "zalo_zns": 4, "webhook": 8, "file": 1}
+    order: tuple[ChannelName, ...] = ("zalo_bot", "zalo_oa", "zalo_zns", "email", "webhook")
+    concurrency: dict[str, int] = {
+        "email": 1,
+        "zalo_bot": 4,
+        "zalo_oa": 4,
+        "zalo_zns": 4,
+        "webhook": 8,
+        "file": 1,
+    }
     retry_first_s: int = 120
     retry_max_s: int = 7200
     retry_for_h: int = 26
@@ -150,6 +185,7 @@ class Settings(BaseSettings):
     policy: Policy = Policy()
     smtp: SmtpSettings = SmtpSettings()
     zalo: ZaloSettings = ZaloSettings()
+    zalo_bot: ZaloBotSettings = ZaloBotSettings()
     webhook: WebhookSettings = WebhookSettings()
     channels: ChannelSettings = ChannelSettings()
     digest: DigestSettings = DigestSettings()

@@ -7,7 +7,7 @@ given day: the board, ``reminder status``, the metrics and the weekly digest all
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -15,6 +15,7 @@ from typing import Any, Literal
 from reminder import acks
 from reminder.config import Config
 from reminder.schedule import assignments, effective_due
+from reminder.store import AckEvent, Delivery
 
 Display = Literal["pending", "received", "done", "overdue", "escalated", "failed"]
 DISPLAY_LABELS: dict[str, str] = {
@@ -47,10 +48,10 @@ class PairStatus:
     overdue: bool = False
     days_late: int = 0
     escalated: bool = False
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
 
     @property
-    def last_delivery(self) -> dict[str, Any] | None:
+    def last_delivery(self) -> Delivery | None:
         """The latest delivery that carried this (task, unit), or None."""
         return self.deliveries[-1] if self.deliveries else None
 
@@ -58,7 +59,7 @@ class PairStatus:
     def delivery_failed(self) -> bool:
         """Whether the latest delivery failed for good."""
         last = self.last_delivery
-        return last is not None and last["status"] in ("failed", "dead")
+        return last is not None and last.status in ("failed", "dead")
 
     @property
     def display(self) -> Display:
@@ -86,45 +87,31 @@ class PairStatus:
             "last_delivery": None
             if last is None
             else {
-                "key": last["key"],
-                "day": last["day"],
-                "channel": last["channel"],
-                "status": last["status"],
+                "key": last.key,
+                "day": last.day.isoformat(),
+                "channel": last.channel,
+                "status": last.status,
             },
         }
 
 
 def compute(
     config: Config,
-    ack_events: Iterable[Mapping[str, Any]],
-    deliveries: Iterable[Mapping[str, Any]],
+    ack_events: Iterable[AckEvent],
+    deliveries: Iterable[Delivery],
     today: date,
 ) -> list[PairStatus]:
     """Every (task, unit) of the configuration, in plan order."""
     events = list(ack_events)
     states = acks.current_states(events)
-    latest: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+    latest: dict[tuple[str, str, str], AckEvent] = {}
     for event in events:
-        pair = (str(event["plan"]), str(event["task"]), str(event["unit"]))
-        if states.get(pair) == event["state"]:
-            latest[pair] = event
-    carried: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for record in sorted(deliveries, key=lambda r: (r["day"], r.get("created_at", ""))):
-        summary = {
-            k: record.get(k)
-            for k in (
-                "key",
-                "day",
-                "channel",
-                "status",
-                "attempts",
-                "last_error",
-                "recipient",
-                "sent_at",
-            )
-        }
-        for item in record.get("items", []):
-            carried[(item["plan"], item["task"], item["unit"])].append(summary)
+        if states.get(event.pair) == event.state:
+            latest[event.pair] = event
+    carried: dict[tuple[str, str, str], list[Delivery]] = defaultdict(list)
+    for record in sorted(deliveries, key=lambda r: (r.day, r.created_at)):
+        for item in record.items:
+            carried[(item.plan, item.task, item.unit)].append(record)
     cal = config.calendar
     policy = config.settings.policy
     out: list[PairStatus] = []
@@ -148,9 +135,9 @@ def compute(
         if state is not None:
             event = latest[pair]
             status.state = state
-            status.acked_at = str(event.get("at"))
-            status.note = str(event.get("note") or "")
-            status.ack_source = str(event.get("source") or "")
+            status.acked_at = event.at.isoformat()
+            status.note = event.note
+            status.ack_source = event.source
         if status.state != "done" and today > due:
             status.overdue = True
             status.days_late = cal.working_days_between(due, today)

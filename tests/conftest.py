@@ -7,16 +7,19 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import pytest
 
 from reminder.cli import main
-from reminder.pgtmp import migrations as pg_migrations
+from reminder.store import schema as pg_schema
 from reminder.store import Store
+from reminder.store.postgres import PostgresStore
+from reminder.store.records import ack_to_json, delivery_to_json
+from reminder.store.tinydb import TinyDBStore, utc_now
 from tests import pgserver
 from tests.pgserver import PgServer
 from tests.servers import SmtpServer, ZaloServer
@@ -84,9 +87,87 @@ DAYS_OFF_2025 = [
 
 
 def delivery_records(store: Store) -> dict[str, dict[str, Any]]:
-    """Every delivery record in ``store``, by key (read only)."""
-    with store.transaction(readonly=True) as tx:
-        return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
+    """Every delivery record in ``store``, by key, in its documented JSON form."""
+    return {d.key: delivery_to_json(d) for d in store.deliveries()}
+
+
+def ack_records(store: Store) -> list[dict[str, Any]]:
+    """Every acknowledgment event in ``store``, in order, in its documented JSON form."""
+    return [ack_to_json(e) for e in store.ack_events()]
+
+
+# -- stores ----------------------------------------------------------------------------------------
+
+
+class StoreFactory(Protocol):
+    """Opens a store for ``data_dir``; ``clock`` replaces the store's own clock (leases).
+
+    ``env`` is what a subprocess (``reminder …``) needs in its environment to open the same
+    store: nothing for TinyDB (the data dir says it all), ``REMINDER_STORE_URL`` otherwise.
+    """
+
+    env: dict[str, str]
+
+    def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        """The store."""
+        ...
+
+
+#: The store implementations every store-touching test runs against. A new implementation adds
+#: its name here and a branch in ``store_factory``.
+STORES = ["tinydb", "postgresql"]
+
+
+class _TinyDBFactory:
+    env: dict[str, str] = {}
+
+    def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        return TinyDBStore(data_dir, clock=clock or utc_now)
+
+
+class _PostgresFactory:
+    """Stores on one fresh database (closed at the end of the test)."""
+
+    def __init__(self, url: str) -> None:
+        self.env = {"REMINDER_STORE_URL": url}
+        self.url = url
+        self.opened: list[PostgresStore] = []
+
+    def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        store = PostgresStore(self.url, data_dir, clock=clock)
+        self.opened.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self.opened:
+            store.close()
+
+
+@pytest.fixture(params=STORES)
+def store_factory(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
+    """Opens a store of the parametrized kind for a data directory (the same kind and
+    database for every call in one test, so two "processes" can share it)."""
+    if request.param == "tinydb":
+        yield _TinyDBFactory()
+    elif request.param == "postgresql":
+        factory = _PostgresFactory(request.getfixturevalue("pg_url"))
+        yield factory
+        factory.close()
+    else:
+        raise AssertionError(f"unknown store {request.param}")
+
+
+@pytest.fixture
+def store(store_factory: StoreFactory, tmp_path: Path) -> Store:
+    """An empty store of each kind in ``STORES`` (local files in ``tmp_path / "data"``)."""
+    return store_factory(tmp_path / "data")
+
+
+def oa_interaction(store: Store, user_id: str, at: datetime) -> None:
+    """Record that OA follower ``user_id`` last wrote to the OA at ``at``."""
+    from reminder.channels.zalo import records
+
+    records.record_interaction(store, user_id, at)
 
 
 @pytest.fixture
@@ -180,7 +261,7 @@ def pg_server() -> Iterator[PgServer]:
     with PgServer() as server:
         template = server.create_database()
         with psycopg.connect(server.url(template), autocommit=True) as conn:
-            pg_migrations.apply(conn)
+            pg_schema.apply(conn)
         server.template = template
         yield server
 

@@ -117,6 +117,8 @@ class FakeZalo:
         self.requests: list[dict[str, Any]] = []
         self.refreshes = 0
         self.refresh_fails = False
+        self.refresh_delay = 0.0
+        self.refresh_started = threading.Event()
         self.webhook_status: list[int] = []
         self.lock = threading.Lock()
         self._counter = 1
@@ -149,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append(record)
         if self.path == "/v4/oa/access_token":
             form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            fake.refresh_started.set()
+            if fake.refresh_delay:
+                time.sleep(fake.refresh_delay)
             with fake.lock:
                 fake.refreshes += 1
                 token = form.get("refresh_token", "")

@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 
 from reminder import config
-from reminder.channels.zalo_oa import ZaloTokens
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
-from tests.conftest import delivery_records, write_config
+from reminder.settings import ZaloSettings
+from reminder.store import AckEvent, Store
+from reminder.store.tinydb import TinyDBStore
+from tests.conftest import delivery_records, oa_interaction, write_config
 from tests.servers import ZaloServer
 
 OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
@@ -52,7 +54,9 @@ def _settings(server: ZaloServer, order: str = '["zalo_oa", "zalo_zns", "webhook
 def _dispatcher(tmp_path: Path, server: ZaloServer, **kwargs: Any) -> tuple[Dispatcher, Store]:
     settings = _settings(server, **kwargs)
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
+    # The follower wrote to the OA an hour earlier: consultation messages are allowed.
+    oa_interaction(store, "1001", OPEN_DAY - timedelta(hours=1))
     return Dispatcher(cfg, store, secret="s"), store
 
 
@@ -95,9 +99,11 @@ def test_zns_template_message_by_phone(
         ({"error": -32, "message": "Exceeded rate limit"}, "retry", "-32"),
         ((500, "internal error"), "retry", "500"),
         ((429, "too many requests"), "retry", "429"),
+        ((408, "request timeout"), "retry", "408"),
+        ((403, "forbidden"), "failed", "403"),
         (("sleep", 1.0), "retry", "timeout"),
     ],
-    ids=["not-follower", "rate-limited", "http-500", "http-429", "timeout"],
+    ids=["not-follower", "rate-limited", "http-500", "http-429", "http-408", "http-403", "timeout"],
 )
 def test_zalo_failures_are_recorded_with_the_raw_code(
     reply: Any, status: str, code: str, tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
@@ -143,8 +149,7 @@ def test_expired_token_is_refreshed_once_saved_and_the_message_resent(
     assert refresh["headers"]["secret_key"] == "app-secret"
     assert b"grant_type=refresh_token" in refresh["raw"]
     assert b"app_id=app-1" in refresh["raw"]
-    with store.transaction(readonly=True) as tx:
-        state = tx.state("zalo")
+    state = store.channel_state("zalo").values
     assert state["access_token"] in zalo_server.fake.access_tokens
     assert state["refresh_token"] in zalo_server.fake.refresh_tokens
     assert "refresh-1" not in zalo_server.fake.refresh_tokens  # spent
@@ -157,13 +162,15 @@ def test_token_is_refreshed_ahead_of_expiry(
     clock = [datetime(2026, 1, 1, tzinfo=UTC)]
     settings = _settings(zalo_server, order='["zalo_oa"]')
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     first = Dispatcher(cfg, store, secret="s", clock=lambda: clock[0])
+    oa_interaction(store, "1001", OPEN_DAY - timedelta(hours=1))
     zalo_server.fake.access_tokens = {"x"}  # force the first refresh
     first.run(OPEN_DAY)
     assert zalo_server.fake.refreshes == 1
     clock[0] += timedelta(hours=24, minutes=30)  # 30 min before the 25 h expiry
     second = Dispatcher(cfg, store, secret="s", clock=lambda: clock[0])
+    oa_interaction(store, "1001", datetime(2025, 6, 23, 7, 0, tzinfo=LOCAL_TZ))
     paths_before = len(zalo_server.fake.requests)
     second.run(datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ))
     later = [r["path"] for r in zalo_server.fake.requests[paths_before:]]
@@ -201,7 +208,7 @@ def _refresh_in_process(data_dir: str, url: str, out: Any) -> None:
         app_id="app-1",
         secret_key="app-secret",
     )
-    tokens = ZaloTokens(settings, Store(Path(data_dir)))
+    tokens = ZaloTokens(settings, TinyDBStore(Path(data_dir)))
     out.put(asyncio.run(tokens.access_token(rejected="access-1")))
 
 
@@ -209,7 +216,7 @@ def test_two_processes_never_refresh_twice_at_once(tmp_path: Path, zalo_server: 
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     data = tmp_path / "data"
-    Store(data)
+    TinyDBStore(data)
     procs = [
         context.Process(target=_refresh_in_process, args=(str(data), zalo_server.url, out))
         for _ in range(2)
@@ -244,7 +251,9 @@ def test_webhook_is_signed_and_carries_an_idempotency_key(
         assert body["key"].endswith("/webhook/2025-04-01")
 
 
-@pytest.mark.parametrize(("status", "outcome"), [(500, "retry"), (400, "failed")])
+@pytest.mark.parametrize(
+    ("status", "outcome"), [(500, "retry"), (408, "retry"), (429, "retry"), (400, "failed")]
+)
 def test_webhook_http_errors(
     status: int, outcome: str, tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
 ) -> None:
@@ -252,3 +261,95 @@ def test_webhook_http_errors(
     dispatcher, store = _dispatcher(tmp_path, zalo_server, order='["webhook"]')
     dispatcher.run(OPEN_DAY)
     assert {r["status"] for r in delivery_records(store).values()} == {outcome}
+
+
+def test_token_refresh_does_not_hold_the_store_lock(
+    tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
+) -> None:
+    """While Zalo takes its time to refresh the token, another process still gets the store
+    (acks are not blocked behind a network call)."""
+    zalo_server.fake.refresh_delay = 1.5
+    settings = ZaloSettings(
+        oauth_base=zalo_server.url,
+        access_token="access-1",
+        refresh_token="refresh-1",
+        app_id="app-1",
+        secret_key="app-secret",
+        timeout=10,
+    )
+    data = tmp_path / "data"
+    tokens = ZaloTokens(settings, TinyDBStore(data))
+    result: list[str] = []
+
+    def refresh() -> None:
+        result.append(asyncio.run(tokens.access_token(rejected="access-1")))
+
+    import threading
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    assert zalo_server.fake.refresh_started.wait(10)
+    other = TinyDBStore(data, lock_timeout=0.5)  # as another process would
+    # Raises StoreError if the lock were held.
+    other.add_acks([AckEvent("p", "t", "u", "done", datetime(2025, 4, 1, tzinfo=UTC), "test")])
+    worker.join(10)
+    assert result
+    assert result[0] in zalo_server.fake.access_tokens
+    assert TinyDBStore(data).channel_state("zalo").values["access_token"] == result[0]  # saved
+
+
+def test_oa_message_outside_the_window_goes_to_the_next_channel_without_calling_zalo(
+    tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
+) -> None:
+    settings = _settings(zalo_server, order='["zalo_oa", "webhook"]')
+    cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
+    store = TinyDBStore(tmp_path / "data")
+    oa_interaction(store, "1001", OPEN_DAY - timedelta(hours=49))  # free window is 48 h
+    dispatcher = Dispatcher(cfg, store, secret="s")
+    dispatcher.run(OPEN_DAY)
+    assert zalo_server.messages() == []  # Zalo was not asked
+    record = delivery_records(store)["nv/zalo_oa/2025-04-01"]
+    assert record["status"] == "failed"
+    assert record["last_error"]["code"] == "outside-window"
+    assert "48 giờ" in record["last_error"]["message"]
+    dispatcher.run(OPEN_DAY + timedelta(minutes=1))
+    assert delivery_records(store)["nv/webhook/2025-04-01"]["status"] == "sent"
+
+
+def test_oa_window_follows_the_latest_interaction_and_the_setting(
+    tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
+) -> None:
+    settings = _settings(zalo_server, order='["zalo_oa"]').replace(
+        "timeout = 0.5\n", "timeout = 0.5\ncs_window_h = 168\n", 1
+    )
+    cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
+    store = TinyDBStore(tmp_path / "data")
+    oa_interaction(store, "1001", OPEN_DAY - timedelta(days=30))
+    oa_interaction(store, "1001", OPEN_DAY - timedelta(days=6))  # the latest wins
+    oa_interaction(store, "1001", OPEN_DAY - timedelta(days=20))  # an older event, late
+    Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
+    assert delivery_records(store)["nv/zalo_oa/2025-04-01"]["status"] == "sent"
+    assert len(zalo_server.messages()) == 1
+
+
+def test_template_messages_wait_for_the_allowed_hours(
+    tmp_path: Path, zalo_server: ZaloServer, zalo_env: None
+) -> None:
+    dispatcher, store = _dispatcher(tmp_path, zalo_server, order='["zalo_zns"]')
+    zalo_server.fake.replies = [(500, "busy")]
+    dispatcher.run(OPEN_DAY)
+    record = delivery_records(store)["tp/zalo_zns/2025-04-01"]
+    assert record["status"] == "retry"
+    late = datetime(2025, 4, 1, 22, 30, tzinfo=LOCAL_TZ)
+    dispatcher.run(late)  # the retry falls due at night: kept, not sent, not a failed try
+    record = delivery_records(store)["tp/zalo_zns/2025-04-01"]
+    assert len(zalo_server.messages("/message/template")) == 1
+    assert record["status"] == "retry"
+    assert record["attempts"] == 1
+    assert record["last_error"]["code"] == "outside-hours"
+    assert record["next_attempt_at"] == "2025-04-02T07:00:00+07:00"
+    dispatcher.run(datetime(2025, 4, 2, 6, 59, tzinfo=LOCAL_TZ))
+    assert len(zalo_server.messages("/message/template")) == 1
+    dispatcher.run(datetime(2025, 4, 2, 7, 0, tzinfo=LOCAL_TZ))
+    assert len(zalo_server.messages("/message/template")) == 2
+    assert delivery_records(store)["tp/zalo_zns/2025-04-01"]["status"] == "sent"

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from reminder.errors import StoreError
-from reminder.pgtmp import migrations
+from reminder.store import schema as migrations
 from tests.pgserver import PgServer
 
 

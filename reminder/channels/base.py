@@ -8,8 +8,42 @@ recipient, SMTP 5xx) and ``permanent=False`` otherwise; the caller records the o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC (token expiry is real time, not the plan's simulated time)."""
+    return datetime.now(UTC)
+
+
+_PASS_NOW: ContextVar[datetime | None] = ContextVar("reminder_pass_now", default=None)
+
+
+@contextmanager
+def pass_moment(now: datetime) -> Iterator[None]:
+    """Make ``now`` the moment channels see (``pass_now``) while a dispatch pass sends.
+
+    Rules that depend on the time of sending (Zalo's OA interaction window, the hours template
+    messages may go out) must follow the pass's "now", which tests and ``--now`` set, not the
+    wall clock.
+    """
+    token = _PASS_NOW.set(now)
+    try:
+        yield
+    finally:
+        _PASS_NOW.reset(token)
+
+
+def pass_now() -> datetime:
+    """The moment of the running dispatch pass (the wall clock outside one)."""
+    return _PASS_NOW.get() or utc_now()
 
 
 @dataclass(frozen=True)
@@ -30,21 +64,26 @@ class Message:
     zalo_user_id: str | None = None
     phone: str | None = None
     data: dict[str, str] = field(default_factory=dict)
+    chat_ids: tuple[str, ...] = ()  # Zalo Bot chats linked to the unit
+    parts: tuple[str, ...] = ()  # the chat text split at task boundaries (<= 2,000 chars each)
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         record = asdict(self)
-        record["emails"] = list(self.emails)
-        record["cc"] = list(self.cc)
+        for name in _TUPLES:
+            record[name] = list(getattr(self, name))
         return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Message:
-        """The message stored by ``to_record``."""
+        """The message stored by ``to_record`` (older records lack the newer fields)."""
         values = dict(record)
-        values["emails"] = tuple(values.get("emails", ()))
-        values["cc"] = tuple(values.get("cc", ()))
+        for name in _TUPLES:
+            values[name] = tuple(values.get(name, ()))
         return cls(**values)
+
+
+_TUPLES = ("emails", "cc", "chat_ids", "parts")
 
 
 @dataclass(frozen=True)

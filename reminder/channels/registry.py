@@ -1,71 +1,133 @@
-"""Which channels exist, and which one a unit gets.
+"""Which channels exist, which one a unit gets, and how each is built: one table.
 
-A channel is enabled by its settings (SMTP host, Zalo tokens, webhook URL). When none is, the
-``file`` channel takes every message (the shipped default: nothing leaves the machine). A
-unit's channels are the enabled ones, in ``channels.order``, for which it has a contact
-(email -> ``email``, ``zalo_user_id`` -> ``zalo_oa``, ``phone`` -> ``zalo_zns``; the webhook
-takes everyone). The first is used; after a permanent failure the next one takes over.
+A channel is enabled by its settings (SMTP host, bot token, Zalo tokens, webhook URL). When none
+is, the ``file`` channel takes every message (the shipped default: nothing leaves the machine).
+A unit's channels are the enabled ones, in ``channels.order``, that can reach it (an email
+address, a linked bot chat, a ``zalo_user_id``, a phone; the webhook takes everyone). The first
+is used; after a permanent failure the next one takes over.
+
+A new channel is one module plus one row of ``CHANNELS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from reminder.channels.base import Channel
+from reminder.channels.base import Channel, Clock, utc_now
 from reminder.channels.email import EmailChannel
 from reminder.channels.file import FileChannel
 from reminder.channels.webhook import WebhookChannel
-from reminder.channels.zalo_oa import ZaloOAChannel, ZaloTokens, utc_now
-from reminder.channels.zalo_zns import ZaloZNSChannel
+from reminder.channels.zalo.bot import ZaloBotChannel
+from reminder.channels.zalo.oa import ZaloOAChannel
+from reminder.channels.zalo.templates import ZaloZNSChannel
+from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.plan import Unit
 from reminder.settings import Settings
 from reminder.store import Store
 
 
+@dataclass(frozen=True)
+class Contact:
+    """What can reach a unit: its configured contacts and its linked bot chats."""
+
+    unit: Unit
+    chat_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class BuildContext:
+    """What building a channel may need; the OA token is shared by the Zalo channels."""
+
+    settings: Settings
+    store: Store
+    data_dir: Path
+    clock: Clock
+    concurrency: int
+    shared: dict[str, object] = field(default_factory=dict)
+
+    def zalo_tokens(self) -> ZaloTokens:
+        tokens = self.shared.get("zalo_tokens")
+        if not isinstance(tokens, ZaloTokens):
+            tokens = ZaloTokens(self.settings.zalo, self.store, self.clock)
+            self.shared["zalo_tokens"] = tokens
+        return tokens
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One row: when the channel is on, whom it reaches, how it is built."""
+
+    enabled: Callable[[Settings], bool]
+    reaches: Callable[[Contact], bool]
+    build: Callable[[BuildContext], Channel]
+
+
+def _zalo_on(s: Settings) -> bool:
+    return bool(s.zalo.access_token or s.zalo.refresh_token)
+
+
+CHANNELS: Mapping[str, ChannelSpec] = {
+    "email": ChannelSpec(
+        lambda s: bool(s.smtp.host),
+        lambda c: bool(c.unit.email),
+        lambda b: EmailChannel(b.settings.smtp, b.concurrency),
+    ),
+    "zalo_bot": ChannelSpec(
+        lambda s: s.zalo_bot.token is not None,
+        lambda c: bool(c.chat_ids),
+        lambda b: ZaloBotChannel(b.settings.zalo_bot, b.concurrency),
+    ),
+    "zalo_oa": ChannelSpec(
+        _zalo_on,
+        lambda c: bool(c.unit.zalo_user_id),
+        lambda b: ZaloOAChannel(b.settings.zalo, b.zalo_tokens(), b.concurrency),
+    ),
+    "zalo_zns": ChannelSpec(
+        lambda s: _zalo_on(s) and bool(s.zalo.zns_template_id),
+        lambda c: bool(c.unit.phone),
+        lambda b: ZaloZNSChannel(b.settings.zalo, b.zalo_tokens(), b.concurrency),
+    ),
+    "webhook": ChannelSpec(
+        lambda s: bool(s.webhook.url),
+        lambda c: True,
+        lambda b: WebhookChannel(b.settings.webhook, b.concurrency, b.clock),
+    ),
+    "file": ChannelSpec(
+        lambda s: False,  # only as the fallback when nothing else is on
+        lambda c: True,
+        lambda b: FileChannel(b.data_dir / "outbox", b.settings.smtp, b.concurrency),
+    ),
+}
+
+
 def enabled(settings: Settings) -> list[str]:
     """Names of the enabled channels, in the configured order (``["file"]`` when none)."""
-    zalo = bool(settings.zalo.access_token or settings.zalo.refresh_token)
-    on = {
-        "email": bool(settings.smtp.host),
-        "zalo_oa": zalo,
-        "zalo_zns": zalo and bool(settings.zalo.zns_template_id),
-        "webhook": bool(settings.webhook.url),
-    }
-    names: list[str] = [name for name in settings.channels.order if on.get(name)]
+    names: list[str] = [
+        n for n in settings.channels.order if n in CHANNELS and CHANNELS[n].enabled(settings)
+    ]
     return names or ["file"]
 
 
-def for_unit(unit: Unit, channels: list[str]) -> list[str]:
-    """The channels that can reach ``unit``, in order."""
-    reach = {
-        "email": bool(unit.email),
-        "zalo_oa": bool(unit.zalo_user_id),
-        "zalo_zns": bool(unit.phone),
-        "webhook": True,
-        "file": True,
-    }
-    return [name for name in channels if reach.get(name)]
+def for_unit(unit: Unit, channels: list[str], chat_ids: tuple[str, ...] = ()) -> list[str]:
+    """The channels that can reach ``unit`` (with these linked bot chats), in order."""
+    contact = Contact(unit, chat_ids)
+    return [name for name in channels if name in CHANNELS and CHANNELS[name].reaches(contact)]
 
 
 def build(
-    settings: Settings, store: Store, data_dir: Path, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    store: Store,
+    data_dir: Path,
+    clock: Callable[[], datetime] = utc_now,
 ) -> dict[str, Channel]:
     """Channel instances for the enabled channels."""
-    concurrency = settings.channels.concurrency
-    tokens = ZaloTokens(settings.zalo, store, clock)
     out: dict[str, Channel] = {}
+    shared: dict[str, object] = {}
     for name in enabled(settings):
-        limit = concurrency.get(name, 1)
-        if name == "email":
-            out[name] = EmailChannel(settings.smtp, limit)
-        elif name == "zalo_oa":
-            out[name] = ZaloOAChannel(settings.zalo, tokens, limit)
-        elif name == "zalo_zns":
-            out[name] = ZaloZNSChannel(settings.zalo, tokens, limit)
-        elif name == "webhook":
-            out[name] = WebhookChannel(settings.webhook, limit, clock)
-        else:
-            out[name] = FileChannel(data_dir / "outbox", settings.smtp, limit)
+        limit = settings.channels.concurrency.get(name, 1)
+        context = BuildContext(settings, store, data_dir, clock, limit, shared)
+        out[name] = CHANNELS[name].build(context)
     return out

@@ -3,7 +3,7 @@
 Headers: ``X-Reminder-Timestamp`` (Unix seconds), ``X-Reminder-Signature:
 sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under webhook.secret>``, and
 ``Idempotency-Key`` (the delivery key: a retry carries the same key, so the receiver can drop a
-repeat). 2xx is success; 429 and 5xx are transient; other 4xx are permanent.
+repeat). 2xx is success; other statuses follow the shared mapping in ``channels.http``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-import httpx
-
-from reminder.channels.base import Message, Receipt
-from reminder.channels.zalo_oa import utc_now
-from reminder.errors import ChannelError
+from reminder.channels.base import Message, Receipt, utc_now
+from reminder.channels.http import HttpChannel
 from reminder.settings import WebhookSettings
 
 
@@ -28,10 +25,11 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-class WebhookChannel:
+class WebhookChannel(HttpChannel):
     """JSON POSTs, signed."""
 
     name = "webhook"
+    provider = "webhook"
 
     def __init__(
         self,
@@ -41,16 +39,11 @@ class WebhookChannel:
     ) -> None:
         if not settings.url:
             raise ValueError("webhook channel needs webhook.url")
+        super().__init__(settings.timeout, concurrency)
         self.settings = settings
-        self.concurrency = concurrency
         self.clock = clock
-        self._client: httpx.AsyncClient | None = None
-
-    async def open(self) -> None:
-        self._client = httpx.AsyncClient(timeout=self.settings.timeout)
 
     async def send(self, message: Message) -> Receipt:
-        assert self._client is not None, "open() first"
         assert self.settings.url is not None
         body = json.dumps(
             {
@@ -73,30 +66,8 @@ class WebhookChannel:
             headers["X-Reminder-Signature"] = signature(
                 self.settings.secret.get_secret_value(), timestamp, body
             )
-        try:
-            response = await self._client.post(self.settings.url, content=body, headers=headers)
-        except httpx.TimeoutException:
-            raise ChannelError(
-                "webhook không trả lời kịp", permanent=False, code="timeout"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ChannelError(
-                f"không kết nối được webhook: {exc}", permanent=False, code="connect"
-            ) from None
-        status = response.status_code
-        if 200 <= status < 300:
-            return Receipt(
-                provider_id=response.headers.get("X-Request-Id", ""), detail=f"HTTP {status}"
-            )
-        permanent = 400 <= status < 500 and status not in (408, 429)
-        raise ChannelError(
-            f"webhook trả lời HTTP {status}",
-            permanent=permanent,
-            code=str(status),
-            detail=response.text[:500],
+        response = await self.post(self.settings.url, content=body, headers=headers)
+        return Receipt(
+            provider_id=response.headers.get("X-Request-Id", ""),
+            detail=f"HTTP {response.status_code}",
         )
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()

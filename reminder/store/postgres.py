@@ -1,6 +1,6 @@
 """The shared store: PostgreSQL, for several workers (processes, hosts) on one database.
 
-- **Schema**: versioned migrations (``reminder.store.migrations``) applied under an advisory
+- **Schema**: versioned migrations (``reminder.store.schema``, SQL files in ``migrations/``) applied under an advisory
   lock when a store opens; ``reminder check`` reports whether a database is current.
 - **Records**: columns for what is searched or locked (keys, status, times, the lease), the
   rest in the records' JSON form (``reminder.store.records``), the same shape the TinyDB files
@@ -61,7 +61,7 @@ from reminder.store.records import (
     error_to_json,
 )
 
-from . import migrations
+from reminder.store import schema
 
 R = TypeVar("R")
 Pair = tuple[str, str, str]
@@ -101,6 +101,11 @@ UPDATE deliveries SET
         ), '[]'::jsonb) || %(error)s::jsonb)
     END
 WHERE key = %(key)s
+  -- Idempotent, as apply_outcome is: the same outcome applied again changes nothing.
+  AND NOT (
+    (record->>'attempts')::integer IS NOT DISTINCT FROM %(attempts)s
+    AND (record->>'last_attempt_at')::timestamptz IS NOT DISTINCT FROM %(at)s
+  )
   -- This statement is its own transaction (autocommit): commit it without waiting for the
   -- disk. A killed worker loses nothing; a crash of the server may lose the last outcomes.
   AND set_config('synchronous_commit', 'off', true) = 'off'
@@ -157,7 +162,7 @@ class PostgresStore:
         with self._errors("kết nối"):
             # The worker connection: migrates, then holds this worker's advisory lock for life.
             self._worker = psycopg.connect(url, autocommit=True, connect_timeout=10)
-            migrations.apply(self._worker)
+            schema.apply(self._worker)
             row = self._worker.execute("SELECT nextval('worker_ids')::integer").fetchone()
             assert row is not None
             self.worker_id = int(row[0])
@@ -243,7 +248,7 @@ class PostgresStore:
         problems: list[str] = []
         try:
             with self._tx("đọc") as conn:
-                status = migrations.status(conn)
+                status = schema.status(conn)
                 if not status.up_to_date:
                     problems.append(
                         f"{self.describe()}: lược đồ ở phiên bản {status.current}, chương trình"
@@ -425,7 +430,7 @@ class PostgresStore:
         patch: dict[str, Any] = {
             "status": outcome.status,
             "attempts": outcome.attempts,
-            "first_attempt_at": outcome.first_attempt_at.isoformat(),
+            "first_attempt_at": _iso(outcome.first_attempt_at),
             "last_attempt_at": outcome.at.isoformat(),
             "next_attempt_at": _iso(outcome.next_attempt_at),
             "last_error": None if outcome.error is None else error_to_json(outcome.error),
@@ -449,9 +454,15 @@ class PostgresStore:
                     "patch": Jsonb(patch, dumps=_dumps),
                     "error": error,
                     "keep": ERROR_HISTORY - 1,
+                    "attempts": outcome.attempts,
+                    "at": outcome.at,
                 },
             )
-            if cur.rowcount != 1:
+            exists = (
+                cur.rowcount == 1
+                or conn.execute("SELECT 1 FROM deliveries WHERE key = %s", [outcome.key]).fetchone()
+            )
+            if not exists:
                 raise StoreError(
                     f"{self.describe()}: kết quả gửi cho {outcome.key} nhưng không có thư đó"
                     " — báo lỗi này cho người phát triển"

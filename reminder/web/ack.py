@@ -1,0 +1,137 @@
+"""``/ack/{token}``: the acknowledgment page a reminder links to, and its form's POST.
+
+GET shows the task and the unit's current state and changes nothing (mail scanners open links);
+only the POST, with the CSRF field bound to the token, records an acknowledgment. A bad,
+tampered or expired token records nothing and counts against the address's throttle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reminder import acks
+from reminder.calendar import weekday_vi
+from reminder.plan import Plan, Task
+from reminder.schedule import ROLE_LABELS, effective_due
+from reminder.web.context import WebContext, address, context
+from reminder.web.security import same
+
+STATE_LABELS = {"received": "Đã nhận", "done": "Đã hoàn thành", "pending": "Chưa xác nhận"}
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A verified ack token and what it names."""
+
+    token: str
+    target: acks.AckTarget
+    plan: Plan
+    task: Task
+
+
+def _find(ctx: WebContext, token: str) -> _Link | None:
+    try:
+        target = ctx.tokens.check(token, ctx.today())
+    except acks.BadToken:
+        return None
+    found = ctx.plan_task(target.plan, target.task)
+    if found is None or target.unit not in ctx.config.directory.units:
+        return None
+    return _Link(token, target, *found)
+
+
+def _guarded(ctx: WebContext, request: Request) -> _Link | Response:
+    """The request's verified link, or the refusal to send: 429 for an address that sent too
+    many bad tokens, 404 for a bad one (counted)."""
+    client = address(request)
+    if ctx.throttle.blocked(client):
+        return ctx.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
+    link = _find(ctx, request.path_params["token"])
+    if link is None:
+        ctx.throttle.fail(client)
+        return ctx.error(
+            "Liên kết không hợp lệ",
+            "Liên kết đã hết hạn hoặc bị sửa. Hãy dùng liên kết trong thư mới"
+            " nhất, hoặc liên hệ Phòng Nội vụ. Không có gì được ghi nhận.",
+            404,
+        )
+    return link
+
+
+async def ack_page(request: Request) -> Response:
+    ctx = context(request)
+    link = _guarded(ctx, request)
+    if isinstance(link, Response):
+        return link
+    target = link.target
+    pair = (target.plan, target.task, target.unit)
+
+    mine = await run_in_threadpool(lambda: ctx.store.ack_events(pair=pair))
+    state = acks.current_states(mine).get(pair, "pending")
+    acked_at = next((e.at.isoformat() for e in reversed(mine) if e.state == state), None)
+    lead = ctx.config.directory.expand(link.task.lead)
+    due = effective_due(ctx.config.calendar, link.plan.window(link.task)[1])
+    return ctx.page(
+        "ack.html",
+        {
+            "task": link.task,
+            "token": link.token,
+            "csrf": ctx.mac("ack", link.token),
+            "unit_name": ctx.config.directory.name_of(target.unit),
+            "role_label": ROLE_LABELS["lead" if target.unit in lead else "support"],
+            "due": due,
+            "due_weekday": weekday_vi(due),
+            "state": state,
+            "state_label": STATE_LABELS[state],
+            "acked_at": acked_at,
+        },
+    )
+
+
+async def ack_post(request: Request) -> Response:
+    ctx = context(request)
+    link = _guarded(ctx, request)
+    if isinstance(link, Response):
+        return link
+    target = link.target
+    form = await request.form()
+    if not same(str(form.get("csrf", "")), ctx.mac("ack", link.token)):
+        return ctx.error("Biểu mẫu không hợp lệ", "Hãy mở lại liên kết và bấm lại.", 403)
+    state = str(form.get("state", ""))
+    if state not in ("received", "done"):
+        return ctx.error("Thiếu lựa chọn", 'Hãy bấm "Đã nhận" hoặc "Đã hoàn thành".', 400)
+    now = ctx.clock()
+    record = acks.ack_record(
+        target.plan,
+        target.task,
+        target.unit,
+        state,  # type: ignore[arg-type]
+        now,
+        "link",
+        by=f"{address(request)} {request.headers.get('user-agent', '')[:120]}",
+        note=str(form.get("note", "")),
+    )
+
+    await run_in_threadpool(ctx.store.add_acks, [record])
+    return ctx.page(
+        "ack_done.html",
+        {
+            "task": link.task,
+            "token": link.token,
+            "state": state,
+            "state_label": STATE_LABELS[state],
+            "unit_name": ctx.config.directory.name_of(target.unit),
+            "at": f"{now:%H:%M %d/%m/%Y}",
+        },
+    )
+
+
+ROUTES = [
+    Route("/ack/{token}", ack_page, methods=["GET"]),
+    Route("/ack/{token}", ack_post, methods=["POST"]),
+]

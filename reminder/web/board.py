@@ -1,0 +1,174 @@
+"""The status board behind the login: ``/`` (every plan's tasks by quarter, filters by unit
+and state), ``/units/{unit}``, ``/tasks/{plan}/{task}`` and ``/export.csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reminder import status
+from reminder.schedule import ROLE_LABELS, effective_due
+from reminder.views import STATUS_LABELS
+from reminder.web.context import context
+from reminder.web.feeds import feed_url
+from reminder.web.security import AdminUser, csrf_for, login_required
+
+
+@login_required
+async def board(request: Request, user: AdminUser) -> Response:
+    ctx = context(request)
+    statuses = await run_in_threadpool(ctx.statuses)
+    unit_filter = request.query_params.get("unit", "")
+    state_filter = request.query_params.get("state", "")
+    counts = Counter(s.display for s in statuses)
+    shown = [
+        s
+        for s in statuses
+        if (not unit_filter or s.unit == unit_filter)
+        and (not state_filter or s.display == state_filter)
+    ]
+    plans = []
+    for plan in ctx.config.plans:
+        quarters: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for task in plan.tasks:
+            rows = [s for s in shown if s.plan == plan.id and s.task == task.id]
+            if not rows:
+                continue
+            quarters[task.quarter].append(
+                {
+                    "plan": plan.id,
+                    "task": task.id,
+                    "title": task.title,
+                    "due": rows[0].due,
+                    "units": rows,
+                }
+            )
+        plans.append({"title": plan.title, "quarters": sorted(quarters.items())})
+    units = sorted(ctx.config.directory.units.values(), key=lambda u: u.name)
+    return ctx.page(
+        "board.html",
+        {
+            "plans": plans,
+            "units": units,
+            "labels": status.DISPLAY_LABELS,
+            "unit_filter": unit_filter,
+            "state_filter": state_filter,
+            "counts": counts,
+            "today": ctx.today(),
+            "csrf": csrf_for(ctx, user),
+        },
+    )
+
+
+@login_required
+async def unit_page(request: Request, user: AdminUser) -> Response:
+    ctx = context(request)
+    unit = ctx.config.directory.units.get(request.path_params["unit"])
+    if unit is None:
+        return ctx.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
+    statuses = await run_in_threadpool(ctx.statuses)
+    contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
+    return ctx.page(
+        "unit.html",
+        {
+            "unit": unit,
+            "rows": [s for s in statuses if s.unit == unit.id],
+            "labels": status.DISPLAY_LABELS,
+            "roles": ROLE_LABELS,
+            "statuses": STATUS_LABELS,
+            "contacts": contacts,
+            "csrf": csrf_for(ctx, user),
+            "feed_url": feed_url(ctx, unit.id),
+        },
+    )
+
+
+@login_required
+async def task_page(request: Request, user: AdminUser) -> Response:
+    ctx = context(request)
+    plan_id, task_id = request.path_params["plan"], request.path_params["task"]
+    found = ctx.plan_task(plan_id, task_id)
+    if found is None:
+        return ctx.error("Không có việc này", "Kiểm tra lại đường dẫn.", 404)
+    plan, task = found
+    statuses = await run_in_threadpool(ctx.statuses)
+    start, due = plan.window(task)
+    return ctx.page(
+        "task.html",
+        {
+            "task": task,
+            "start": start,
+            "due": effective_due(ctx.config.calendar, due),
+            "rows": [s for s in statuses if s.plan == plan_id and s.task == task_id],
+            "labels": status.DISPLAY_LABELS,
+            "roles": ROLE_LABELS,
+            "statuses": STATUS_LABELS,
+            "csrf": csrf_for(ctx, user),
+        },
+    )
+
+
+CSV_COLUMNS = [
+    "plan",
+    "task",
+    "quarter",
+    "title",
+    "unit",
+    "unit_name",
+    "role",
+    "due",
+    "state",
+    "display",
+    "acked_at",
+    "note",
+    "days_late",
+    "last_delivery_status",
+]
+
+
+@login_required
+async def export_csv(request: Request, user: AdminUser) -> Response:
+    statuses = await run_in_threadpool(context(request).statuses)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for s in statuses:
+        last = s.last_delivery
+        writer.writerow(
+            [
+                s.plan,
+                s.task,
+                s.quarter,
+                s.title,
+                s.unit,
+                s.unit_name,
+                s.role,
+                s.due.isoformat(),
+                s.state,
+                s.display,
+                s.acked_at or "",
+                s.note,
+                s.days_late,
+                last.status if last else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="theo-doi.csv"'},
+    )
+
+
+ROUTES = [
+    Route("/", board),
+    Route("/units/{unit}", unit_page),
+    Route("/tasks/{plan}/{task}", task_page),
+    Route("/export.csv", export_csv),
+]

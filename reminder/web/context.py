@@ -1,0 +1,109 @@
+"""What every area of the web app shares: configuration, store, clock, templates, signing.
+
+One ``WebContext`` per application, kept in ``app.state.web``; handlers reach it with
+``context(request)``. ``reload`` swaps the configuration for the running app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, cast
+
+from argon2 import PasswordHasher
+from starlette.requests import HTTPConnection
+from starlette.responses import HTMLResponse
+
+from reminder import acks, status
+from reminder.channels.zalo.tokens import ZaloTokens
+from reminder.config import Config
+from reminder.plan import Plan, Task
+from reminder.render import Renderer
+from reminder.schedule import LOCAL_TZ
+from reminder.store import Store
+from reminder.web.security import Sessions, Throttle
+
+HealthCheck = Callable[[], dict[str, Any]]
+
+
+class WebContext:
+    """The state the handlers share; ``create_app`` builds one and wires the routes to it."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        secret: str,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(LOCAL_TZ),
+        health: HealthCheck | None = None,
+        zalo_tokens: ZaloTokens | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.secret = secret.encode()
+        self.tokens = acks.Tokens(secret)
+        self.clock = clock
+        self.health_extra = health
+        self.zalo_tokens = zalo_tokens
+        self.renderer = Renderer(config.settings.templates_dir)
+        web = config.settings.web
+        self.base = web.base_url.rstrip("/")
+        self.secure_cookies = self.base.startswith("https://")
+        self.sessions = Sessions(secret, lambda: self.config.settings.web.session_hours)
+        self.throttle = Throttle(web.bad_token_limit)
+        self.hasher = PasswordHasher()
+
+    def reload(self, config: Config) -> None:
+        """Serve ``config`` from now on (live reload of the configuration directory)."""
+        self.config = config
+        self.renderer = Renderer(config.settings.templates_dir)
+
+    def page(self, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+        """The page ``templates/web/<name>`` rendered with ``context``."""
+        html = self.renderer.render(f"web/{name}", {"base": self.base, **context})
+        return HTMLResponse(
+            html,
+            status_code=status_code,
+            headers={
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY",
+            },
+        )
+
+    def error(self, heading: str, message: str, code: int) -> HTMLResponse:
+        """An error page with ``heading`` and ``message``."""
+        return self.page("error.html", {"heading": heading, "message": message}, code)
+
+    def mac(self, purpose: str, value: str) -> str:
+        """HMAC-SHA256 of ``value`` for ``purpose`` (CSRF fields, feed keys), hex."""
+        return hmac.new(self.secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def today(self) -> date:
+        return self.clock().astimezone(LOCAL_TZ).date()
+
+    def statuses(self) -> list[status.PairStatus]:
+        """Every (plan, task, unit) pair's status today (blocking: run it in a thread)."""
+        events = self.store.ack_events()
+        deliveries = self.store.deliveries()
+        return status.compute(self.config, events, deliveries, self.today())
+
+    def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
+        """The plan and task with these ids, if the configuration has them."""
+        plan = next((p for p in self.config.plans if p.id == plan_id), None)
+        task = plan.task(task_id) if plan else None
+        return (plan, task) if plan is not None and task is not None else None
+
+
+def context(conn: HTTPConnection) -> WebContext:
+    """The ``WebContext`` of the application serving ``conn``."""
+    return cast(WebContext, conn.app.state.web)
+
+
+def address(conn: HTTPConnection) -> str:
+    """The client's address as the server (or a trusted proxy) reports it."""
+    return conn.client.host if conn.client else "?"

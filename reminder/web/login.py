@@ -1,0 +1,96 @@
+"""``/login`` and ``/logout``: the administrator's session.
+
+The login form's CSRF field is bound to a short-lived nonce cookie (SameSite=Strict), so a
+form posted from another site fails; wrong passwords count against the address's throttle.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from reminder.web.context import WebContext, address, context
+from reminder.web.security import LOGIN_COOKIE, SESSION_COOKIE, AdminUser, csrf_for, same
+
+
+def _login_page(ctx: WebContext, request: Request, error: str = "", code: int = 200) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    response = ctx.page(
+        "login.html",
+        {
+            "csrf": ctx.mac("login", nonce),
+            "error": error,
+            "next": request.query_params.get("next", "/"),
+        },
+        code,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.secure_cookies,
+        max_age=3600,
+    )
+    return response
+
+
+async def login(request: Request) -> Response:
+    ctx = context(request)
+    configured = ctx.config.settings.web.admin_password_hash
+    if configured is None:
+        return ctx.error(
+            "Chưa bật bảng theo dõi",
+            "Đặt REMINDER_WEB__ADMIN_PASSWORD_HASH (tạo bằng: reminder"
+            " hash-password) rồi khởi động lại.",
+            503,
+        )
+    if request.method == "GET":
+        return _login_page(ctx, request)
+    client = address(request)
+    if ctx.throttle.blocked(client):
+        return _login_page(ctx, request, "Thử lại sau ít phút.", 429)
+    form = await request.form()
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not nonce or not same(str(form.get("csrf", "")), ctx.mac("login", nonce)):
+        return _login_page(ctx, request, "Biểu mẫu hết hạn, hãy đăng nhập lại.", 403)
+    try:
+        ctx.hasher.verify(configured.get_secret_value(), str(form.get("password", "")))
+    except (VerificationError, InvalidHashError):
+        ctx.throttle.fail(client)
+        return _login_page(ctx, request, "Sai mật khẩu.", 401)
+    target = str(form.get("next", "/"))
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = RedirectResponse(ctx.base + target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        ctx.sessions.issue(),
+        httponly=True,
+        samesite="lax",
+        secure=ctx.secure_cookies,
+        max_age=ctx.sessions.max_age_s,
+    )
+    response.delete_cookie(LOGIN_COOKIE)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    ctx = context(request)
+    user = request.user
+    form = await request.form()
+    if not isinstance(user, AdminUser) or not same(str(form.get("csrf", "")), csrf_for(ctx, user)):
+        return ctx.error("Biểu mẫu không hợp lệ", "Không đăng xuất được.", 403)
+    response = RedirectResponse(ctx.base + "/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+ROUTES = [
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

@@ -1,0 +1,88 @@
+"""``/healthz`` (the store answers; in ``run``, the scheduler ticks) and ``/metrics``
+(Prometheus: messages by channel and status, acks by state, overdue and escalated pairs)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reminder import status
+from reminder.web.context import WebContext, context
+
+
+async def healthz(request: Request) -> Response:
+    ctx = context(request)
+    checks: dict[str, Any] = {}
+    health = await run_in_threadpool(ctx.store.health)
+    ok = health.ok
+    checks["store"] = "ok" if health.ok else "error: " + "; ".join(health.problems)
+    if health.notes:
+        checks["store_notes"] = list(health.notes)
+    if ctx.health_extra is not None:
+        extra = ctx.health_extra()
+        checks.update(extra)
+        ok = ok and all(v == "ok" for v in extra.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "error", **checks}, status_code=200 if ok else 503
+    )
+
+
+async def metrics(request: Request) -> Response:
+    ctx = context(request)
+
+    def collect() -> bytes:
+        registry = CollectorRegistry()
+        registry.register(_Metrics(ctx))
+        return generate_latest(registry)
+
+    body = await run_in_threadpool(collect)
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+class _Metrics(Collector):
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Any:
+        ctx = self.ctx
+        deliveries = ctx.store.deliveries()
+        events = ctx.store.ack_events()
+        messages = GaugeMetricFamily(
+            "reminder_messages",
+            "Delivery records by channel and status",
+            labels=["channel", "status"],
+        )
+        for (channel, outcome), n in sorted(
+            Counter((r.channel, r.status) for r in deliveries).items()
+        ):
+            messages.add_metric([channel, outcome], n)
+        yield messages
+        statuses = status.compute(ctx.config, events, deliveries, ctx.today())
+        acked = GaugeMetricFamily(
+            "reminder_acks", "(task, unit) pairs by acknowledgment state", labels=["state"]
+        )
+        counts: Counter[str] = Counter(s.state for s in statuses)
+        for state in ("pending", "received", "done"):
+            acked.add_metric([state], counts.get(state, 0))
+        yield acked
+        yield GaugeMetricFamily(
+            "reminder_overdue",
+            "(task, unit) pairs past due and not done",
+            value=sum(1 for s in statuses if s.overdue),
+        )
+        yield GaugeMetricFamily(
+            "reminder_escalated",
+            "overdue pairs the council was told of",
+            value=sum(1 for s in statuses if s.escalated),
+        )
+
+
+ROUTES = [Route("/healthz", healthz), Route("/metrics", metrics)]

@@ -1,0 +1,145 @@
+"""Security building blocks: constant-time comparison, password hashes, the failure throttle,
+admin sessions (a Starlette authentication backend) and the login requirement.
+
+The session cookie is signed (itsdangerous), HttpOnly, SameSite=Lax and Secure when the public
+address is https. Starlette's ``AuthenticationMiddleware`` runs ``SessionBackend`` on every
+request, so a handler knows ``request.user``; ``login_required`` sends anonymous visitors to the
+login page. CSRF fields are HMACs of the session id (board forms) or of the ack token (ack forms),
+so a form is only valid for the session or link that produced it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from itsdangerous import BadSignature, TimestampSigner
+from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse, Response
+
+if TYPE_CHECKING:
+    from reminder.web.context import WebContext
+
+SESSION_COOKIE = "reminder_session"
+LOGIN_COOKIE = "reminder_login"
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also accepts non-ASCII input (and says no to it)."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash for ``web.admin_password_hash``."""
+    return PasswordHasher().hash(password)
+
+
+class Throttle:
+    """Counts failures per address in a sliding window; too many and the address waits."""
+
+    def __init__(
+        self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, address: str) -> deque[float]:
+        hits = self._hits[address]
+        cutoff = self.clock() - self.window_s
+        while hits and hits[0] < cutoff:
+            hits.popleft()
+        return hits
+
+    def blocked(self, address: str) -> bool:
+        """Whether ``address`` has failed too often lately."""
+        return len(self._recent(address)) >= self.limit
+
+    def fail(self, address: str) -> None:
+        """Count one failure for ``address``."""
+        self._recent(address).append(self.clock())
+
+
+class Sessions:
+    """Admin sessions: a random id, signed with a timestamp into the cookie value."""
+
+    def __init__(self, secret: str, hours: Callable[[], int]) -> None:
+        self._signer = TimestampSigner(secret, salt="reminder.session")
+        self._hours = hours
+
+    @property
+    def max_age_s(self) -> int:
+        return self._hours() * 3600
+
+    def issue(self) -> str:
+        """A new session's cookie value."""
+        return self._signer.sign(secrets.token_urlsafe(24)).decode()
+
+    def verify(self, cookie: str) -> str | None:
+        """The session id in ``cookie``, or None when it is forged or too old."""
+        try:
+            return self._signer.unsign(cookie, max_age=self.max_age_s).decode()
+        except BadSignature:
+            return None
+
+
+class AdminUser(BaseUser):
+    """The administrator, known by the session they logged in with."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return "admin"
+
+
+class SessionBackend(AuthenticationBackend):
+    """Starlette authentication from the session cookie."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        raw = conn.cookies.get(SESSION_COOKIE)
+        sid = self.sessions.verify(raw) if raw else None
+        if sid is None:
+            return None
+        return AuthCredentials(["admin"]), AdminUser(sid)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+AdminHandler = Callable[[Request, AdminUser], Awaitable[Response]]
+
+
+def login_required(handler: AdminHandler) -> Handler:
+    """Run ``handler`` for a logged-in administrator; send anyone else to the login page,
+    remembering where they were going."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        user = request.user
+        if not isinstance(user, AdminUser):
+            base: str = request.app.state.web.base
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{base}/login?next={target}", status_code=303)
+        return await handler(request, user)
+
+    return guarded
+
+
+def csrf_for(ctx: WebContext, user: AdminUser) -> str:
+    """The CSRF field of forms shown to ``user``'s session."""
+    return ctx.mac("csrf", user.session_id)

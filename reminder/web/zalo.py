@@ -1,0 +1,149 @@
+"""``POST /zalo/webhook``: Zalo Official Account events.
+
+An event is accepted only with a valid ``X-ZEvent-Signature``
+(``mac=sha256(app_id + body + timestamp + OA secret key)``, as Zalo documents it). A follower's
+"xong Q2-04" / "đã nhận Q2-04" acknowledges for the unit with that ``zalo_user_id``; the unit is
+answered after the 200, so Zalo's retry clock is never kept waiting by our reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reminder import acks
+from reminder.channels.zalo.oa import ZaloOAChannel
+from reminder.schedule import assignments
+from reminder.web.ack import STATE_LABELS
+from reminder.web.context import WebContext, context
+from reminder.web.security import same
+
+_DONE_WORDS = re.compile(r"^(?:đã\s+)?(?:xong|hoàn thành|hoan thanh|done)\b", re.IGNORECASE)
+_RECEIVED_WORDS = re.compile(r"^(?:đã\s+)?(?:nhận|nhan|received)\b", re.IGNORECASE)
+_TASK_IDS = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9_.]*-[A-Za-z0-9_.-]+)\b")
+
+
+def parse_zalo_reply(text: str) -> tuple[acks.AckState, list[str]] | None:
+    """("done"|"received", task ids) from "xong Q2-04" / "đã nhận Q2-04, Q2-05"; else None."""
+    words = " ".join(text.split())
+    if _DONE_WORDS.match(words):
+        state: acks.AckState = "done"
+    elif _RECEIVED_WORDS.match(words):
+        state = "received"
+    else:
+        return None
+    ids = [m.upper() for m in _TASK_IDS.findall(words)]
+    return (state, ids) if ids else None
+
+
+def signature_ok(ctx: WebContext, raw: bytes, event: dict[str, Any], header: str) -> bool:
+    """Whether ``header`` is Zalo's signature of this event for our OA."""
+    zalo = ctx.config.settings.zalo
+    if zalo.oa_secret_key is None:
+        return False
+    supplied = header.strip()
+    supplied = supplied[4:] if supplied.lower().startswith("mac=") else supplied
+    app_id = str(event.get("app_id", ""))
+    if zalo.app_id and app_id != zalo.app_id:
+        return False
+    base = (
+        app_id
+        + raw.decode("utf-8", "replace")
+        + str(event.get("timestamp", ""))
+        + zalo.oa_secret_key.get_secret_value()
+    )
+    expected = hashlib.sha256(base.encode("utf-8")).hexdigest()
+    return same(supplied.lower(), expected)
+
+
+async def zalo_webhook(request: Request) -> Response:
+    ctx = context(request)
+    if ctx.config.settings.zalo.oa_secret_key is None:
+        return JSONResponse({"error": "webhook not configured"}, status_code=503)
+    raw = await request.body()
+    try:
+        event = json.loads(raw)
+        if not isinstance(event, dict):
+            raise ValueError
+    except ValueError:
+        return JSONResponse({"error": "bad body"}, status_code=400)
+    if not signature_ok(ctx, raw, event, request.headers.get("x-zevent-signature", "")):
+        return JSONResponse({"error": "bad signature"}, status_code=401)
+    if event.get("event_name") != "user_send_text":
+        return JSONResponse({"ok": True})
+    sender = str((event.get("sender") or {}).get("id", ""))
+    text = str((event.get("message") or {}).get("text", ""))
+    reply = await run_in_threadpool(_ack_from_zalo, ctx, sender, text)
+    task = BackgroundTask(_reply_zalo, ctx, sender, reply) if reply else None
+    return JSONResponse({"ok": True}, background=task)
+
+
+def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
+    unit = next(
+        (
+            u
+            for u in ctx.config.directory.units.values()
+            if u.zalo_user_id and u.zalo_user_id == user_id
+        ),
+        None,
+    )
+    parsed = parse_zalo_reply(text)
+    if unit is None or parsed is None:
+        return (
+            None
+            if unit is None
+            else ('Để xác nhận, trả lời "xong MÃ-VIỆC" hoặc "đã nhận MÃ-VIỆC", ví dụ "xong Q2-04".')
+        )
+    state, ids = parsed
+    now = ctx.clock()
+    mine = {
+        (a.plan.id, a.task.id)
+        for a in assignments(ctx.config.plans, ctx.config.directory)
+        if a.unit == unit.id
+    }
+    records, unknown = [], []
+    for task_id in ids:
+        plans = [p for (p, t) in mine if t.upper() == task_id]
+        if not plans:
+            unknown.append(task_id)
+            continue
+        real_id = next(t for (p, t) in mine if t.upper() == task_id)
+        records += [
+            acks.ack_record(p, real_id, unit.id, state, now, "zalo", by=user_id, note=text[:200])
+            for p in plans
+        ]
+    if records:
+        ctx.store.add_acks(records)
+    done = sorted({r.task for r in records})
+    parts = []
+    if done:
+        parts.append(
+            f"Đã ghi nhận {STATE_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
+        )
+    if unknown:
+        parts.append(f"Không tìm thấy việc của đơn vị: {', '.join(unknown)}.")
+    return " ".join(parts)
+
+
+async def _reply_zalo(ctx: WebContext, user_id: str, text: str) -> None:
+    if ctx.zalo_tokens is None or not ctx.zalo_tokens.configured:
+        return
+    channel = ZaloOAChannel(ctx.config.settings.zalo, ctx.zalo_tokens)
+    await channel.open()
+    try:
+        await channel.send_text(user_id, text)
+    except Exception:
+        pass
+    finally:
+        await channel.close()
+
+
+ROUTES = [Route("/zalo/webhook", zalo_webhook, methods=["POST"])]
