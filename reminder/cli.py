@@ -8,6 +8,7 @@ wrong, 130 interrupted. No input produces a traceback; ``--debug`` shows one for
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -125,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=cmd_status)
 
+    p = sub.add_parser(
+        "migrate", parents=[common, data], help="chép toàn bộ dữ liệu sang PostgreSQL trống"
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://người_dùng@máy/csdl")
+    p.set_defaults(handler=cmd_migrate)
+
     p = sub.add_parser("digest", parents=[common, data], help="báo cáo tuần cho Chủ tịch")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
     p.add_argument("--format", choices=("html", "text"), default="text")
@@ -175,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        with contextlib.ExitStack() as args.resources:  # stores the command opened
+            return handler(args)
     except ConfigError as exc:
         print_problems(exc.problems)
         return EXIT_INVALID
@@ -233,6 +241,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         f" {len(loaded.directory.units)} đơn vị, {len(loaded.directory.groups)} nhóm,"
         f" {len(problems)} cảnh báo."
     )
+    if loaded.settings.store_url:
+        from reminder.store import schema
+
+        usable, line = schema.check_report(loaded.settings.store_url)
+        print(line if usable else f"LỖI: {line}", file=sys.stdout if usable else sys.stderr)
+        if not usable:
+            return EXIT_INVALID
     return EXIT_OK
 
 
@@ -317,7 +332,9 @@ def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
     from reminder.store import open_store
 
     data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    return open_store(loaded.settings, data_dir), data_dir
+    store = open_store(loaded.settings, data_dir)
+    args.resources.callback(store.close)
+    return store, data_dir
 
 
 def _secret(loaded: Config, data_dir: Path) -> str:
@@ -517,6 +534,15 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     else:
         views.print_deliveries(records)
     return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy the current store into an empty PostgreSQL database and compare the counts."""
+    from reminder.store import copy
+
+    loaded = _config(args)
+    store, data_dir = _store(args, loaded)
+    return copy.migrate_command(store, args.to, data_dir, loaded.settings.store_url == "")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from reminder.cli import main
-from reminder.store import schema as pg_schema
 from reminder.store import Store
+from reminder.store import schema as pg_schema
 from reminder.store.postgres import PostgresStore
 from reminder.store.records import ack_to_json, delivery_to_json
 from reminder.store.tinydb import TinyDBStore, utc_now
@@ -119,7 +119,8 @@ STORES = ["tinydb", "postgresql"]
 
 
 class _TinyDBFactory:
-    env: dict[str, str] = {}
+    def __init__(self) -> None:
+        self.env: dict[str, str] = {}
 
     def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
         return TinyDBStore(data_dir, clock=clock or utc_now)

@@ -1,16 +1,20 @@
 """The PostgreSQL store's schema: versioned migrations applied once, under a lock, by whichever
-worker starts first; a database newer than the program is refused."""
+worker starts first; a database newer than the program is refused; ``check`` reports it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from reminder.errors import StoreError
 from reminder.store import schema as migrations
+from tests.conftest import CliResult
 from tests.pgserver import PgServer
+from tests.servers import free_port
 
 
 @pytest.fixture
@@ -68,3 +72,29 @@ def test_a_database_newer_than_the_program_is_refused(pg_url: str) -> None:
         assert not status.up_to_date
         with pytest.raises(StoreError, match=f"phiên bản {latest + 1}"):
             migrations.apply(conn)
+
+
+def test_check_says_whether_the_schema_is_current(
+    cli: Callable[..., CliResult],
+    shipped_config: Path,
+    pg_server: PgServer,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REMINDER_STORE_URL", pg_url)
+    code, out, _ = cli("check", "--config-dir", str(shipped_config))
+    assert code == 0
+    assert f"lược đồ phiên bản {migrations.migrations()[-1].version}, hiện hành" in out
+
+    empty = pg_server.url(pg_server.create_database())
+    monkeypatch.setenv("REMINDER_STORE_URL", empty)
+    code, out, _ = cli("check", "--config-dir", str(shipped_config))
+    assert code == 0  # reminder run brings it up to date
+    assert "lược đồ phiên bản 0" in out
+    assert "001_initial" in out
+    assert "tự cập nhật" in out
+
+    monkeypatch.setenv("REMINDER_STORE_URL", f"postgresql://reminder@127.0.0.1:{free_port()}/x")
+    code, _, err = cli("check", "--config-dir", str(shipped_config))
+    assert code == 2
+    assert "không kết nối được" in err

@@ -8,7 +8,10 @@ empty: a copy never merges two histories.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from reminder.errors import StoreError
@@ -100,3 +103,31 @@ def copy(source: Store, target: Store) -> Counts:
             + ") — không dùng cơ sở dữ liệu này; báo lỗi cho người phát triển"
         )
     return after
+
+
+def migrate_command(source: Store, url: str, data_dir: Path, from_files: bool) -> int:
+    """``reminder migrate --to URL``: copy ``source`` into the empty database at ``url`` and
+    print the counts; the exit code. With the TinyDB store the service must be stopped (its
+    lock is taken for the copy), so nothing is written meanwhile."""
+    from reminder.service import single_instance
+    from reminder.store.postgres import PostgresStore
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        print(
+            f"LỖI: --to {url!r}: cần địa chỉ PostgreSQL dạng"
+            " postgresql://người_dùng@máy_chủ:5432/tên_cơ_sở_dữ_liệu",
+            file=sys.stderr,
+        )
+        return 2
+    with single_instance(data_dir) if from_files else contextlib.nullcontext():
+        target = PostgresStore(url, data_dir)
+        try:
+            counts = copy(source, target)
+        finally:
+            target.close()
+    print(f"Đã chép từ {source.describe()} sang {target.describe()}:")
+    for line in counts.lines():
+        print(f"  {line}")
+    print("Số bản ghi hai bên khớp nhau. Dùng cơ sở dữ liệu mới: đặt REMINDER_STORE_URL rồi")
+    print("khởi động lại reminder run (giữ thư mục dữ liệu cũ làm bản sao lưu).")
+    return 0

@@ -1,7 +1,7 @@
 """The shared store: PostgreSQL, for several workers (processes, hosts) on one database.
 
-- **Schema**: versioned migrations (``reminder.store.schema``, SQL files in ``migrations/``) applied under an advisory
-  lock when a store opens; ``reminder check`` reports whether a database is current.
+- **Schema**: versioned SQL migrations (``migrations/NNN_*.sql``, run by ``schema``) applied
+  under an advisory lock when a store opens; ``reminder check`` says whether it is current.
 - **Records**: columns for what is searched or locked (keys, status, times, the lease), the
   rest in the records' JSON form (``reminder.store.records``), the same shape the TinyDB files
   keep; outcomes are applied with ``apply_outcome``, as in every store.
@@ -31,7 +31,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import orjson
 import psycopg
@@ -40,7 +39,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from reminder.errors import StoreError
-from reminder.store import StoreHealth
+from reminder.store import StoreHealth, schema
 from reminder.store.records import (
     ERROR_HISTORY,
     AckEvent,
@@ -60,8 +59,6 @@ from reminder.store.records import (
     digest_run_to_json,
     error_to_json,
 )
-
-from reminder.store import schema
 
 R = TypeVar("R")
 Pair = tuple[str, str, str]
@@ -124,14 +121,6 @@ def _configure(conn: Conn) -> None:
     psycopg.types.json.set_json_loads(orjson.loads, conn)
 
 
-def _where(url: str) -> str:
-    """``host:port/db`` of a libpq URL, without user or password (for messages)."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{host}{port}{parts.path or '/'}"
-
-
 class PostgresStore:
     """The ``Store`` on a PostgreSQL database (``store_url``). One instance per process;
     thread-safe. ``data_dir`` still holds this host's own files (file outbox, signing key)."""
@@ -149,7 +138,7 @@ class PostgresStore:
         self.url = url
         self._clock = clock
         self.data_dir = data_dir
-        self.where = _where(url)
+        self.where = schema.where(url)
         self._closed = False
         self._lock = threading.Lock()
         try:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -30,6 +31,14 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at  timestamptz NOT NULL DEFAULT now()
 )
 """
+
+
+def where(url: str) -> str:
+    """``host:port/db`` of a libpq URL, without user or password (for messages)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path or '/'}"
 
 
 @dataclass(frozen=True)
@@ -114,3 +123,33 @@ def apply(conn: psycopg.Connection[Any]) -> list[Migration]:
             )
             done.append(migration)
     return done
+
+
+def check_report(url: str) -> tuple[bool, str]:
+    """For ``reminder check``: (usable, one line in Vietnamese) about the schema of the
+    database at ``url``. Changes nothing."""
+    place = where(url)
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            found = status(conn)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return False, (
+            f"cơ sở dữ liệu PostgreSQL {place}: không kết nối được ({reason}) — kiểm tra máy chủ,"
+            " địa chỉ trong REMINDER_STORE_URL và mật khẩu (PGPASSWORD hoặc ~/.pgpass)"
+        )
+    if found.current > found.latest:
+        return False, (
+            f"cơ sở dữ liệu PostgreSQL {place}: lược đồ phiên bản {found.current}, mới hơn"
+            f" chương trình này (biết đến {found.latest}) — cập nhật reminder"
+        )
+    if found.up_to_date:
+        return (
+            True,
+            f"cơ sở dữ liệu PostgreSQL {place}: lược đồ phiên bản {found.current}, hiện hành.",
+        )
+    names = ", ".join(f"{m.version:03d}_{m.name}" for m in found.pending)
+    return True, (
+        f"cơ sở dữ liệu PostgreSQL {place}: lược đồ phiên bản {found.current}, chương trình cần"
+        f" {found.latest} ({names}) — reminder run sẽ tự cập nhật khi khởi động."
+    )
