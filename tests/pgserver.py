@@ -61,8 +61,11 @@ def missing_reason() -> str | None:
 class PgServer:
     """One PostgreSQL cluster in a temporary directory; ``url(db)`` for connections."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """``durable`` keeps PostgreSQL's crash-safety settings (fsync …) as a real server has
+        them (benchmarks); tests turn them off for speed."""
         bin_dir = find_bin_dir()
+        self.durable = durable
         if bin_dir is None:
             raise RuntimeError(missing_reason() or "PostgreSQL missing")
         self.bin_dir = bin_dir
@@ -110,18 +113,16 @@ class PgServer:
             "--locale=C.UTF-8",
             "--no-sync",
         )
-        options = " ".join(
-            [
-                f"-p {self.port}",
-                "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={self.root}",
-                # A test server: durability is not what is tested here, speed is welcome.
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=200",
-            ]
-        )
+        settings = [
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.root}",
+            "-c max_connections=200",
+        ]
+        if not self.durable:
+            # A test server: durability is not what the tests check, speed is welcome.
+            settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        options = " ".join(settings)
         self._run(
             "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-l", "server.log",
             "-o", options,
