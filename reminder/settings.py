@@ -141,6 +141,10 @@ class ChannelSettings(BaseModel):
     retry_max_s: int = 7200
     retry_for_h: int = 26
     lease_s: int = 600
+    # How many messages a pass takes at a time. Workers sharing a PostgreSQL database take
+    # turns by batches (0: 50 with PostgreSQL, all at once with the TinyDB files, where one
+    # process sends).
+    lease_batch: int = Field(default=0, ge=0)
 
 
 class DigestSettings(BaseModel):

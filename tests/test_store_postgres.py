@@ -21,7 +21,7 @@ import pytest
 
 from reminder.channels.base import Message, Receipt
 from reminder.errors import StoreError
-from reminder.store import Delivery, Leaseholder, Outcome, SendError, apply_outcome
+from reminder.store import AckEvent, Delivery, Leaseholder, Outcome, SendError, apply_outcome
 from reminder.store.postgres import PostgresStore
 from reminder.store.records import ERROR_HISTORY
 from tests.pgserver import PgServer
@@ -205,3 +205,32 @@ def test_outcomes_applied_in_the_server_match_apply_outcome(pg_store: PostgresSt
     assert got is not None
     assert len(got.errors) == ERROR_HISTORY
     assert got.errors[-1].message == f"lỗi {ERROR_HISTORY + 5}"
+
+
+def test_a_reader_never_misses_a_row_whose_transaction_commits_late(
+    pg_store: PostgresStore, pg_url: str, tmp_path: Path
+) -> None:
+    # The reader keeps what it decoded and fetches only rows written since its last read; a
+    # transaction that began before a read and commits after it must still be seen.
+    pg_store.add_deliveries([delivery("u1")], holder("p1"), 60)
+    assert [d.recipient for d in pg_store.deliveries()] == ["u1"]
+    with PostgresStore(pg_url, tmp_path / "other") as other, psycopg.connect(pg_url) as slow:
+        slow.execute("SELECT pg_current_xact_id()")  # this transaction has its id now
+        assert [d.recipient for d in other.deliveries()] == ["u1"]
+        late = delivery("u2")
+        slow.execute(
+            "INSERT INTO deliveries (key, day, recipient, channel, status, created_at, record)"
+            " SELECT %s, day, %s, channel, status, created_at,"
+            " jsonb_set(jsonb_set(record, '{key}', to_jsonb(%s::text)),"
+            " '{recipient}', to_jsonb(%s::text))"
+            " FROM deliveries WHERE key = %s",
+            [late.key, "u2", late.key, "u2", "u1/email/2025-04-01"],
+        )
+        other.record_outcome(Outcome("u1/email/2025-04-01", DAY, "sent", NOW, 1, NOW))
+        assert [d.recipient for d in pg_store.deliveries()] == ["u1"]  # u2 not committed yet
+        assert pg_store.deliveries()[0].status == "sent"  # later writes are seen
+        slow.commit()
+    assert [d.recipient for d in pg_store.deliveries()] == ["u1", "u2"]
+    acked = AckEvent("p", "T1", "u2", "done", NOW, "cli")
+    pg_store.add_acks([acked])
+    assert [e.unit for e in pg_store.ack_events()] == ["u2"]

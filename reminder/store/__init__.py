@@ -14,7 +14,8 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   this pass may send: ``retry`` ones whose ``next_attempt_at`` is at or before ``now`` (the
   caller's clock: it wrote that time), and ``pending`` ones nobody holds — no lease, a lease
   whose time ran out by **the store's own clock**, or a lease released or whose process is known
-  to be gone. A delivery is leased to at most one holder at a time. ``renew_leases`` pushes
+  to be gone. A delivery is leased to at most one holder at a time. At most ``limit`` are leased at
+  once when it is given (oldest day and creation first). ``renew_leases`` pushes
   every lease of ``owner`` to store-now + ``lease_s``; ``release_leases`` gives them all up.
 - **Outcomes**. ``record_outcome`` is durable when it returns (a kill afterwards loses nothing)
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
@@ -151,8 +152,11 @@ class Store(Protocol):
         """Insert those whose key is new, leased to ``holder``; return them as stored."""
         ...
 
-    def lease_due(self, holder: Leaseholder, now: datetime, lease_s: float) -> list[Delivery]:
-        """Lease and return the retries due at ``now`` and the pending deliveries nobody holds."""
+    def lease_due(
+        self, holder: Leaseholder, now: datetime, lease_s: float, limit: int | None = None
+    ) -> list[Delivery]:
+        """Lease and return the retries due at ``now`` and the pending deliveries nobody holds
+        (the oldest ``limit`` of them when given, so that several workers share a pass)."""
         ...
 
     def renew_leases(self, owner: str, lease_s: float) -> None:

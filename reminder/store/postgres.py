@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 import psycopg
@@ -85,6 +85,7 @@ END"""
 # the last ``keep`` errors kept, end the lease.
 _APPLY_OUTCOME = """
 UPDATE deliveries SET
+    writer = pg_current_xact_id(),
     status = %(status)s,
     next_attempt_at = %(next)s,
     lease_owner = NULL, lease_worker = NULL, lease_until = NULL,
@@ -119,6 +120,50 @@ def _dumps(value: Any) -> str:
 
 def _configure(conn: Conn) -> None:
     psycopg.types.json.set_json_loads(orjson.loads, conn)
+
+
+T = TypeVar("T")
+
+
+class _Mirror(Generic[T]):
+    """This process's decoded copy of a table that is read whole (deliveries, ack events).
+
+    Each read fetches only the rows written (``writer`` column) by transactions at or after
+    the oldest one still running at the previous read — a transaction that commits late is
+    fetched then, never missed — and decodes only those. Rows are never deleted.
+    """
+
+    def __init__(
+        self,
+        query: str,
+        decode: Callable[[Sequence[Any]], T],
+        order: Callable[[T], Any],
+    ) -> None:
+        self._query = query + " WHERE writer >= %s::xid8"
+        self._decode = decode
+        self._order = order
+        self._rows: dict[Any, T] = {}
+        self._sorted: list[T] = []
+        self._watermark = "0"
+        self._lock = threading.Lock()
+
+    def refresh(self, store: PostgresStore) -> list[T]:
+        """Every row, decoded, in order (the list is shared: do not change it)."""
+        with self._lock:
+            with store._errors("đọc"), store._pool.connection() as conn:
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    mark = conn.execute(
+                        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
+                    ).fetchone()
+                    rows = conn.execute(self._query, [self._watermark]).fetchall()
+                assert mark is not None
+                for row in rows:
+                    self._rows[row[0]] = self._decode(row)
+            self._watermark = str(mark[0])
+            if rows or len(self._sorted) != len(self._rows):
+                self._sorted = sorted(self._rows.values(), key=self._order)
+            return self._sorted
 
 
 class PostgresStore:
@@ -156,6 +201,16 @@ class PostgresStore:
             assert row is not None
             self.worker_id = int(row[0])
             self._worker.execute("SELECT pg_advisory_lock(%s, %s)", [WORKER_LOCK, self.worker_id])
+        self._deliveries = _Mirror(
+            f"SELECT key, {_DELIVERY_COLUMNS} FROM deliveries d",
+            lambda row: self._delivery(row[1:]),
+            lambda d: (d.day, d.created_at, d.key),
+        )
+        self._acks = _Mirror(
+            "SELECT id, record FROM ack_events",
+            lambda row: (int(row[0]), ack_from_json(row[1])),
+            lambda pair: pair[0],
+        )
         self._pool: ConnectionPool[Conn] = ConnectionPool(
             url,
             min_size=1,
@@ -276,17 +331,12 @@ class PostgresStore:
         return [str(r[0]) for r in rows]
 
     def deliveries(self, month: str | None = None) -> list[Delivery]:
-        """Every delivery (of ``month``), by day then creation."""
-        query = f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d"
-        params: list[Any] = []
+        """Every delivery (of ``month``), by day then creation. Only rows written since the
+        previous read are fetched and decoded (see ``_Mirror``)."""
+        every = self._deliveries.refresh(self)
         if month:
-            first = date.fromisoformat(f"{month}-01")
-            query += " WHERE day >= %s AND day < (%s::date + interval '1 month')"
-            params = [first, first]
-        query += " ORDER BY day, created_at, key"
-        with self._conn("đọc") as conn:
-            rows = conn.execute(query, params).fetchall()
-            return [self._delivery(r) for r in rows]
+            return [d for d in every if d.month == month]
+        return list(every)
 
     def delivery(self, key: str, day: date) -> Delivery | None:
         """The delivery ``key`` (``day`` is not needed here: keys are unique)."""
@@ -353,9 +403,11 @@ class PostgresStore:
         assert row is not None
         return Lease(owner=holder.owner, until=row[0], host=holder.host, pid=holder.pid)
 
-    def lease_due(self, holder: Leaseholder, now: datetime, lease_s: float) -> list[Delivery]:
-        """Lease the retries due at ``now`` and the pending deliveries nobody holds (see the
-        module docstring for when a lease is free)."""
+    def lease_due(
+        self, holder: Leaseholder, now: datetime, lease_s: float, limit: int | None = None
+    ) -> list[Delivery]:
+        """Lease the retries due at ``now`` and the pending deliveries nobody holds, at most
+        ``limit`` (see the module docstring for when a lease is free)."""
         with self._conn("nhận thư cần gửi") as conn:
             rows = conn.execute(
                 f"""
@@ -365,9 +417,11 @@ class PostgresStore:
                       AND (d.status = 'pending' OR d.next_attempt_at <= %(now)s)
                       AND {_FREE}
                     ORDER BY d.day, d.created_at
+                    LIMIT %(limit)s
                     FOR UPDATE OF d SKIP LOCKED
                 )
                 UPDATE deliveries d SET
+                    writer = pg_current_xact_id(),
                     lease_owner = %(owner)s, lease_worker = %(worker)s,
                     lease_until = COALESCE(%(store_now)s::timestamptz, clock_timestamp())
                         + make_interval(secs => %(lease_s)s),
@@ -383,6 +437,7 @@ class PostgresStore:
                     "host": holder.host,
                     "pid": holder.pid,
                     "store_now": self._store_now(),
+                    "limit": limit,
                 },
             ).fetchall()
             taken = [self._delivery(r) for r in rows]
@@ -392,7 +447,7 @@ class PostgresStore:
         """Extend ``owner``'s leases to database-now + ``lease_s``."""
         with self._conn("gia hạn") as conn:
             conn.execute(
-                "UPDATE deliveries SET lease_until"
+                "UPDATE deliveries SET writer = pg_current_xact_id(), lease_until"
                 " = COALESCE(%s::timestamptz, clock_timestamp()) + make_interval(secs => %s)"
                 " WHERE lease_owner = %s",
                 [self._store_now(), lease_s, owner],
@@ -402,7 +457,8 @@ class PostgresStore:
         """Free ``owner``'s leases at once."""
         with self._conn("trả thư") as conn:
             conn.execute(
-                "UPDATE deliveries SET lease_owner = NULL, lease_worker = NULL,"
+                "UPDATE deliveries SET writer = pg_current_xact_id(),"
+                " lease_owner = NULL, lease_worker = NULL,"
                 " lease_until = NULL, lease_host = NULL, lease_pid = NULL"
                 " WHERE lease_owner = %s",
                 [owner],
@@ -485,18 +541,11 @@ class PostgresStore:
         self, *, as_of: datetime | None = None, pair: Pair | None = None
     ) -> list[AckEvent]:
         """Events in the order recorded (filtered by ``as_of`` and ``pair``)."""
-        query = "SELECT record FROM ack_events WHERE true"
-        params: list[Any] = []
-        if as_of is not None:
-            query += " AND at <= %s"
-            params.append(as_of)
-        if pair is not None:
-            query += " AND plan = %s AND task = %s AND unit = %s"
-            params += list(pair)
-        query += " ORDER BY id"
-        with self._conn("đọc xác nhận") as conn:
-            rows = conn.execute(query, params).fetchall()
-            return [ack_from_json(r[0]) for r in rows]
+        return [
+            e
+            for _, e in self._acks.refresh(self)
+            if (as_of is None or e.at <= as_of) and (pair is None or e.pair == pair)
+        ]
 
     # -- channel state and digest runs ---------------------------------------------------------
 

@@ -688,17 +688,24 @@ class TinyDBStore:
                 added += new
         return added
 
-    def lease_due(self, holder: Leaseholder, now: datetime, lease_s: float) -> list[Delivery]:
-        """Lease the retries due at ``now`` and the pending deliveries nobody holds."""
+    def lease_due(
+        self, holder: Leaseholder, now: datetime, lease_s: float, limit: int | None = None
+    ) -> list[Delivery]:
+        """Lease the retries due at ``now`` and the pending deliveries nobody holds (at most
+        ``limit``, oldest first)."""
         with self._disk.transaction() as tx:
             beats = self._beats(tx)
             store_now = self.clock()
             taken: list[Delivery] = []
             lease: Lease | None = None
             for month in self._months():
+                if limit is not None and len(taken) >= limit:
+                    break
                 file = _deliveries_file(month)
-                free = []
+                free: list[Delivery] = []
                 for d in tx.typed(file, "deliveries", delivery_from_json):
+                    if limit is not None and len(taken) + len(free) >= limit:
+                        break
                     if d.status not in UNFINISHED or not self._free(d.lease, beats, store_now):
                         continue
                     retry_due = (

@@ -17,12 +17,16 @@ CREATE TABLE deliveries (
     lease_until     timestamptz,
     lease_host      text,
     lease_pid       integer,
-    record          jsonb NOT NULL              -- the rest, in the records' JSON form
+    record          jsonb NOT NULL,             -- the rest, in the records' JSON form
+    -- The transaction that last wrote the row: readers keep what they decoded and fetch only
+    -- rows written since the oldest transaction still running at their previous read.
+    writer          xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX deliveries_unfinished ON deliveries (day, created_at)
     WHERE status IN ('pending', 'retry');
 CREATE INDEX deliveries_day ON deliveries (day, created_at);
 CREATE INDEX deliveries_lease_owner ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+CREATE INDEX deliveries_writer ON deliveries (writer);
 
 -- Worker ids: each store instance takes one and holds pg_advisory_lock(namespace, id) for its
 -- life. A lease whose worker no longer holds that lock belongs to a process that has ended
@@ -35,9 +39,11 @@ CREATE TABLE ack_events (
     task        text NOT NULL,
     unit        text NOT NULL,
     at          timestamptz NOT NULL,
-    record      jsonb NOT NULL
+    record      jsonb NOT NULL,
+    writer      xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX ack_events_pair ON ack_events (plan, task, unit);
+CREATE INDEX ack_events_writer ON ack_events (writer);
 
 CREATE TABLE channel_state (
     name        text PRIMARY KEY,
