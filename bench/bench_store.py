@@ -133,6 +133,7 @@ def part_one(server: PgServer, root: Path) -> None:
 def _workers(server: PgServer, root: Path, count: int) -> tuple[float, Counter[str]]:
     """``count`` send-due processes on one new database: seconds and keys received."""
     url = server.url(server.create_database())
+    root.mkdir(parents=True, exist_ok=True)
     log = root / f"received-{count}.log"
     port = free_port()
     sink = subprocess.Popen(
