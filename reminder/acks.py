@@ -5,10 +5,12 @@ A token names (plan, task, unit) and an expiry, signed with HMAC-SHA256 under
 time, and cannot be altered to point at another task or unit. Without a configured key, one is
 generated on first use into ``DATA_DIR/secret_key`` (mode 0600) and the caller is told.
 
-States: ``received`` ("Đã nhận") stops the before-due reminders (open, before_due) but not the
-due-day and overdue ones; ``done`` ("Đã hoàn thành") stops every reminder of that (task, unit),
-escalation included. The latest event wins, but ``done`` is never undone by a later
-``received``.
+Ack events: ``received`` ("Đã nhận") stops the before-due reminders (open, before_due) but not
+the due-day and overdue ones; ``done`` ("Đã hoàn thành") stops every reminder of that (task,
+unit), escalation included; ``reopen`` ("Báo nhầm — mở lại") takes the pair back to no
+acknowledgment, so every reminder resumes. The store keeps every event (the full history); the
+state of a pair as of a moment is its latest event at or before that moment (by ``at``, then
+by the order recorded): the latest wins, whatever it is.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from reminder.schedule import Occurrence
-from reminder.store.records import AckEvent, AckState
+from reminder.store.records import ACK_KINDS, AckEvent, AckKind, AckState
 
-__all__ = ["AckEvent", "AckState", "AckTarget", "BadToken", "Tokens", "ack_record"]
+__all__ = ["ACK_KINDS", "AckEvent", "AckKind", "AckState", "AckTarget", "BadToken", "Tokens"]
+Pair = tuple[str, str, str]
 _SALT = "reminder.ack.v1"
 _QUIET_WHEN_RECEIVED = frozenset({"open", "before_due"})
 
@@ -88,14 +91,33 @@ class Tokens:
         return AckTarget(str(plan), str(task), str(unit), expiry)
 
 
-def current_states(events: Iterable[AckEvent]) -> dict[tuple[str, str, str], AckState]:
-    """The state of each (plan, task, unit) after ``events`` (in the order recorded)."""
-    states: dict[tuple[str, str, str], AckState] = {}
+def latest_events(
+    events: Iterable[AckEvent], as_of: datetime | None = None
+) -> dict[Pair, AckEvent]:
+    """The latest event of each pair at or before ``as_of`` (None: every event).
+
+    Events later than ``as_of`` are ignored, so the past can be replayed. Among events, the
+    one with the latest ``at`` wins; equal times go to the one recorded last.
+    """
+    out: dict[Pair, AckEvent] = {}
     for event in events:
-        pair = event.pair
-        if event.state == "done" or states.get(pair) != "done":
-            states[pair] = event.state
-    return states
+        if as_of is not None and event.at > as_of:
+            continue
+        held = out.get(event.pair)
+        if held is None or event.at >= held.at:
+            out[event.pair] = event
+    return out
+
+
+def current_states(
+    events: Iterable[AckEvent], as_of: datetime | None = None
+) -> dict[Pair, AckState]:
+    """The acknowledgment of each pair as of ``as_of``; a reopened pair has none."""
+    return {
+        pair: event.kind
+        for pair, event in latest_events(events, as_of).items()
+        if event.kind != "reopen"
+    }
 
 
 def silences(state: AckState | None, occurrence: Occurrence) -> bool:
@@ -109,20 +131,11 @@ def ack_record(
     plan: str,
     task: str,
     unit: str,
-    state: AckState,
+    state: AckKind,
     at: datetime,
     source: str,
     by: str = "",
     note: str = "",
 ) -> AckEvent:
-    """An acknowledgment event as stored (the note cut at 1,000 characters)."""
-    return AckEvent(
-        plan=plan,
-        task=task,
-        unit=unit,
-        state=state,
-        at=at,
-        source=source,
-        by=by,
-        note=note[:1000],
-    )
+    """An acknowledgment event to store (the note cut at 1,000 characters)."""
+    return AckEvent(plan, task, unit, state, at, source, by, note[:1000])

@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reminder.errors import ConfigError, Problem, ReminderError
+from reminder.errors import ConfigError, Problem, ReminderError, UsageError
 
 if TYPE_CHECKING:
     from reminder.config import Config
@@ -69,10 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_plan)
 
     p = sub.add_parser(
-        "import-plan", parents=[common], help="nhập kế hoạch từ tệp Word (.docx) hoặc văn bản"
+        "import-plan", parents=[common], help="nhập kế hoạch từ tệp Word (.docx), PDF hoặc văn bản"
     )
     p.add_argument("file", metavar="TỆP", type=Path)
     p.add_argument("--year", type=int, help="năm kế hoạch, khi tiêu đề không ghi rõ")
+    p.add_argument(
+        "--columns",
+        metavar="CỘT,…",
+        help='cột của bảng theo thứ tự, khi tiêu đề cột lạ: "stt,task,lead,support,time,note"',
+    )
     p.add_argument("--force", action="store_true", help="ghi đè plan-<năm>.toml (giữ bản .bak)")
     p.add_argument("--dry-run", action="store_true", help="chỉ hiện kết quả, không ghi tệp")
     p.set_defaults(handler=cmd_import_plan)
@@ -114,17 +118,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("task", metavar="MÃ_VIỆC")
     p.add_argument("unit", metavar="MÃ_ĐƠN_VỊ")
     p.add_argument("--done", action="store_true", help="đã hoàn thành (mặc định: đã nhận)")
+    p.add_argument("--reopen", action="store_true", help="báo nhầm: mở lại, nhắc tiếp như cũ")
     p.add_argument("--note", default="", metavar="GHI_CHÚ")
-    p.add_argument("--plan", metavar="MÃ_KẾ_HOẠCH", help="khi có nhiều kế hoạch cùng mã việc")
+    p.add_argument("--plan", metavar="MÃ|NĂM", help="khi nhiều kế hoạch có cùng mã việc")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
-    p.set_defaults(handler=cmd_ack)
+    p.set_defaults(handler=_lazy("cli_state", "cmd_ack"))
 
     p = sub.add_parser("status", parents=[common, data], help="tình trạng từng việc, từng đơn vị")
     p.add_argument("--unit", metavar="MÃ")
     p.add_argument("--task", metavar="MÃ")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.set_defaults(handler=cmd_status)
+    p.set_defaults(handler=_lazy("cli_state", "cmd_status"))
 
     p = sub.add_parser(
         "migrate", parents=[common, data], help="chép toàn bộ dữ liệu sang PostgreSQL trống"
@@ -134,9 +139,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("digest", parents=[common, data], help="báo cáo tuần cho Chủ tịch")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
-    p.add_argument("--format", choices=("html", "text"), default="text")
+    p.add_argument("--format", choices=("html", "text", "json"), default="text")
     p.add_argument("--send", action="store_true", help="gửi tới [digest] to (mỗi tuần một lần)")
-    p.set_defaults(handler=cmd_digest)
+    p.set_defaults(handler=_lazy("cli_state", "cmd_digest"))
 
     p = sub.add_parser(
         "demo", parents=[common, data], help="trình diễn: chạy thử cả năm kế hoạch trong vài giây"
@@ -148,7 +153,25 @@ def _parser() -> argparse.ArgumentParser:
         "hash-password", parents=[common], help="tạo mã băm mật khẩu quản trị (đọc từ bàn phím)"
     )
     p.set_defaults(handler=cmd_hash_password)
+
+    from reminder import cli_admin
+
+    cli_admin.register(sub, common, data, _datetime_arg)
     return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported from ``reminder.<module>`` only when its command runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"reminder.{module}"), name
+        )
+        return handler(args)
+
+    return run
 
 
 def _date_arg(text: str) -> date:
@@ -186,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return handler(args)
     except ConfigError as exc:
         print_problems(exc.problems)
+        return EXIT_INVALID
+    except UsageError as exc:
+        print(f"LỖI: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except ReminderError as exc:
         print(f"LỖI: {exc}", file=sys.stderr)
@@ -275,56 +301,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_import_plan(args: argparse.Namespace) -> int:
     """Import a plan document into the config directory."""
-    from reminder import config, importer, views
+    from reminder.importer import command
 
-    directory = config.config_dir_from(args.config_dir)
-    units_path = directory / "units.toml"
-    existing, problems = config.load_directory(directory)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        print("units.toml có lỗi; sửa trước khi nhập kế hoạch:", file=sys.stderr)
-        print_problems(errors)
-        return EXIT_INVALID
-    index = config.build_index(existing)
-    result = importer.import_plan(
-        args.file, index, year=args.year, existing_ids=[*existing.units, *existing.groups]
-    )
-    target = directory / f"plan-{result.year}.toml"
-    views.print_import_summary(result, target)
-    if args.dry_run:
-        print("(--dry-run: không ghi tệp nào)")
-        return EXIT_OK
-    if target.exists() and not args.force:
-        print(
-            f"LỖI: {target} đã có. Thêm --force để ghi đè (bản cũ được giữ ở {target.name}.bak),"
-            " hoặc nhập vào thư mục khác bằng --config-dir.",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    directory.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        importer.write_atomic(target.with_suffix(".toml.bak"), target.read_text(encoding="utf-8"))
-    if result.new_units or not units_path.exists():
-        old = units_path.read_text(encoding="utf-8") if units_path.exists() else ""
-        importer.write_atomic(units_path, importer.add_units(old, result.new_units))
-    importer.write_atomic(target, importer.plan_toml(result))
-    print(
-        f"Đã ghi {target}"
-        + (f" và thêm {len(result.new_units)} đơn vị vào {units_path}" if result.new_units else "")
-    )
-    loaded, after = config.validate(directory)
-    if loaded is None:
-        print_problems([p for p in after if p.severity == "error"])
-        return EXIT_INVALID
-    print("Kiểm tra cấu hình: hợp lệ. Xem lại bằng: reminder plan --config-dir " + str(directory))
-    return EXIT_OK
+    return command.run(args)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """Preview the reminder schedule."""
-    from reminder import preview
+    from reminder import lookup, preview
 
     loaded = _config(args)
+    if args.unit:
+        args.unit = lookup.unit_or_group(loaded, args.unit)
+    if args.task:
+        args.task = lookup.task(loaded, args.task)
     return preview.run(loaded, args)
 
 
@@ -389,91 +379,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_ack(args: argparse.Namespace) -> int:
-    """Record an acknowledgment on a unit's behalf."""
-    from reminder import acks
-    from reminder.schedule import LOCAL_TZ, assignments
-
-    loaded = _config(args)
-    pairs = [
-        (a.plan.id, a.task.id)
-        for a in assignments(loaded.plans, loaded.directory)
-        if a.unit == args.unit
-        and a.task.id == args.task
-        and (args.plan is None or a.plan.id == args.plan)
-    ]
-    if args.unit not in loaded.directory.units:
-        print(f"LỖI: không có đơn vị {args.unit!r} — xem mã trong units.toml", file=sys.stderr)
-        return EXIT_INVALID
-    if not pairs:
-        print(
-            f"LỖI: đơn vị {args.unit} không được giao việc {args.task}"
-            " — xem: reminder status --unit " + args.unit,
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
-    store, _ = _store(args, loaded)
-    now = args.now or datetime.now(LOCAL_TZ)
-    state: acks.AckState = "done" if args.done else "received"
-    records = [
-        acks.ack_record(
-            plan, task, args.unit, state, now, "cli", by=os.environ.get("USER", ""), note=args.note
-        )
-        for plan, task in sorted(set(pairs))
-    ]
-    store.add_acks(records)
-    label = "đã hoàn thành" if args.done else "đã nhận"
-    print(f"Đã ghi: {args.unit} {label} {args.task}.")
-    return EXIT_OK
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    """Where each (task, unit) stands."""
-    from reminder import status, views
-    from reminder.schedule import LOCAL_TZ
-
-    loaded = _config(args)
-    store, _ = _store(args, loaded)
-    now = args.now or datetime.now(LOCAL_TZ)
-    rows = status.compute(
-        loaded, store.ack_events(), store.deliveries(), now.astimezone(LOCAL_TZ).date()
-    )
-    if args.unit:
-        units = set(loaded.directory.expand([args.unit]))
-        rows = [r for r in rows if r.unit in units]
-    if args.task:
-        rows = [r for r in rows if r.task == args.task]
-    if args.format == "json":
-        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
-    else:
-        views.print_status(rows)
-    return EXIT_OK
-
-
-def cmd_digest(args: argparse.Namespace) -> int:
-    """Print (or send) the weekly digest."""
-    from reminder import digest
-    from reminder.render import Renderer
-    from reminder.schedule import LOCAL_TZ
-
-    loaded = _config(args)
-    store, _ = _store(args, loaded)
-    now = args.now or datetime.now(LOCAL_TZ)
-    if args.send:
-        print(digest.send(loaded, store, now))
-        return EXIT_OK
-    built = digest.load(loaded, store, now.astimezone(LOCAL_TZ).date())
-    subject, text, html = digest.render(built, Renderer(loaded.settings.templates_dir))
-    print(html if args.format == "html" else f"{subject}\n\n{text}")
-    return EXIT_OK
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     """Play the plan's year in simulated time into a temporary data dir."""
     import time
 
     from reminder.demo import play
-    from reminder.dispatch import KIND_LABELS
+    from reminder.labels import KIND_LABELS
 
     loaded = _config(args)
     started = time.perf_counter()
@@ -517,9 +428,11 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
     """List delivery records."""
-    from reminder import views
+    from reminder import lookup, views
 
     loaded = _config(args)
+    if args.month:
+        lookup.month(args.month)
     store, _ = _store(args, loaded)
     from reminder.store.records import delivery_to_json
 

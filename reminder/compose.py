@@ -14,16 +14,9 @@ from reminder import acks
 from reminder.calendar import weekday_vi
 from reminder.channels.base import Message
 from reminder.config import Config
-from reminder.render import Renderer, vn_date
+from reminder.labels import KIND_LABELS, vn_date
+from reminder.render import Renderer
 from reminder.schedule import ROLE_LABELS, Batch, Occurrence
-
-KIND_LABELS = {
-    "open": "bắt đầu thực hiện",
-    "before_due": "sắp đến hạn",
-    "due": "đến hạn hôm nay",
-    "overdue": "đã quá hạn",
-    "escalation": "quá hạn lâu",
-}
 
 
 class Composer:

@@ -32,13 +32,13 @@ from reminder import acks, outbox
 from reminder.channels import registry
 from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
 from reminder.channels.zalo import records as zalo_records
-from reminder.compose import KIND_LABELS, Composer
+from reminder.compose import Composer
 from reminder.config import Config
 from reminder.errors import ChannelError
 from reminder.schedule import LOCAL_TZ, Batch, DueIndex, Occurrence, batches, occurrences
 from reminder.store import Delivery, DeliveryItem, Leaseholder, Store
 
-__all__ = ["KIND_LABELS", "Dispatcher", "PassReport"]
+__all__ = ["Dispatcher", "PassReport"]
 log = logging.getLogger(__name__)
 
 
@@ -141,7 +141,7 @@ class Dispatcher:
         """The new deliveries due at ``now``, composed (nothing written)."""
         today = now.astimezone(LOCAL_TZ).date()
         view = outbox.view(self.store.deliveries())
-        states = acks.current_states(self.store.ack_events())
+        states = acks.current_states(self.store.ack_events(), now)
         chats = zalo_records.chats_by_unit(self.store)
 
         def settled(occ: Occurrence) -> bool:

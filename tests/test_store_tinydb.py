@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -202,12 +203,17 @@ def _mtime(path: Path) -> int:
     return path.stat().st_mtime_ns if path.exists() else 0
 
 
+def _changed(path: Path) -> Callable[[], bool]:
+    """Whether ``path`` has been written since this was called."""
+    before = _mtime(path)
+    return lambda: _mtime(path) != before
+
+
 def test_kill_9_at_any_moment_leaves_a_readable_store(tmp_path: Path) -> None:
     for round_ in range(12):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)])
-        before = _mtime(tmp_path / "deliveries-2025-04.json")
         # Once the writer has written (its start-up time varies with the machine's load) ...
-        assert wait_until(lambda: _mtime(tmp_path / "deliveries-2025-04.json") != before, 30)
+        assert wait_until(_changed(tmp_path / "deliveries-2025-04.json"), 30)
         time.sleep(0.01 + 0.017 * round_)  # ... kill it at varied points of the write cycle
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

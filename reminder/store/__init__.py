@@ -51,9 +51,11 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reminder.store.files import write_atomic
 from reminder.store.records import (
+    ACK_KINDS,
     COVERING,
     UNFINISHED,
     AckEvent,
+    AckKind,
     AckState,
     ChannelState,
     Delivery,
@@ -75,9 +77,11 @@ if TYPE_CHECKING:
     from reminder.settings import Settings
 
 __all__ = [
+    "ACK_KINDS",
     "COVERING",
     "UNFINISHED",
     "AckEvent",
+    "AckKind",
     "AckState",
     "ChannelState",
     "Delivery",

@@ -21,6 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 from reminder.channels.base import Message, Receipt
 
 AckState = Literal["received", "done"]
+#: What an acknowledgment event says: a state, or "reopen" (the pair is owed again).
+AckKind = Literal["received", "done", "reopen"]
+ACK_KINDS: tuple[AckKind, ...] = ("received", "done", "reopen")
 DeliveryStatus = Literal["pending", "retry", "sent", "failed", "dead"]
 OutcomeStatus = Literal["sent", "retry", "failed", "dead"]
 
@@ -184,9 +187,9 @@ class AckEvent:
     plan: str
     task: str
     unit: str
-    state: AckState
+    kind: AckKind
     at: datetime
-    source: str
+    source: str = ""
     by: str = ""
     note: str = ""
     recorded_utc: datetime | None = None
@@ -477,7 +480,7 @@ def ack_to_json(event: AckEvent) -> Json:
         "plan": event.plan,
         "task": event.task,
         "unit": event.unit,
-        "state": event.state,
+        "state": event.kind,
         "at": event.at.isoformat(),
         "recorded_utc": recorded.astimezone(UTC).isoformat(),
         "source": event.source,
@@ -490,9 +493,9 @@ def ack_from_json(data: Any) -> AckEvent:
     """An acknowledgment event from its stored form."""
     if not isinstance(data, Mapping):
         raise RecordShapeError("xác nhận không phải một đối tượng")
-    state = _need(data, "state", str)
-    if state not in ("received", "done"):
-        raise RecordShapeError(f"trạng thái xác nhận không biết: {state!r}")
+    kind = _need(data, "state", str)
+    if kind not in ACK_KINDS:
+        raise RecordShapeError(f"trạng thái xác nhận không biết: {kind!r}")
     at = _when(data, "at")
     if at is None:
         raise RecordShapeError("xác nhận thiếu thời điểm 'at'")
@@ -500,7 +503,7 @@ def ack_from_json(data: Any) -> AckEvent:
         plan=_need(data, "plan", str),
         task=_need(data, "task", str),
         unit=_need(data, "unit", str),
-        state=cast(AckState, state),
+        kind=cast(AckKind, kind),
         at=at,
         source=str(data.get("source", "")),
         by=str(data.get("by", "")),
