@@ -61,7 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("check", parents=[common], help="kiểm tra toàn bộ cấu hình")
-    p.set_defaults(handler=cmd_check)
+    p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_lazy("cli_config", "cmd_check"))
+
+    p = sub.add_parser(
+        "calendar", parents=[common], help="ngày nghỉ, ngày làm bù đang áp dụng của một năm"
+    )
+    p.add_argument("year", type=int, metavar="NĂM")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=_lazy("cli_config", "cmd_calendar"))
 
     p = sub.add_parser("plan", parents=[common], help="xem kế hoạch đã nạp")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -154,9 +163,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_hash_password)
 
-    from reminder import cli_admin
+    from reminder import cli_admin, zalo_cli
 
     cli_admin.register(sub, common, data, _datetime_arg)
+    zalo_cli.register(sub, [common, data], _datetime_arg)
     return parser
 
 
@@ -252,31 +262,6 @@ def _config(args: argparse.Namespace) -> Config:
 # --- commands -------------------------------------------------------------------------------
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Validate everything; 0 when usable (warnings printed), 2 with errors."""
-    from reminder import config
-
-    directory = config.config_dir_from(args.config_dir)
-    loaded, problems = config.validate(directory)
-    print_problems(problems)
-    if loaded is None:
-        return EXIT_INVALID
-    tasks = sum(len(p.tasks) for p in loaded.plans)
-    print(
-        f"Cấu hình hợp lệ ({directory}): {len(loaded.plans)} kế hoạch, {tasks} việc,"
-        f" {len(loaded.directory.units)} đơn vị, {len(loaded.directory.groups)} nhóm,"
-        f" {len(problems)} cảnh báo."
-    )
-    if loaded.settings.store_url:
-        from reminder.store import schema
-
-        usable, line = schema.check_report(loaded.settings.store_url)
-        print(line if usable else f"LỖI: {line}", file=sys.stdout if usable else sys.stderr)
-        if not usable:
-            return EXIT_INVALID
-    return EXIT_OK
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     """Show the loaded plans."""
     from reminder import views
@@ -364,6 +349,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     from reminder.channels.zalo.tokens import ZaloTokens
     from reminder.web import create_app
+    from reminder.web.server import server_config
 
     loaded = _config(args)
     store, data_dir = _store(args, loaded)
@@ -375,7 +361,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     )
     web = loaded.settings.web
     print(f"Trang web: {web.base_url} (nghe tại {web.host}:{web.port})", file=sys.stderr)
-    uvicorn.run(app, host=web.host, port=web.port, log_level="info")
+    uvicorn.Server(server_config(app, web, log_level="info")).run()
     return EXIT_OK
 
 
@@ -446,6 +432,10 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         print(json.dumps(shown, ensure_ascii=False, indent=1))
     else:
         views.print_deliveries(records)
+        from reminder.channels.zalo.templates import sent_by_month
+
+        for month, n in sent_by_month(records).items():
+            print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
     return EXIT_OK
 
 

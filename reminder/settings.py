@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -30,6 +30,7 @@ SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("webhook", "secret"),
     ("zalo", "oa_secret_key"),
     ("web", "admin_password_hash"),
+    ("web", "metrics_token"),
     ("zalo_bot", "token"),
     ("zalo_bot", "secret_token"),
 )
@@ -43,11 +44,22 @@ class WebSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(8080, ge=1, le=65535)
     base_url: str = "http://127.0.0.1:8080"
     admin_password_hash: SecretStr | None = None
-    session_hours: int = 12
-    bad_token_limit: int = 10
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+    bad_token_limit: int = Field(10, ge=1)  # 0 would refuse every valid link
+    # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For /
+    # X-Forwarded-Proto are believed; empty: the connection's own address is the client.
+    trusted_proxies: tuple[str, ...] = ()
+    # When set, /metrics answers only "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
+    # Server limits: a connection must send its request headers within header_timeout_s, an
+    # idle keep-alive connection is closed after keep_alive_s, and beyond max_connections
+    # connections or requests in progress new requests get 503.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    keep_alive_s: int = Field(default=5, ge=1)
+    max_connections: int = Field(default=500, ge=1)
 
 
 class SmtpSettings(BaseModel):
@@ -56,13 +68,13 @@ class SmtpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str | None = None
-    port: int = 587
+    port: int = Field(587, ge=1, le=65535)
     security: Literal["none", "starttls", "ssl"] = "starttls"
     username: str | None = None
     password: SecretStr | None = None
     sender: str = "Nhắc việc <nhac-viec@localhost>"
     reply_to: str | None = None
-    timeout: float = 30.0
+    timeout: float = Field(30.0, gt=0)
 
 
 class ZaloSettings(BaseModel):
@@ -129,7 +141,7 @@ class ChannelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     order: tuple[ChannelName, ...] = ("zalo_bot", "zalo_oa", "zalo_zns", "email", "webhook")
-    concurrency: dict[str, int] = {
+    concurrency: dict[str, Annotated[int, Field(ge=1, le=64)]] = {
         "email": 1,
         "zalo_bot": 4,
         "zalo_oa": 4,
@@ -137,10 +149,10 @@ class ChannelSettings(BaseModel):
         "webhook": 8,
         "file": 1,
     }
-    retry_first_s: int = 120
-    retry_max_s: int = 7200
-    retry_for_h: int = 26
-    lease_s: int = 600
+    retry_first_s: int = Field(120, ge=1)
+    retry_max_s: int = Field(7200, ge=1)
+    retry_for_h: int = Field(26, ge=1)
+    lease_s: int = Field(600, ge=10)
     # How many messages a pass takes at a time. Workers sharing a PostgreSQL database take
     # turns by batches (0: 50 with PostgreSQL, all at once with the TinyDB files, where one
     # process sends).
@@ -163,8 +175,8 @@ class ServiceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tick_seconds: int = 60
-    stop_timeout_s: float = 8.0
+    tick_seconds: int = Field(60, ge=1, le=3600)  # 0 would make the scheduler spin
+    stop_timeout_s: float = Field(8.0, gt=0)
 
 
 class Settings(BaseSettings):

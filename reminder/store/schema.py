@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import psycopg
@@ -125,31 +125,31 @@ def apply(conn: psycopg.Connection[Any]) -> list[Migration]:
     return done
 
 
-def check_report(url: str) -> tuple[bool, str]:
-    """For ``reminder check``: (usable, one line in Vietnamese) about the schema of the
-    database at ``url``. Changes nothing."""
+def check_report(url: str) -> tuple[Literal["current", "behind", "unusable"], str]:
+    """For ``reminder check``: where the schema of the database at ``url`` stands (``behind``:
+    ``reminder run`` will upgrade it) and one line in Vietnamese saying so. Changes nothing."""
     place = where(url)
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
             found = status(conn)
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return False, (
+        return "unusable", (
             f"cơ sở dữ liệu PostgreSQL {place}: không kết nối được ({reason}) — kiểm tra máy chủ,"
             " địa chỉ trong REMINDER_STORE_URL và mật khẩu (PGPASSWORD hoặc ~/.pgpass)"
         )
     if found.current > found.latest:
-        return False, (
+        return "unusable", (
             f"cơ sở dữ liệu PostgreSQL {place}: lược đồ phiên bản {found.current}, mới hơn"
             f" chương trình này (biết đến {found.latest}) — cập nhật reminder"
         )
     if found.up_to_date:
         return (
-            True,
+            "current",
             f"cơ sở dữ liệu PostgreSQL {place}: lược đồ phiên bản {found.current}, hiện hành.",
         )
     names = ", ".join(f"{m.version:03d}_{m.name}" for m in found.pending)
-    return True, (
+    return "behind", (
         f"cơ sở dữ liệu PostgreSQL {place}: lược đồ phiên bản {found.current}, chương trình cần"
         f" {found.latest} ({names}) — reminder run sẽ tự cập nhật khi khởi động."
     )

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reminder import state
+from reminder.channels.zalo.inbound import linked_units
 from reminder.labels import STATE_LABELS, vn_date, vn_datetime
 from reminder.schedule import ROLE_LABELS, effective_due
 from reminder.views import STATUS_LABELS
@@ -72,6 +73,7 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
     if unit is None:
         return ctx.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
     snapshot = await run_in_threadpool(ctx.snapshot)
+    chats = (await run_in_threadpool(linked_units, ctx.store)).get(unit.id, [])
     contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
     return ctx.page(
         "unit.html",
@@ -82,6 +84,7 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,
             "contacts": contacts,
+            "chats": chats,
             "csrf": csrf_for(ctx, user),
             "feed_url": feed_url(ctx, unit.id),
         },
@@ -113,6 +116,17 @@ async def task_page(request: Request, user: AdminUser) -> Response:
     )
 
 
+#: A cell a spreadsheet would read as a formula (CSV injection): it gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_row(writer: Any, row: list[Any]) -> None:
+    """Write ``row``, neutralising text cells that a spreadsheet would run as a formula."""
+    writer.writerow(
+        ["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
+    )
+
+
 CSV_COLUMNS = [
     "plan",
     "task",
@@ -140,7 +154,8 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
     writer.writerow(CSV_COLUMNS)
     for s in snapshot.pairs:
         last = s.last_delivery
-        writer.writerow(
+        write_row(
+            writer,
             [
                 s.plan,
                 s.task,
@@ -157,7 +172,7 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
                 s.days_late,
                 vn_date(s.council_told) if s.council_told else "",
                 last.status if last else "",
-            ]
+            ],
         )
     return Response(
         "\ufeff" + buffer.getvalue(),

@@ -169,6 +169,11 @@ def use_invite(store: Store, code: str, chat_id: str, at: datetime) -> bool:
 # -- processed updates -----------------------------------------------------------------------------
 
 
+def seen(store: Store, source: str, update_id: str) -> bool:
+    """Whether update ``update_id`` from ``source`` was claimed already."""
+    return store.get_record(UPDATES, f"{source}/{update_id}") is not None
+
+
 def claim_update(store: Store, source: str, update_id: str, at: datetime) -> bool:
     """Record that update ``update_id`` from ``source`` is being handled; False when it was
     already (by this process or another one)."""
