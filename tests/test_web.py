@@ -20,9 +20,8 @@ from reminder import acks, config
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
-from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password, parse_zalo_reply
-from tests.conftest import ack_records, write_config
+from tests.conftest import StoreFactory, ack_records, write_config
 from tests.servers import WebServer, ZaloServer, free_port, wait_until
 
 PASSWORD = "mat-khau-quan-tri-2025"
@@ -59,7 +58,10 @@ class Site:
 
 @pytest.fixture
 def site(
-    tmp_path: Path, zalo_server: ZaloServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    zalo_server: ZaloServer,
+    monkeypatch: pytest.MonkeyPatch,
+    store_factory: StoreFactory,
 ) -> Iterator[Site]:
     port = free_port()
     monkeypatch.setenv("REMINDER_WEB__ADMIN_PASSWORD_HASH", hash_password(PASSWORD))
@@ -70,7 +72,7 @@ def site(
         f'[zalo]\napp_id = "app-1"\napi_base = "{zalo_server.url}"\n'
     )
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = TinyDBStore(tmp_path / "data")
+    store = store_factory(tmp_path / "data")
     app = create_app(
         cfg,
         store,
