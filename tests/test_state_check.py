@@ -225,6 +225,22 @@ def test_calendar_command_lists_days_with_their_source(
     assert "10/01/2026" in table
 
 
+def test_a_package_holiday_can_be_overridden_in_the_calendar_file(
+    cli: Callable[..., CliResult], config_copy: Path
+) -> None:
+    cal = config_copy / "calendar-2026.toml"
+    cal.write_text(
+        cal.read_text(encoding="utf-8")
+        + '\n[[working_days]]\ndate = 2026-11-24\nreason = "Làm việc bình thường"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = cli("calendar", "2026", "--format", "json", "--config-dir", str(config_copy))
+    assert code == 0
+    assert "2026-11-24" not in {d["date"] for d in json.loads(out)}  # a working Tuesday again
+    messages = [str(f["message"]) for f in _findings(cli, config_copy, "--now", "2026-06-01T08:00")]
+    assert not any("24/11/2026" in m for m in messages)
+
+
 def test_check_flags_calendar_mistakes_and_a_missing_next_year(
     cli: Callable[..., CliResult], config_copy: Path
 ) -> None:
