@@ -37,7 +37,8 @@ def test_each_milestone_is_reminded_before_and_on_its_own_due_date() -> None:
         (date(2026, 12, 31), date(2026, 12, 31)),
     ]
     before = [day for kind, day, _ in schedule if kind == "before_due"]
-    assert date(2026, 6, 29) in before and date(2026, 12, 30) in before
+    assert date(2026, 6, 29) in before
+    assert date(2026, 12, 30) in before
     assert [day for kind, day, _ in schedule if kind == "open"] == [date(2026, 6, 1)]
     # Chasing after the first milestone stops where the second window's reminders start.
     assert sum(1 for kind, _, due in schedule if kind == "overdue" and due.month == 6) == 5
@@ -71,7 +72,8 @@ def test_shipped_plan_still_loads_and_the_new_keys_are_checked(tmp_path: Path) -
 
     root = Path(__file__).resolve().parent.parent / "config"
     loaded = config.load(root)
-    assert loaded.plans and all(not t.milestones for t in loaded.plans[0].tasks)
+    assert loaded.plans
+    assert all(not t.milestones for t in loaded.plans[0].tasks)
     target = tmp_path / "cfg"
     target.mkdir()
     (target / "units.toml").write_text('[[units]]\nid = "u"\nname = "U"\n', encoding="utf-8")
