@@ -45,6 +45,7 @@ from reminder.config import Config
 from reminder.errors import ChannelError
 from reminder.keyed import Records
 from reminder.labels import KIND_LABELS, vn_date
+from reminder.links import UnitLinks
 from reminder.render import Renderer
 from reminder.schedule import (
     LOCAL_TZ,
@@ -139,6 +140,7 @@ class Dispatcher:
         self._chats: dict[str, tuple[str, ...]] = {}  # unit -> linked bot chats, per pass
         self._channels = channels
         self.tokens = acks.Tokens(secret)
+        self.unit_links = UnitLinks(secret)
         self.renderer = Renderer(self.settings.templates_dir)
         self.adjustments = adjust.NONE
         self._build_schedule()
@@ -366,7 +368,7 @@ class Dispatcher:
             "items": [self._item(o, today, base) for o in own],
             "escalations": [self._item(o, today, base) for o in escalated],
             "nearest_due": min(o.due for o in batch.items),
-            "board_url": base + "/",
+            "unit_url": self._unit_url(base, recipient),
             "sender_name": "Hệ thống nhắc việc",
         }
         rendered = self.renderer.reminder(context)
@@ -392,9 +394,15 @@ class Dispatcher:
                 "so_viec": str(len(batch.items)),
                 "ma_viec": ", ".join(ids)[:100],
                 "han_gan_nhat": vn_date(context["nearest_due"]),  # type: ignore[arg-type]
-                "lien_ket": base + "/",
+                "lien_ket": str(context["unit_url"]),
             },
         )
+
+    def _unit_url(self, base: str, unit: str) -> str:
+        """``unit``'s own page (no login; expires with the ack links): reminders never link
+        to the board, which unit officials cannot open."""
+        year = max(self.years.values(), default=self.clock().year)
+        return f"{base}/u/{self.unit_links.make(unit, year)}"
 
     def _plan_title(self, items: list[Occurrence]) -> str:
         titles = {self.plan_titles.get(o.plan, "") for o in items}
@@ -428,7 +436,7 @@ class Dispatcher:
             "colour": colour,
             "unit_name": self.config.directory.name_of(occ.unit),
             "ack_url": f"{base}/ack/{token}",
-            "board_url": f"{base}/tasks/{occ.plan}/{occ.task}",
+            "unit_url": self._unit_url(base, occ.unit),
         }
 
     # -- sending ----------------------------------------------------------------------------
