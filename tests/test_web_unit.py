@@ -99,10 +99,10 @@ def unit_link(site: Site, unit: str) -> str:
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
     body = message.get_body(("plain",))
     assert body is not None
-    text = body.get_content()  # type: ignore[attr-defined]
+    text = str(body.get_content())
     assert "/tasks/" not in text
     assert re.search(r"http://127\.0\.0\.1:\d+/(\s|$)", text) is None  # never the board
-    links = set(re.findall(r"(http://127\.0\.0\.1:\d+/u/[\w.-]+)", text))
+    links: set[str] = set(re.findall(r"(http://127\.0\.0\.1:\d+/u/[\w.-]+)", text))
     assert len(links) == 1, links
     return links.pop()
 
