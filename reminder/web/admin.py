@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -131,11 +130,7 @@ def record_ack(ctx: WebContext, user: AdminUser, form: FormData, request: Reques
     )
     note = _field(form, "note")
     now = ctx.clock()
-    record: dict[str, Any] = acks.ack_record(
-        plan, task, unit, kind, now, "board", by=user.account, note=note
-    )
-    with ctx.store.transaction() as tx:
-        tx.add_acks([record])
+    ctx.store.add_acks([acks.ack_record(plan, task, unit, kind, now, "board", user.account, note)])
     label = {"received": "đã nhận", "done": "đã hoàn thành", "reopen": "mở lại"}[kind]
     summary = f"{label} thay {unit}" + (f": {note}" if note else "")
     audit.record(
