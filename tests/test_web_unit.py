@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,8 +25,9 @@ from reminder.dispatch import Dispatcher
 from reminder.keyed import Records
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
-from tests.conftest import write_config
+from tests.conftest import ack_records, write_config
 from tests.servers import WebServer, free_port
 
 NOW = datetime(2025, 6, 23, 9, 0, tzinfo=LOCAL_TZ)  # a Monday, a week before 30/06
@@ -49,9 +51,8 @@ class Site:
     data_dir: Path
     store: Store
 
-    def acks(self) -> list[dict[str, object]]:
-        with self.store.transaction(readonly=True) as tx:
-            return [dict(a) for a in tx.acks()]
+    def acks(self) -> list[dict[str, Any]]:
+        return ack_records(self.store)
 
 
 def add_viewer(cfg_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,7 +68,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
     cfg_dir = write_config(tmp_path / "config", UNITS, TASKS, settings)
     cfg = config.load(cfg_dir)
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     add_viewer(cfg_dir, tmp_path / "data", monkeypatch)
     app = create_app(cfg, store, "unit-secret", clock=lambda: NOW)
     with WebServer(app, port) as server:

@@ -46,7 +46,7 @@ async def board(request: Request, user: AdminUser) -> Response:
                     "plan": plan.id,
                     "task": task.id,
                     "title": task.title,
-                    "due": rows[0].due,
+                    "due": effective_due(ctx.config.calendar, plan.window(task)[1]),
                     "units": rows,
                 }
             )
