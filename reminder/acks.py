@@ -5,10 +5,12 @@ A token names (plan, task, unit) and an expiry, signed with HMAC-SHA256 under
 time, and cannot be altered to point at another task or unit. Without a configured key, one is
 generated on first use into ``DATA_DIR/secret_key`` (mode 0600) and the caller is told.
 
-States: ``received`` ("Đã nhận") stops the before-due reminders (open, before_due) but not the
-due-day and overdue ones; ``done`` ("Đã hoàn thành") stops every reminder of that (task, unit),
-escalation included. The latest event wins, but ``done`` is never undone by a later
-``received``.
+Ack events: ``received`` ("Đã nhận") stops the before-due reminders (open, before_due) but not
+the due-day and overdue ones; ``done`` ("Đã hoàn thành") stops every reminder of that (task,
+unit), escalation included; ``reopen`` ("Báo nhầm — mở lại") takes the pair back to no
+acknowledgment, so every reminder resumes. The store keeps every event (the full history); the
+state of a pair as of a moment is its latest event at or before that moment (by ``at``, then
+by the order recorded): the latest wins, whatever it is.
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from typing import Any, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from reminder.labels import LOCAL_TZ
 from reminder.schedule import Occurrence
 
 AckState = Literal["received", "done"]
+AckKind = Literal["received", "done", "reopen"]
+ACK_KINDS: tuple[AckKind, ...] = ("received", "done", "reopen")
+Pair = tuple[str, str, str]
 _SALT = "reminder.ack.v1"
 _QUIET_WHEN_RECEIVED = frozenset({"open", "before_due"})
 
@@ -87,15 +93,68 @@ class Tokens:
         return AckTarget(str(plan), str(task), str(unit), expiry)
 
 
-def current_states(events: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], AckState]:
-    """The state of each (plan, task, unit) after ``events`` (in the order recorded)."""
-    states: dict[tuple[str, str, str], AckState] = {}
-    for event in events:
-        pair = (str(event["plan"]), str(event["task"]), str(event["unit"]))
-        state = event["state"]
-        if state == "done" or states.get(pair) != "done":
-            states[pair] = "done" if state == "done" else "received"
-    return states
+@dataclass(frozen=True)
+class AckEvent:
+    """One acknowledgment event as read back from the store."""
+
+    plan: str
+    task: str
+    unit: str
+    kind: AckKind
+    at: datetime
+    source: str = ""
+    by: str = ""
+    note: str = ""
+
+    @property
+    def pair(self) -> Pair:
+        return (self.plan, self.task, self.unit)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AckEvent:
+        """The event stored as ``record`` (see ``ack_record``)."""
+        at = datetime.fromisoformat(str(record["at"]))
+        kind = str(record["state"])
+        return cls(
+            plan=str(record["plan"]),
+            task=str(record["task"]),
+            unit=str(record["unit"]),
+            kind=kind if kind in ACK_KINDS else "received",
+            at=at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ),
+            source=str(record.get("source") or ""),
+            by=str(record.get("by") or ""),
+            note=str(record.get("note") or ""),
+        )
+
+
+def latest_events(
+    events: Iterable[Mapping[str, Any]], as_of: datetime | None = None
+) -> dict[Pair, AckEvent]:
+    """The latest event of each pair at or before ``as_of`` (None: every event).
+
+    Events later than ``as_of`` are ignored, so the past can be replayed. Among events, the
+    one with the latest ``at`` wins; equal times go to the one recorded last.
+    """
+    out: dict[Pair, AckEvent] = {}
+    for record in events:
+        event = AckEvent.from_record(record)
+        if as_of is not None and event.at > as_of:
+            continue
+        held = out.get(event.pair)
+        if held is None or event.at >= held.at:
+            out[event.pair] = event
+    return out
+
+
+def current_states(
+    events: Iterable[Mapping[str, Any]], as_of: datetime | None = None
+) -> dict[Pair, AckState]:
+    """The acknowledgment of each pair as of ``as_of``; a reopened pair has none."""
+    return {
+        pair: event.kind
+        for pair, event in latest_events(events, as_of).items()
+        if event.kind != "reopen"
+    }
 
 
 def silences(state: AckState | None, occurrence: Occurrence) -> bool:
@@ -109,7 +168,7 @@ def ack_record(
     plan: str,
     task: str,
     unit: str,
-    state: AckState,
+    state: AckKind,
     at: datetime,
     source: str,
     by: str = "",

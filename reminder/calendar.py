@@ -21,14 +21,10 @@ from pathlib import Path
 import holidays
 from pydantic import BaseModel, ConfigDict
 
+from reminder.labels import weekday
 from reminder.plan import Text
 
-_WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-
-
-def weekday_vi(day: date) -> str:
-    """The Vietnamese name of ``day``'s weekday ("Thứ Hai" ... "Chủ nhật")."""
-    return _WEEKDAYS_VI[day.weekday()]
+weekday_vi = weekday  # the name other modules import
 
 
 class DeclaredDay(BaseModel):

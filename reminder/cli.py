@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reminder.errors import ConfigError, Problem, ReminderError
+from reminder.errors import ConfigError, Problem, ReminderError, UsageError
 
 if TYPE_CHECKING:
     from reminder.config import Config
@@ -113,23 +112,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("task", metavar="MÃ_VIỆC")
     p.add_argument("unit", metavar="MÃ_ĐƠN_VỊ")
     p.add_argument("--done", action="store_true", help="đã hoàn thành (mặc định: đã nhận)")
+    p.add_argument("--reopen", action="store_true", help="báo nhầm: mở lại, nhắc tiếp như cũ")
     p.add_argument("--note", default="", metavar="GHI_CHÚ")
-    p.add_argument("--plan", metavar="MÃ_KẾ_HOẠCH", help="khi có nhiều kế hoạch cùng mã việc")
+    p.add_argument("--plan", metavar="MÃ|NĂM", help="khi nhiều kế hoạch có cùng mã việc")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
-    p.set_defaults(handler=cmd_ack)
+    p.set_defaults(handler=_lazy("cli_state", "cmd_ack"))
 
     p = sub.add_parser("status", parents=[common, data], help="tình trạng từng việc, từng đơn vị")
     p.add_argument("--unit", metavar="MÃ")
     p.add_argument("--task", metavar="MÃ")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.set_defaults(handler=cmd_status)
+    p.set_defaults(handler=_lazy("cli_state", "cmd_status"))
 
     p = sub.add_parser("digest", parents=[common, data], help="báo cáo tuần cho Chủ tịch")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
-    p.add_argument("--format", choices=("html", "text"), default="text")
+    p.add_argument("--format", choices=("html", "text", "json"), default="text")
     p.add_argument("--send", action="store_true", help="gửi tới [digest] to (mỗi tuần một lần)")
-    p.set_defaults(handler=cmd_digest)
+    p.set_defaults(handler=_lazy("cli_state", "cmd_digest"))
 
     p = sub.add_parser(
         "demo", parents=[common, data], help="trình diễn: chạy thử cả năm kế hoạch trong vài giây"
@@ -141,7 +141,25 @@ def _parser() -> argparse.ArgumentParser:
         "hash-password", parents=[common], help="tạo mã băm mật khẩu quản trị (đọc từ bàn phím)"
     )
     p.set_defaults(handler=cmd_hash_password)
+
+    from reminder import cli_admin
+
+    cli_admin.register(sub, common, data, _datetime_arg)
     return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported from ``reminder.<module>`` only when its command runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"reminder.{module}"), name
+        )
+        return handler(args)
+
+    return run
 
 
 def _date_arg(text: str) -> date:
@@ -178,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         print_problems(exc.problems)
+        return EXIT_INVALID
+    except UsageError as exc:
+        print(f"LỖI: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except ReminderError as exc:
         print(f"LỖI: {exc}", file=sys.stderr)
@@ -307,9 +328,13 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """Preview the reminder schedule."""
-    from reminder import preview
+    from reminder import lookup, preview
 
     loaded = _config(args)
+    if args.unit:
+        args.unit = lookup.unit_or_group(loaded, args.unit)
+    if args.task:
+        args.task = lookup.task(loaded, args.task)
     return preview.run(loaded, args)
 
 
@@ -372,93 +397,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_ack(args: argparse.Namespace) -> int:
-    """Record an acknowledgment on a unit's behalf."""
-    from reminder import acks
-    from reminder.schedule import LOCAL_TZ, assignments
-
-    loaded = _config(args)
-    pairs = [
-        (a.plan.id, a.task.id)
-        for a in assignments(loaded.plans, loaded.directory)
-        if a.unit == args.unit
-        and a.task.id == args.task
-        and (args.plan is None or a.plan.id == args.plan)
-    ]
-    if args.unit not in loaded.directory.units:
-        print(f"LỖI: không có đơn vị {args.unit!r} — xem mã trong units.toml", file=sys.stderr)
-        return EXIT_INVALID
-    if not pairs:
-        print(
-            f"LỖI: đơn vị {args.unit} không được giao việc {args.task}"
-            " — xem: reminder status --unit " + args.unit,
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
-    store, _ = _store(args, loaded)
-    now = args.now or datetime.now(LOCAL_TZ)
-    state: acks.AckState = "done" if args.done else "received"
-    records = [
-        acks.ack_record(
-            plan, task, args.unit, state, now, "cli", by=os.environ.get("USER", ""), note=args.note
-        )
-        for plan, task in sorted(set(pairs))
-    ]
-    with store.transaction() as tx:
-        tx.add_acks(records)
-    label = "đã hoàn thành" if args.done else "đã nhận"
-    print(f"Đã ghi: {args.unit} {label} {args.task}.")
-    return EXIT_OK
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    """Where each (task, unit) stands."""
-    from reminder import status, views
-    from reminder.schedule import LOCAL_TZ
-
-    loaded = _config(args)
-    store, _ = _store(args, loaded)
-    now = args.now or datetime.now(LOCAL_TZ)
-    with store.transaction(readonly=True) as tx:
-        events = list(tx.acks())
-        deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-    rows = status.compute(loaded, events, deliveries, now.astimezone(LOCAL_TZ).date())
-    if args.unit:
-        units = set(loaded.directory.expand([args.unit]))
-        rows = [r for r in rows if r.unit in units]
-    if args.task:
-        rows = [r for r in rows if r.task == args.task]
-    if args.format == "json":
-        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
-    else:
-        views.print_status(rows)
-    return EXIT_OK
-
-
-def cmd_digest(args: argparse.Namespace) -> int:
-    """Print (or send) the weekly digest."""
-    from reminder import digest
-    from reminder.render import Renderer
-    from reminder.schedule import LOCAL_TZ
-
-    loaded = _config(args)
-    store, _ = _store(args, loaded)
-    now = args.now or datetime.now(LOCAL_TZ)
-    if args.send:
-        print(digest.send(loaded, store, now))
-        return EXIT_OK
-    built = digest.load(loaded, store, now.astimezone(LOCAL_TZ).date())
-    subject, text, html = digest.render(built, Renderer(loaded.settings.templates_dir))
-    print(html if args.format == "html" else f"{subject}\n\n{text}")
-    return EXIT_OK
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     """Play the plan's year in simulated time into a temporary data dir."""
     import time
 
     from reminder.demo import play
-    from reminder.dispatch import KIND_LABELS
+    from reminder.labels import KIND_LABELS
 
     loaded = _config(args)
     started = time.perf_counter()
@@ -502,9 +446,11 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
     """List delivery records."""
-    from reminder import views
+    from reminder import lookup, views
 
     loaded = _config(args)
+    if args.month:
+        lookup.month(args.month)
     store, _ = _store(args, loaded)
     with store.transaction(readonly=True) as tx:
         months = [args.month] if args.month else tx.delivery_months()

@@ -73,7 +73,7 @@ def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> Demo
     digests.mkdir(parents=True, exist_ok=True)
     while day <= last:
         if day.weekday() == 0:  # Monday 07:30: the chair's digest
-            built = digest.load(config, store, day)
+            built = digest.load(config, store, datetime.combine(day, time(7, 30), tzinfo=LOCAL_TZ))
             subject, text, html = digest.render(built, renderer)
             stem = digests / f"{day.isocalendar().year}-W{day.isocalendar().week:02d}"
             stem.with_suffix(".html").write_text(html, encoding="utf-8")
@@ -108,7 +108,6 @@ def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> Demo
         for month in tx.delivery_months():
             for record in tx.deliveries(month):
                 result.by_kind.update(item["kind"] for item in record["items"])
-    result.overdue_at_end = sum(
-        1 for s in digest.load(config, store, last).overdue_by_unit for _ in s["items"]
-    )
+    end = datetime.combine(last, time(17, 0), tzinfo=LOCAL_TZ)
+    result.overdue_at_end = digest.load(config, store, end).counts["overdue"]
     return result

@@ -1,9 +1,10 @@
 """The weekly digest to the council chair: what is due, what is late, who has not answered,
 what failed to deliver — as an email (HTML and text) in Vietnamese.
 
-``build`` computes the digest for a day from the configuration, the acknowledgments and the
-delivery records; ``render`` turns it into a message; ``send`` delivers it once per week (the
-store remembers the weeks sent, so a restart or a catch-up does not send it twice).
+``build`` lays out a ``state.Snapshot`` (every pair as of a moment, the one computation the
+board and ``status`` also read), so each count it shows is the length of the list beside it;
+``render`` turns it into a message; ``send`` delivers it once per week (the store remembers the
+weeks sent, so a restart or a catch-up does not send it twice) and returns a typed outcome.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from reminder import state
 from reminder.calendar import weekday_vi
 from reminder.channels import registry
 from reminder.channels.base import Message
@@ -21,9 +23,9 @@ from reminder.channels.email import EmailChannel
 from reminder.channels.file import FileChannel
 from reminder.config import Config
 from reminder.errors import ChannelError
+from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.render import Renderer
-from reminder.schedule import LOCAL_TZ
-from reminder.status import DISPLAY_LABELS, PairStatus, compute
+from reminder.state import PairState, Snapshot
 from reminder.store import Store
 
 
@@ -42,44 +44,92 @@ class UnitProgress:
 
 
 @dataclass
-class Digest:
-    """Everything the chair reads on one day."""
+class UnitPairs:
+    """Pairs of one unit in one list of the digest."""
 
-    today: date
+    unit: str
+    pairs: list[PairState]
+
+    @property
+    def count(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def tasks(self) -> list[str]:
+        return [p.task for p in self.pairs]
+
+    @property
+    def worst(self) -> int:
+        return max((p.days_late for p in self.pairs), default=0)
+
+
+@dataclass
+class Digest:
+    """Everything the chair reads on one day; every count is the length of a list here."""
+
+    snapshot: Snapshot
     week_start: date
     horizon: date
-    counts: dict[str, int]
-    total: int
     due_soon: list[dict[str, Any]] = field(default_factory=list)
-    overdue_by_unit: list[dict[str, Any]] = field(default_factory=list)
-    not_acknowledged: list[dict[str, Any]] = field(default_factory=list)
-    escalations: list[PairStatus] = field(default_factory=list)
+    overdue_by_unit: list[UnitPairs] = field(default_factory=list)
+    not_acknowledged: list[UnitPairs] = field(default_factory=list)
+    unassigned: list[PairState] = field(default_factory=list)
+    long_overdue: list[PairState] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     progress: list[UnitProgress] = field(default_factory=list)
     board_url: str = ""
 
+    @property
+    def today(self) -> date:
+        return self.snapshot.today
 
-def build(config: Config, ack_events: list[Any], deliveries: list[Any], today: date) -> Digest:
-    """The digest for ``today``: due this week and next, overdue, silent units, failures."""
-    statuses = compute(config, ack_events, deliveries, today)
+    @property
+    def counts(self) -> dict[state.StateName, int]:
+        return self.snapshot.counts()
+
+    @property
+    def total(self) -> int:
+        return len(self.snapshot.pairs)
+
+    @property
+    def council_told(self) -> list[PairState]:
+        return [p for p in self.long_overdue if p.council_told is not None]
+
+    @property
+    def council_not_told(self) -> list[PairState]:
+        return [p for p in self.long_overdue if p.council_told is None]
+
+    def as_json(self) -> dict[str, Any]:
+        """``reminder digest --format json``: ``counts`` is the tally of ``pairs``."""
+        return {
+            "as_of": self.snapshot.as_of.isoformat(),
+            "counts": dict(self.counts),
+            "pairs": [p.as_json() for p in self.snapshot.pairs],
+        }
+
+
+def _by_unit(pairs: list[PairState]) -> list[UnitPairs]:
+    grouped: dict[str, list[PairState]] = defaultdict(list)
+    for p in pairs:
+        grouped[p.unit_name].append(p)
+    return [
+        UnitPairs(name, sorted(items, key=lambda p: (-p.days_late, p.task)))
+        for name, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+
+
+def build(config: Config, snapshot: Snapshot, deliveries: list[Any] | None = None) -> Digest:
+    """The digest of ``snapshot``: due this week and next, overdue, silent units, failures."""
+    today = snapshot.today
     week_start = today - timedelta(days=today.weekday())
     horizon = week_start + timedelta(days=13)
-    counts: dict[str, int] = defaultdict(int)
-    for s in statuses:
-        counts[s.display] += 1
     digest = Digest(
-        today=today,
+        snapshot=snapshot,
         week_start=week_start,
         horizon=horizon,
-        counts=dict(counts),
-        total=len(statuses),
         board_url=config.settings.web.base_url.rstrip("/") + "/",
     )
-
-    by_task: dict[tuple[str, str], list[PairStatus]] = defaultdict(list)
-    for s in statuses:
-        by_task[(s.plan, s.task)].append(s)
-    for rows in by_task.values():
+    for rows in state.group_rows(snapshot.pairs).values():
         first = rows[0]
         open_rows = [r for r in rows if r.state != "done"]
         if open_rows and today <= first.due <= horizon:
@@ -90,61 +140,42 @@ def build(config: Config, ack_events: list[Any], deliveries: list[Any], today: d
                     "due": first.due,
                     "due_weekday": weekday_vi(first.due),
                     "units": [
-                        {"name": r.unit_name, "state": DISPLAY_LABELS[r.display], "role": r.role}
-                        for r in rows
+                        {"name": r.unit_name, "state": r.label, "role": r.role} for r in rows
                     ],
                     "done": len(rows) - len(open_rows),
                     "total": len(rows),
                 }
             )
     digest.due_soon.sort(key=lambda d: (d["due"], d["task"]))
-
-    late: dict[str, list[PairStatus]] = defaultdict(list)
-    for s in statuses:
-        if s.overdue and s.role == "lead":
-            late[s.unit_name].append(s)
-    digest.overdue_by_unit = [
-        {
-            "unit": name,
-            "items": sorted(items, key=lambda s: -s.days_late),
-            "worst": max(s.days_late for s in items),
-        }
-        for name, items in sorted(late.items(), key=lambda kv: -max(s.days_late for s in kv[1]))
-    ]
-    digest.escalations = sorted(
-        (s for s in statuses if s.escalated), key=lambda s: (-s.days_late, s.task)
+    pairs = snapshot.pairs
+    digest.overdue_by_unit = _by_unit([p for p in pairs if p.state == "overdue"])
+    digest.overdue_by_unit.sort(key=lambda u: (-u.worst, u.unit))
+    digest.not_acknowledged = _by_unit([p for p in pairs if p.state == "pending"])
+    digest.unassigned = [p for p in pairs if p.state == "unassigned"]
+    digest.long_overdue = sorted(
+        (p for p in pairs if p.long_overdue), key=lambda p: (-p.days_late, p.task, p.unit_name)
     )
-
-    silent: dict[str, list[str]] = defaultdict(list)
-    for s in statuses:
-        if s.state == "pending" and s.start <= today:
-            silent[s.unit_name].append(s.task)
-    digest.not_acknowledged = [
-        {"unit": name, "tasks": sorted(tasks), "count": len(tasks)}
-        for name, tasks in sorted(silent.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ]
-
     since = (today - timedelta(days=14)).isoformat()
-    for record in deliveries:
-        if record["status"] in ("failed", "dead") and record["day"] >= since:
+    for record in deliveries or []:
+        status = state.delivery_status_as_of(record, snapshot.as_of)
+        if status in ("failed", "dead") and since <= record["day"] <= today.isoformat():
             error = record.get("last_error") or {}
             digest.failed.append(
                 {
-                    "day": record["day"],
+                    "day": date.fromisoformat(record["day"]),
                     "unit": config.directory.name_of(record["recipient"]),
                     "channel": record["channel"],
                     "error": f"{error.get('message', '')} {error.get('detail') or ''}".strip(),
                 }
             )
     digest.failed.sort(key=lambda f: (f["day"], f["unit"]), reverse=True)
-
     progress: dict[str, UnitProgress] = {}
-    for s in statuses:
-        if s.start > today:
+    for p in pairs:
+        if p.state in ("not_open", "unassigned") or p.start > today:
             continue  # not started yet: neither done nor owed
-        p = progress.setdefault(s.unit, UnitProgress(s.unit, s.unit_name, 0, 0))
-        p.total += 1
-        p.done += s.state == "done"
+        u = progress.setdefault(p.unit, UnitProgress(p.unit, p.unit_name, 0, 0))
+        u.total += 1
+        u.done += p.state == "done"
     digest.progress = sorted(progress.values(), key=lambda p: (p.percent, p.name))
     return digest
 
@@ -153,7 +184,7 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
     """(subject, text, html)."""
     context = {
         "d": digest,
-        "labels": DISPLAY_LABELS,
+        "labels": STATE_LABELS,
         "weekday": weekday_vi(digest.today),
     }
     subject = " ".join(renderer.render("email/digest.subject.txt", context).split())
@@ -163,18 +194,41 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def load(config: Config, store: Store, today: date) -> Digest:
-    """The digest for ``today`` from the store."""
-    with store.transaction(readonly=True) as tx:
-        events = list(tx.acks())
-        deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-    return build(config, events, deliveries, today)
+def load(config: Config, store: Store, as_of: datetime) -> Digest:
+    """The digest as of ``as_of`` from the store (events after it are ignored)."""
+    events, deliveries = state.read_events(store)
+    snapshot = state.compute(config, events, deliveries, as_of)
+    return build(config, snapshot, deliveries)
 
 
-def send(config: Config, store: Store, now: datetime, *, force: bool = False) -> str:
+@dataclass(frozen=True)
+class DigestOutcome:
+    """What ``send`` did; ``message`` says it in Vietnamese for logs and the CLI."""
+
+    status: Literal["sent", "already_sent", "no_recipient", "failed"]
+    week: str
+    channel: str = ""
+    error: str = ""
+
+    @property
+    def message(self) -> str:
+        if self.status == "sent":
+            return f"đã gửi báo cáo tuần {self.week} qua {self.channel}"
+        if self.status == "already_sent":
+            return f"báo cáo tuần {self.week} đã gửi trước đó"
+        if self.status == "no_recipient":
+            return "chưa có người nhận báo cáo tuần ([digest] to)"
+        return f"gửi báo cáo tuần {self.week} thất bại: {self.error}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def send(config: Config, store: Store, now: datetime, *, force: bool = False) -> DigestOutcome:
     """Send this week's digest to ``[digest] to`` (once per ISO week unless ``force``).
 
-    Goes by email when SMTP is configured, else to the file outbox. Returns what happened.
+    Goes by email when SMTP is configured, else to the file outbox. Returns what happened
+    (a typed outcome: callers branch on ``status``, never on the words).
     """
     settings = config.settings
     today = now.astimezone(LOCAL_TZ).date()
@@ -182,10 +236,10 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
     with store.transaction(readonly=True) as tx:
         sent_weeks = tx.state("digest").get("weeks", [])
     if week in sent_weeks and not force:
-        return f"báo cáo tuần {week} đã gửi trước đó"
+        return DigestOutcome("already_sent", week)
     if not settings.digest.to:
-        return "chưa có người nhận báo cáo tuần ([digest] to)"
-    digest = load(config, store, today)
+        return DigestOutcome("no_recipient", week)
+    digest = load(config, store, now)
     subject, text, html = render(digest, Renderer(settings.templates_dir))
     message = Message(
         key=f"digest/{week}",
@@ -216,9 +270,9 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
     try:
         asyncio.run(deliver())
     except ChannelError as exc:
-        return f"gửi báo cáo tuần thất bại: {exc} {exc.detail or ''}".strip()
+        return DigestOutcome("failed", week, channel.name, f"{exc} {exc.detail or ''}".strip())
     with store.transaction() as tx:
         state = tx.state("digest")
         weeks = [*state.get("weeks", []), week][-60:]
         tx.set_state("digest", {**state, "weeks": weeks, "last_sent": now.isoformat()})
-    return f"đã gửi báo cáo tuần {week} qua {channel.name}"
+    return DigestOutcome("sent", week, channel.name)

@@ -43,7 +43,8 @@ from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_n
 from reminder.channels.zalo import records as zalo_records
 from reminder.config import Config
 from reminder.errors import ChannelError
-from reminder.render import Renderer, vn_date
+from reminder.labels import KIND_LABELS, vn_date
+from reminder.render import Renderer
 from reminder.schedule import (
     LOCAL_TZ,
     ROLE_LABELS,
@@ -56,13 +57,6 @@ from reminder.schedule import (
 from reminder.store import Store, Transaction
 
 COVERING = frozenset({"pending", "retry", "sent"})
-KIND_LABELS = {
-    "open": "bắt đầu thực hiện",
-    "before_due": "sắp đến hạn",
-    "due": "đến hạn hôm nay",
-    "overdue": "đã quá hạn",
-    "escalation": "quá hạn lâu",
-}
 PROCESS_TOKEN = secrets.token_hex(8)
 HOST = socket.gethostname()
 
@@ -172,7 +166,7 @@ class Dispatcher:
         with self.store.transaction(readonly=dry_run) as tx:
             view = self._deliveries_view(tx)
             covered, failed_channels, existing = view.covered, view.failed, view.existing
-            states = acks.current_states(tx.acks())
+            states = acks.current_states(tx.acks(), now)
             self._chats = zalo_records.chats_by_unit(tx)
 
             def settled(occ: Occurrence) -> bool:

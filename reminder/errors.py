@@ -8,6 +8,7 @@ turns it into a message and an exit code, never a traceback:
     ``PlanImportError``   a plan document cannot be read or understood.
     ``StoreError``        the data store cannot be read or written (named file, backup to restore).
     ``ChannelError``      a channel failed to deliver; ``permanent`` says whether a retry can help.
+    ``UsageError``        a command's argument names nothing known (exit 2, nearest matches).
 
 A ``Problem`` is one finding about the configuration: where (file, line, key), what is wrong and
 what to do. ``severity`` is ``"error"`` (the config is refused) or ``"warning"`` (it is used).
@@ -96,3 +97,8 @@ class ChannelError(ReminderError):
         self.code = code
         self.detail = detail
         self.not_before = not_before
+
+
+class UsageError(ReminderError):
+    """A command-line argument or a form field is wrong: it names no known unit, task, plan or
+    month, a date in the past, a taken account name (exit 2)."""

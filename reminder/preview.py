@@ -19,16 +19,9 @@ from itertools import groupby
 
 from reminder.calendar import weekday_vi
 from reminder.config import Config
+from reminder.labels import KIND_LABELS
 from reminder.plan import Directory, Plan
 from reminder.schedule import ROLE_LABELS, Occurrence, occurrences
-
-KIND_LABELS = {
-    "open": "bắt đầu",
-    "before_due": "sắp đến hạn",
-    "due": "đến hạn hôm nay",
-    "overdue": "quá hạn",
-    "escalation": "báo Hội đồng (quá hạn lâu)",
-}
 
 
 def select(

@@ -17,14 +17,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from reminder.calendar import weekday_vi
 from reminder.errors import ReminderError
+from reminder.labels import ACK_LABELS, ROLE_LABELS, vn_date, vn_datetime
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ZALO_TEXT_LIMIT = 2000  # Zalo OA text messages: at most 2,000 characters
-
-
-def vn_date(value: date) -> str:
-    """``31/03/2025``."""
-    return value.strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,10 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self.env.filters["vn_date"] = vn_date
+        self.env.filters["vn_datetime"] = vn_datetime
+        self.env.filters["role"] = ROLE_LABELS.__getitem__
+        self.env.filters["ack_label"] = ACK_LABELS.__getitem__
+        self.env.filters["vn_iso_date"] = lambda text: vn_date(date.fromisoformat(str(text)))
         self.env.filters["weekday"] = weekday_vi
 
     def render(self, name: str, context: dict[str, Any]) -> str:

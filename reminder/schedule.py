@@ -31,16 +31,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
 from reminder.calendar import WorkCalendar
+from reminder.labels import LOCAL_TZ as LOCAL_TZ  # re-exported: modules import it from here
+from reminder.labels import ROLE_LABELS as ROLE_LABELS
 from reminder.plan import Directory, Plan, Task
 from reminder.policy import Kind, Policy
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
 Role = Literal["lead", "support"]
-ROLE_LABELS: dict[str, str] = {"lead": "chủ trì", "support": "phối hợp"}  # as people read it
 _RANK: dict[str, int] = {"open": 0, "before_due": 1, "due": 2, "overdue": 3, "escalation": 4}
 _ALL_KINDS: set[str] = set(_RANK)
 

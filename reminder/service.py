@@ -178,13 +178,13 @@ class Service:
             return
         if self.digest_failed_at is not None and time.monotonic() - self.digest_failed_at < 1800:
             return  # a failed digest is retried every half hour, not every tick
-        result = await asyncio.to_thread(digest.send, self.config, self.store, now)
-        if "thất bại" in result:
+        outcome = await asyncio.to_thread(digest.send, self.config, self.store, now)
+        if outcome.status == "failed":
             self.digest_failed_at = time.monotonic()
-            log.error("%s", result)
-        elif "đã gửi báo cáo" in result:
+            log.error("%s", outcome.message)
+        elif outcome.status == "sent":
             self.digest_failed_at = None
-            log.info("%s", result)
+            log.info("%s", outcome.message)
 
     def health(self) -> dict[str, Any]:
         running = self.scheduler is not None and self.scheduler.running

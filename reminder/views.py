@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
+from reminder.labels import DELIVERY_LABELS
 from reminder.plan import Directory, Plan
 
 if TYPE_CHECKING:
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from reminder.config import Config
     from reminder.dispatch import PassReport
     from reminder.importer import ImportResult
-    from reminder.status import PairStatus
+    from reminder.state import PairState
 
 
 def console(stderr: bool = False) -> Console:
@@ -105,13 +107,7 @@ def print_import_summary(result: ImportResult, target: Path) -> None:
             out.print("  " + problem.format(), markup=False)
 
 
-STATUS_LABELS = {
-    "pending": "đang gửi",
-    "retry": "chờ gửi lại",
-    "sent": "đã gửi",
-    "failed": "lỗi (không gửi lại)",
-    "dead": "bỏ sau nhiều lần lỗi",
-}
+STATUS_LABELS = DELIVERY_LABELS  # the name web.py imports
 
 
 def print_pass(report: PassReport, *, dry_run: bool) -> None:
@@ -167,12 +163,12 @@ def print_deliveries(records: list[dict[str, Any]]) -> None:
     out.print(table)
 
 
-def print_status(rows: list[PairStatus]) -> None:
-    """(task, unit) states as a table."""
-    from reminder.status import DISPLAY_LABELS
+def print_status(rows: list[PairState], as_of: datetime) -> None:
+    """Pair states as a table, as of ``as_of``."""
+    from reminder.labels import ROLE_LABELS, vn_date, vn_datetime
 
     out = console()
-    table = Table(title=f"Tình trạng ({len(rows)} cặp việc – đơn vị)")
+    table = Table(title=f"Tình trạng lúc {vn_datetime(as_of)} ({len(rows)} cặp việc – đơn vị)")
     for column in (
         "Việc",
         "Đơn vị",
@@ -185,14 +181,22 @@ def print_status(rows: list[PairStatus]) -> None:
         table.add_column(column)
     for r in rows:
         last = r.last_delivery
+        label = r.label
+        if r.state == "overdue":
+            label += f" ({r.days_late} ngày làm việc)"
+            if r.council_told:
+                label += f", đã báo Hội đồng {vn_date(r.council_told)}"
+            elif r.council_problem:
+                label += f", {r.council_problem}"
         table.add_row(
-            r.task,
+            f"{r.task} ({r.plan})" if len({x.plan for x in rows}) > 1 else r.task,
             r.unit_name,
-            "chủ trì" if r.role == "lead" else "phối hợp",
-            f"{r.due:%d/%m/%Y}",
-            DISPLAY_LABELS[r.display],
-            r.acked_at or "",
-            f"{last['day']} {last['channel']} {STATUS_LABELS.get(last['status'], '')}"
+            ROLE_LABELS[r.role],
+            vn_date(r.due),
+            label,
+            vn_datetime(r.acked_at) if r.ack and r.ack.kind != "reopen" else "",
+            f"{vn_date(date.fromisoformat(last.day))} {last.channel}"
+            f" {STATUS_LABELS.get(last.status, '')}"
             if last
             else "",
         )

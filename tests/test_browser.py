@@ -89,6 +89,7 @@ def test_ack_link_from_a_real_email_in_a_real_browser_updates_the_board(
 
         board = browser.new_page(viewport={"width": 1200, "height": 800})
         board.goto(f"http://127.0.0.1:{port}/")
+        board.fill("#username", "admin")
         board.fill("#password", PASSWORD)
         board.get_by_role("button", name="Đăng nhập").click()
         board.wait_for_selector("text=Bảng theo dõi")

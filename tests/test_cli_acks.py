@@ -30,7 +30,8 @@ def test_ack_by_phone_then_status_shows_it(
         *base,
     )
     assert code == 0
-    assert "phong-noi-vu đã hoàn thành Q2-04" in out
+    assert "Phòng Nội vụ — Q2-04 (plan-2025): Đã hoàn thành." in out
+    assert "Tình trạng bây giờ: đã hoàn thành." in out
     code, out, _ = cli("ack", "Q2-04", "hd-tdkt", "--now", "2025-06-20T10:05", *base)
     assert code == 0
     code, out, _ = cli(
@@ -40,11 +41,15 @@ def test_ack_by_phone_then_status_shows_it(
     rows = {r["unit"]: r for r in json.loads(out)}
     assert set(rows) == {"hd-tdkt", "phong-noi-vu"}
     for row in rows.values():
-        assert set(row) == {"task", "unit", "role", "state", "acked_at", "note", "last_delivery"}
+        assert {"plan", "task", "unit", "role", "state", "due", "days_late", "council_told"} <= set(
+            row
+        )
+        assert row["plan"] == "plan-2025"
     assert rows["phong-noi-vu"]["state"] == "done"
-    assert rows["phong-noi-vu"]["note"] == "Báo qua điện thoại"
-    assert rows["phong-noi-vu"]["acked_at"] == "2025-06-20T10:00:00+07:00"
-    assert rows["hd-tdkt"]["state"] == "received"
+    assert rows["phong-noi-vu"]["ack"]["note"] == "Báo qua điện thoại"
+    assert rows["phong-noi-vu"]["ack"]["at"] == "2025-06-20T10:00:00+07:00"
+    assert rows["hd-tdkt"]["state"] == "overdue"  # received, then 30/06 passed without "done"
+    assert rows["hd-tdkt"]["ack"]["kind"] == "received"
     assert rows["hd-tdkt"]["last_delivery"] is None
     code, table, _ = cli("status", "--unit", "phong-noi-vu", "--now", "2025-07-15T09:00", *base)
     assert code == 0
@@ -58,7 +63,7 @@ def test_ack_refuses_unknown_units_and_tasks_not_theirs(
     base = ("--config-dir", str(shipped_config), "--data-dir", str(tmp_path / "data"))
     code, _, err = cli("ack", "Q2-04", "phong-khong-co", *base)
     assert code == 2
-    assert "không có đơn vị 'phong-khong-co'" in err
+    assert "không có đơn vị hay nhóm 'phong-khong-co'" in err
     code, _, err = cli("ack", "Q2-04", "phong-gddt", *base)
     assert code == 2
     assert "không được giao việc Q2-04" in err

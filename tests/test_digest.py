@@ -41,28 +41,31 @@ def test_digest_lists_q2_tasks_due_by_30_june_and_open_q1_tasks_as_overdue(
     reference_store: tuple[config.Config, Store],
 ) -> None:
     loaded, store = reference_store
-    built = digest.load(loaded, store, MONDAY.date())
+    built = digest.load(loaded, store, MONDAY)
     assert [t["task"] for t in built.due_soon] == Q2
     assert {t["due"] for t in built.due_soon} == {date(2025, 6, 30)}
-    overdue = {(s.task, s.unit) for u in built.overdue_by_unit for s in u["items"]}
+    overdue = {(s.task, s.unit) for u in built.overdue_by_unit for s in u.pairs if s.role == "lead"}
     assert {task for task, _ in overdue} == set(Q1) - {"Q1-05"}  # its only lead is done
     assert ("Q1-05", "phong-noi-vu") not in overdue
     assert ("Q1-03", "ubnd-huyen") in overdue  # received is not done
-    assert all(s.days_late == 57 for u in built.overdue_by_unit for s in u["items"])
-    assert built.escalations
+    assert all(s.days_late == 57 for u in built.overdue_by_unit for s in u.pairs)
+    assert built.long_overdue
+    assert not built.council_told  # nothing was sent: nobody was told
     assert not any(t["task"].startswith(("Q3", "Q4")) for t in built.due_soon)
 
 
 def test_digest_text_and_html(reference_store: tuple[config.Config, Store]) -> None:
     loaded, store = reference_store
-    subject, text, html = digest.render(digest.load(loaded, store, MONDAY.date()), Renderer())
+    subject, text, html = digest.render(digest.load(loaded, store, MONDAY), Renderer())
     assert subject.startswith("[Báo cáo tuần] 23/06/2025: 9 việc sắp đến hạn")
     assert "BÁO CÁO TUẦN — Thứ Hai, 23/06/2025" in text
     for task in Q2:
         assert f"- {task} — " in text
     assert "Hạn Thứ Hai 30/06/2025" in text
-    assert "Q1-01 (hạn 31/03/2025): trễ 57 ngày làm việc — đã báo Hội đồng" in text
-    assert "ĐƠN VỊ CHƯA XÁC NHẬN" in text
+    assert (
+        "Q1-01 (chủ trì, hạn 31/03/2025): trễ 57 ngày làm việc — chưa gửi thư báo Hội đồng" in text
+    )
+    assert "CHƯA XÁC NHẬN:" in text
     assert "Phòng Nội vụ:" in text
     assert "<script" not in html.lower()
     assert html.count('style="background:#2f8132;height:12px') >= 1  # a progress bar
@@ -84,7 +87,7 @@ def test_digest_command_prints_both_formats(
     )
     code, text, _ = cli(*args)
     assert code == 0
-    assert "VIỆC QUÁ HẠN" in text
+    assert "QUÁ HẠN: " in text
     code, html, _ = cli(*args, "--format", "html")
     assert code == 0
     assert html.lstrip().startswith("<!DOCTYPE html>")
@@ -105,8 +108,8 @@ def test_digest_is_sent_once_a_week_by_email_with_cc(
     ]
     loaded = config.load(write_config(tmp_path / "c", units, tasks, settings))
     store = Store(tmp_path / "d")
-    assert digest.send(loaded, store, MONDAY).startswith("đã gửi báo cáo tuần 2025-W26")
-    assert "đã gửi trước đó" in digest.send(loaded, store, MONDAY)
+    assert digest.send(loaded, store, MONDAY).message.startswith("đã gửi báo cáo tuần 2025-W26")
+    assert digest.send(loaded, store, MONDAY).status == "already_sent"
     (mail,) = smtp_server.sink.messages
     assert mail["To"] == "Chủ tịch Hội đồng <chu-tich@huyen.example>"
     assert mail["Cc"] == "van-phong@huyen.example"
@@ -118,7 +121,7 @@ def test_digest_html_renders_in_a_browser(reference_store: tuple[config.Config, 
     if not chromium.exists():
         pytest.skip("Debian's chromium is not installed")
     loaded, store = reference_store
-    _, _, html = digest.render(digest.load(loaded, store, MONDAY.date()), Renderer())
+    _, _, html = digest.render(digest.load(loaded, store, MONDAY), Renderer())
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     page = artifacts / "digest.html"

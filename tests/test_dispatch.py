@@ -51,7 +51,7 @@ def _outbox(store: Store) -> list[dict[str, object]]:
     return [json.loads(p.read_text(encoding="utf-8"))["message"] for p in files]
 
 
-def _ack(store: Store, unit: str, state: acks.AckState, when: datetime) -> None:
+def _ack(store: Store, unit: str, state: acks.AckKind, when: datetime) -> None:
     with store.transaction() as tx:
         tx.add_acks([acks.ack_record("plan-2025", "T1", unit, state, when, "cli")])
 
@@ -93,10 +93,12 @@ def test_done_stops_every_reminder_and_received_only_the_early_ones(tmp_path: Pa
     assert any(p.startswith("nv:") and "Đến hạn" in p for p in planned[date(2025, 3, 14)])
     assert any(p.startswith("nv:") for p in planned[date(2025, 3, 18)])
     _ack(store, "nv", "done", _at(date(2025, 3, 18)))
-    _ack(store, "nv", "received", _at(date(2025, 3, 19)))  # "done" is not undone
-    for day in (date(2025, 3, 18), date(2025, 3, 20), date(2025, 3, 25)):
+    report = dispatcher.run(_at(date(2025, 3, 18)), dry_run=True)
+    assert not [m for m in report.planned if m.recipient in ("nv", "tp")]
+    _ack(store, "nv", "reopen", _at(date(2025, 3, 19)))  # "done" was a mistake: reminders resume
+    for day in (date(2025, 3, 20), date(2025, 3, 25)):
         report = dispatcher.run(_at(day), dry_run=True)
-        assert not [m for m in report.planned if m.recipient in ("nv", "tp")]
+        assert [m.recipient for m in report.planned if m.recipient in ("nv", "tp")] == ["nv"]
 
 
 def test_escalation_goes_to_the_council_in_its_one_daily_message(tmp_path: Path) -> None:

@@ -179,10 +179,14 @@ def test_the_board_needs_a_login_and_its_forms_carry_csrf(site: Site) -> None:
         assert _csrf(login.text)
         refused = client.post("/login", data={"password": PASSWORD})  # no csrf field
         assert refused.status_code == 403
-        wrong = client.post("/login", data={"password": "sai", "csrf": _csrf(refused.text)})
+        wrong = client.post(
+            "/login", data={"username": "admin", "password": "sai", "csrf": _csrf(refused.text)}
+        )
         assert wrong.status_code == 401
         csrf = _csrf(client.get("/login").text)
-        ok = client.post("/login", data={"password": PASSWORD, "csrf": csrf, "next": "/"})
+        ok = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf, "next": "/"}
+        )
         assert ok.status_code == 303
         cookie = ok.headers["set-cookie"]
         assert "HttpOnly" in cookie
@@ -206,7 +210,7 @@ def test_board_filters_by_unit_and_state(site: Site) -> None:
         tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "done", NOW, "cli")])
     with httpx.Client(base_url=site.url) as client:
         csrf = _csrf(client.get("/login").text)
-        client.post("/login", data={"password": PASSWORD, "csrf": csrf})
+        client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf})
         done = client.get("/", params={"state": "done"}).text
         assert 'data-unit="tp" data-state="done"' in done
         assert 'data-unit="nv"' not in done
@@ -285,7 +289,7 @@ def test_calendar_feed_needs_its_key_and_has_alarms(site: Site) -> None:
     assert httpx.get(f"{site.url}/calendar/nv.ics", params={"key": "ă" * 32}).status_code == 404
     with httpx.Client(base_url=site.url) as client:
         csrf = _csrf(client.get("/login").text)
-        client.post("/login", data={"password": PASSWORD, "csrf": csrf})
+        client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf})
         page = client.get("/units/nv").text
     feed = re.search(r"<code>([^<]+)</code>", page)
     assert feed
@@ -306,6 +310,6 @@ def test_health_and_metrics(site: Site) -> None:
     with site.store.transaction() as tx:
         tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "received", NOW, "cli")])
     metrics = httpx.get(f"{site.url}/metrics").text
-    assert 'reminder_acks{state="received"} 1.0' in metrics
-    assert 'reminder_acks{state="pending"} 2.0' in metrics
+    assert 'reminder_pairs{state="received"} 1.0' in metrics
+    assert 'reminder_pairs{state="pending"} 2.0' in metrics
     assert "reminder_overdue 0.0" in metrics

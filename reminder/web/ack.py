@@ -15,14 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reminder import acks
+from reminder import acks, state
 from reminder.calendar import weekday_vi
+from reminder.labels import ACK_LABELS, STATE_LABELS, vn_datetime
 from reminder.plan import Plan, Task
 from reminder.schedule import ROLE_LABELS, effective_due
 from reminder.web.context import WebContext, address, context
 from reminder.web.security import same
-
-STATE_LABELS = {"received": "Đã nhận", "done": "Đã hoàn thành", "pending": "Chưa xác nhận"}
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,9 @@ async def ack_page(request: Request) -> Response:
             return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
 
     mine = await run_in_threadpool(events)
-    state = acks.current_states(mine).get(pair, "pending")
-    acked_at = next((str(e["at"]) for e in reversed(mine) if e["state"] == state), None)
+    pair_state = state.one(ctx.config, *pair, mine, ctx.clock())
+    latest = pair_state.ack if pair_state is not None else None
+    current = pair_state.state if pair_state is not None else "pending"
     lead = ctx.config.directory.expand(link.task.lead)
     due = effective_due(ctx.config.calendar, link.plan.window(link.task)[1])
     return ctx.page(
@@ -91,9 +91,12 @@ async def ack_page(request: Request) -> Response:
             "role_label": ROLE_LABELS["lead" if target.unit in lead else "support"],
             "due": due,
             "due_weekday": weekday_vi(due),
-            "state": state,
-            "state_label": STATE_LABELS[state],
-            "acked_at": acked_at,
+            "state": current,
+            "state_label": STATE_LABELS[current],
+            "latest": latest,
+            "latest_label": ACK_LABELS[latest.kind] if latest else "",
+            "acked_at": vn_datetime(latest.at) if latest else "",
+            "can_reopen": latest is not None and latest.kind != "reopen",
         },
     )
 
@@ -107,35 +110,42 @@ async def ack_post(request: Request) -> Response:
     form = await request.form()
     if not same(str(form.get("csrf", "")), ctx.mac("ack", link.token)):
         return ctx.error("Biểu mẫu không hợp lệ", "Hãy mở lại liên kết và bấm lại.", 403)
-    state = str(form.get("state", ""))
-    if state not in ("received", "done"):
+    kind = str(form.get("state", ""))
+    if kind not in acks.ACK_KINDS:
         return ctx.error("Thiếu lựa chọn", 'Hãy bấm "Đã nhận" hoặc "Đã hoàn thành".', 400)
     now = ctx.clock()
     record = acks.ack_record(
         target.plan,
         target.task,
         target.unit,
-        state,  # type: ignore[arg-type]
+        kind,
         now,
         "link",
         by=f"{address(request)} {request.headers.get('user-agent', '')[:120]}",
         note=str(form.get("note", "")),
     )
 
-    def save() -> None:
+    pair = (target.plan, target.task, target.unit)
+
+    def save() -> list[dict[str, Any]]:
         with ctx.store.transaction() as tx:
             tx.add_acks([record])
+            return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
 
-    await run_in_threadpool(save)
+    mine = await run_in_threadpool(save)
+    after = state.one(ctx.config, *pair, mine, now)
+    result = after.state if after is not None else "pending"
     return ctx.page(
         "ack_done.html",
         {
             "task": link.task,
             "token": link.token,
-            "state": state,
-            "state_label": STATE_LABELS[state],
+            "kind": kind,
+            "kind_label": ACK_LABELS[kind],
+            "state": result,
+            "state_label": STATE_LABELS[result],
             "unit_name": ctx.config.directory.name_of(target.unit),
-            "at": f"{now:%H:%M %d/%m/%Y}",
+            "at": vn_datetime(now),
         },
     )
 

@@ -50,7 +50,11 @@ def create_app(
     )
     app = Starlette(
         routes=[route for area in AREAS for route in area],
-        middleware=[Middleware(AuthenticationMiddleware, backend=SessionBackend(ctx.sessions))],
+        middleware=[
+            Middleware(
+                AuthenticationMiddleware, backend=SessionBackend(ctx.sessions, ctx.lookup_session)
+            )
+        ],
     )
     app.state.web = ctx
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reminder import status
+from reminder import state
+from reminder.labels import STATE_LABELS, vn_date, vn_datetime
 from reminder.schedule import ROLE_LABELS, effective_due
 from reminder.views import STATUS_LABELS
 from reminder.web.context import context
@@ -24,21 +25,18 @@ from reminder.web.security import AdminUser, csrf_for, login_required
 @login_required
 async def board(request: Request, user: AdminUser) -> Response:
     ctx = context(request)
-    statuses = await run_in_threadpool(ctx.statuses)
+    snapshot = await run_in_threadpool(ctx.snapshot)
     unit_filter = request.query_params.get("unit", "")
     state_filter = request.query_params.get("state", "")
-    counts = Counter(s.display for s in statuses)
-    shown = [
-        s
-        for s in statuses
-        if (not unit_filter or s.unit == unit_filter)
-        and (not state_filter or s.display == state_filter)
-    ]
+    in_unit = [p for p in snapshot.pairs if not unit_filter or p.unit == unit_filter]
+    counts = state.tally(in_unit)  # the counts follow the unit filter
+    shown = [p for p in in_unit if not state_filter or p.state == state_filter]
+    by_task = state.group_rows(shown)
     plans = []
     for plan in ctx.config.plans:
         quarters: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for task in plan.tasks:
-            rows = [s for s in shown if s.plan == plan.id and s.task == task.id]
+            rows = by_task.get((plan.id, task.id))
             if not rows:
                 continue
             quarters[task.quarter].append(
@@ -57,7 +55,7 @@ async def board(request: Request, user: AdminUser) -> Response:
         {
             "plans": plans,
             "units": units,
-            "labels": status.DISPLAY_LABELS,
+            "labels": STATE_LABELS,
             "unit_filter": unit_filter,
             "state_filter": state_filter,
             "counts": counts,
@@ -73,14 +71,14 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
     unit = ctx.config.directory.units.get(request.path_params["unit"])
     if unit is None:
         return ctx.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
-    statuses = await run_in_threadpool(ctx.statuses)
+    snapshot = await run_in_threadpool(ctx.snapshot)
     contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
     return ctx.page(
         "unit.html",
         {
             "unit": unit,
-            "rows": [s for s in statuses if s.unit == unit.id],
-            "labels": status.DISPLAY_LABELS,
+            "rows": snapshot.select(units=[unit.id]),
+            "labels": STATE_LABELS,
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,
             "contacts": contacts,
@@ -98,7 +96,7 @@ async def task_page(request: Request, user: AdminUser) -> Response:
     if found is None:
         return ctx.error("Không có việc này", "Kiểm tra lại đường dẫn.", 404)
     plan, task = found
-    statuses = await run_in_threadpool(ctx.statuses)
+    snapshot = await run_in_threadpool(ctx.snapshot)
     start, due = plan.window(task)
     return ctx.page(
         "task.html",
@@ -106,8 +104,8 @@ async def task_page(request: Request, user: AdminUser) -> Response:
             "task": task,
             "start": start,
             "due": effective_due(ctx.config.calendar, due),
-            "rows": [s for s in statuses if s.plan == plan_id and s.task == task_id],
-            "labels": status.DISPLAY_LABELS,
+            "rows": snapshot.select(plan=plan_id, task=task_id),
+            "labels": STATE_LABELS,
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,
             "csrf": csrf_for(ctx, user),
@@ -125,21 +123,22 @@ CSV_COLUMNS = [
     "role",
     "due",
     "state",
-    "display",
+    "state_label",
     "acked_at",
     "note",
     "days_late",
+    "council_told",
     "last_delivery_status",
 ]
 
 
 @login_required
 async def export_csv(request: Request, user: AdminUser) -> Response:
-    statuses = await run_in_threadpool(context(request).statuses)
+    snapshot = await run_in_threadpool(context(request).snapshot)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for s in statuses:
+    for s in snapshot.pairs:
         last = s.last_delivery
         writer.writerow(
             [
@@ -150,13 +149,14 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
                 s.unit,
                 s.unit_name,
                 s.role,
-                s.due.isoformat(),
+                vn_date(s.due),
                 s.state,
-                s.display,
-                s.acked_at or "",
+                s.label,
+                vn_datetime(s.acked_at),
                 s.note,
                 s.days_late,
-                last["status"] if last else "",
+                vn_date(s.council_told) if s.council_told else "",
+                last.status if last else "",
             ]
         )
     return Response(

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
 
-from argon2 import PasswordHasher
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
-from reminder import acks, status
+from reminder import accounts, acks, audit, state
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
+from reminder.keyed import Records
 from reminder.plan import Plan, Task
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
@@ -43,6 +44,7 @@ class WebContext:
     ) -> None:
         self.config = config
         self.store = store
+        self.records = Records(store)
         self.secret = secret.encode()
         self.tokens = acks.Tokens(secret)
         self.clock = clock
@@ -54,7 +56,26 @@ class WebContext:
         self.secure_cookies = self.base.startswith("https://")
         self.sessions = Sessions(secret, lambda: self.config.settings.web.session_hours)
         self.throttle = Throttle(web.bad_token_limit)
-        self.hasher = PasswordHasher()
+
+    def env_admin_hash(self) -> str | None:
+        """The first administrator's hash from ``REMINDER_WEB__ADMIN_PASSWORD_HASH``, if set."""
+        configured = self.config.settings.web.admin_password_hash
+        return configured.get_secret_value() if configured else None
+
+    async def lookup_session(self, session_id: str) -> tuple[str, str] | None:
+        """(account, role) of the live session ``session_id``, or None."""
+
+        def find() -> tuple[str, str] | None:
+            account = accounts.session_account(
+                self.records, session_id, self.clock(), self.env_admin_hash()
+            )
+            return (account.name, account.role) if account else None
+
+        return await run_in_threadpool(find)
+
+    def audit(self, actor: str, action: str, summary: str, **about: str) -> None:
+        """Append an audit entry made now by ``actor`` (blocking: run it in a thread)."""
+        audit.record(self.records, audit.AuditEntry(self.clock(), actor, action, summary, **about))
 
     def reload(self, config: Config) -> None:
         """Serve ``config`` from now on (live reload of the configuration directory)."""
@@ -86,12 +107,10 @@ class WebContext:
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
 
-    def statuses(self) -> list[status.PairStatus]:
-        """Every (plan, task, unit) pair's status today (blocking: run it in a thread)."""
-        with self.store.transaction(readonly=True) as tx:
-            events = list(tx.acks())
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-        return status.compute(self.config, events, deliveries, self.today())
+    def snapshot(self) -> state.Snapshot:
+        """Every (plan, task, unit) pair as of now, the one state every page and the CSV show
+        (blocking: run it in a thread)."""
+        return state.load(self.config, self.store, self.clock())
 
     def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
         """The plan and task with these ids, if the configuration has them."""

@@ -1,4 +1,8 @@
-"""``/login`` and ``/logout``: the administrator's session.
+"""``/login`` and ``/logout``: an account's server-side session.
+
+The form takes ``username`` and ``password`` (the account ``admin`` may be the one from
+``REMINDER_WEB__ADMIN_PASSWORD_HASH``). Logging out deletes the session on the server, so the
+cookie is worthless afterwards even if it was copied.
 
 The login form's CSRF field is bound to a short-lived nonce cookie (SameSite=Strict), so a
 form posted from another site fails; wrong passwords count against the address's throttle.
@@ -8,11 +12,12 @@ from __future__ import annotations
 
 import secrets
 
-from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from reminder import accounts
 from reminder.web.context import WebContext, address, context
 from reminder.web.security import LOGIN_COOKIE, SESSION_COOKIE, AdminUser, csrf_for, same
 
@@ -41,12 +46,12 @@ def _login_page(ctx: WebContext, request: Request, error: str = "", code: int = 
 
 async def login(request: Request) -> Response:
     ctx = context(request)
-    configured = ctx.config.settings.web.admin_password_hash
-    if configured is None:
+    env_hash = ctx.env_admin_hash()
+    if env_hash is None and not await run_in_threadpool(ctx.records.records, accounts.ACCOUNTS):
         return ctx.error(
             "Chưa bật bảng theo dõi",
-            "Đặt REMINDER_WEB__ADMIN_PASSWORD_HASH (tạo bằng: reminder"
-            " hash-password) rồi khởi động lại.",
+            "Chưa có tài khoản nào. Tạo tài khoản quản trị bằng: reminder user add TÊN"
+            " --role admin --password-stdin (xem tài liệu hướng dẫn quản trị).",
             503,
         )
     if request.method == "GET":
@@ -58,18 +63,28 @@ async def login(request: Request) -> Response:
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     if not nonce or not same(str(form.get("csrf", "")), ctx.mac("login", nonce)):
         return _login_page(ctx, request, "Biểu mẫu hết hạn, hãy đăng nhập lại.", 403)
-    try:
-        ctx.hasher.verify(configured.get_secret_value(), str(form.get("password", "")))
-    except (VerificationError, InvalidHashError):
+    name = str(form.get("username", "")).strip().lower()
+    password = str(form.get("password", ""))
+
+    def check() -> str | None:
+        account = accounts.find(ctx.records, name, env_hash)
+        if account is None or not accounts.verify(account, password):
+            return None
+        sid = accounts.start_session(ctx.records, account.name, ctx.clock(), ctx.sessions.hours)
+        ctx.audit(account.name, "login", f"đăng nhập từ {client}")
+        return sid
+
+    session_id = await run_in_threadpool(check)
+    if session_id is None:
         ctx.throttle.fail(client)
-        return _login_page(ctx, request, "Sai mật khẩu.", 401)
+        return _login_page(ctx, request, "Sai tên đăng nhập hoặc mật khẩu.", 401)
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
     response = RedirectResponse(ctx.base + target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        ctx.sessions.issue(),
+        ctx.sessions.sign(session_id),
         httponly=True,
         samesite="lax",
         secure=ctx.secure_cookies,
@@ -85,6 +100,12 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     if not isinstance(user, AdminUser) or not same(str(form.get("csrf", "")), csrf_for(ctx, user)):
         return ctx.error("Biểu mẫu không hợp lệ", "Không đăng xuất được.", 403)
+
+    def end() -> None:
+        accounts.end_session(ctx.records, user.session_id)
+        ctx.audit(user.account, "logout", "đăng xuất")
+
+    await run_in_threadpool(end)
     response = RedirectResponse(ctx.base + "/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -1,5 +1,6 @@
 """``/healthz`` (the store answers; in ``run``, the scheduler ticks) and ``/metrics``
-(Prometheus: messages by channel and status, acks by state, overdue and escalated pairs)."""
+(Prometheus: messages by channel and status, pairs by state, overdue pairs, pairs the council
+was told of and could not be told of)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reminder import status
+from reminder import state
 from reminder.web.context import WebContext, context
 
 
@@ -68,28 +69,36 @@ class _Metrics(Collector):
             "Delivery records by channel and status",
             labels=["channel", "status"],
         )
-        for (channel, state), n in sorted(
+        for (channel, status), n in sorted(
             Counter((r["channel"], r["status"]) for r in deliveries).items()
         ):
-            messages.add_metric([channel, state], n)
+            messages.add_metric([channel, status], n)
         yield messages
-        statuses = status.compute(ctx.config, events, deliveries, ctx.today())
-        acked = GaugeMetricFamily(
-            "reminder_acks", "(task, unit) pairs by acknowledgment state", labels=["state"]
+        snapshot = state.compute(ctx.config, events, deliveries, ctx.clock())
+        counts = snapshot.counts()
+        pairs = GaugeMetricFamily(
+            "reminder_pairs", "(plan, task, unit) pairs by state", labels=["state"]
         )
-        counts: Counter[str] = Counter(s.state for s in statuses)
-        for state in ("pending", "received", "done"):
-            acked.add_metric([state], counts.get(state, 0))
-        yield acked
+        for name, n in counts.items():
+            pairs.add_metric([name], n)
+        yield pairs
         yield GaugeMetricFamily(
-            "reminder_overdue",
-            "(task, unit) pairs past due and not done",
-            value=sum(1 for s in statuses if s.overdue),
+            "reminder_overdue", "(task, unit) pairs past due and not done", value=counts["overdue"]
+        )
+        yield GaugeMetricFamily(
+            "reminder_long_overdue",
+            "overdue pairs past the escalation day",
+            value=sum(1 for p in snapshot.pairs if p.long_overdue),
         )
         yield GaugeMetricFamily(
             "reminder_escalated",
-            "overdue pairs the council was told of",
-            value=sum(1 for s in statuses if s.escalated),
+            "pairs the council was told of (a message to it went out)",
+            value=sum(1 for p in snapshot.pairs if p.council_told is not None),
+        )
+        yield GaugeMetricFamily(
+            "reminder_council_not_told",
+            "long-overdue pairs the council could not be told of, or not yet",
+            value=sum(1 for p in snapshot.pairs if p.council_problem is not None),
         )
 
 

@@ -1,5 +1,6 @@
 """Security building blocks: constant-time comparison, password hashes, the failure throttle,
-admin sessions (a Starlette authentication backend) and the login requirement.
+board sessions (a Starlette authentication backend over server-side session records) and the
+login requirement.
 
 The session cookie is signed (itsdangerous), HttpOnly, SameSite=Lax and Secure when the public
 address is https. Starlette's ``AuthenticationMiddleware`` runs ``SessionBackend`` on every
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -69,19 +69,23 @@ class Throttle:
 
 
 class Sessions:
-    """Admin sessions: a random id, signed with a timestamp into the cookie value."""
+    """The session cookie: a server-side session id, signed with a timestamp."""
 
     def __init__(self, secret: str, hours: Callable[[], int]) -> None:
         self._signer = TimestampSigner(secret, salt="reminder.session")
         self._hours = hours
 
     @property
+    def hours(self) -> int:
+        return self._hours()
+
+    @property
     def max_age_s(self) -> int:
         return self._hours() * 3600
 
-    def issue(self) -> str:
-        """A new session's cookie value."""
-        return self._signer.sign(secrets.token_urlsafe(24)).decode()
+    def sign(self, session_id: str) -> str:
+        """The cookie value carrying ``session_id``."""
+        return self._signer.sign(session_id).decode()
 
     def verify(self, cookie: str) -> str | None:
         """The session id in ``cookie``, or None when it is forged or too old."""
@@ -92,10 +96,12 @@ class Sessions:
 
 
 class AdminUser(BaseUser):
-    """The administrator, known by the session they logged in with."""
+    """A logged-in account, known by its live server-side session."""
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, session_id: str, account: str = "admin", role: str = "admin") -> None:
         self.session_id = session_id
+        self.account = account
+        self.role = role
 
     @property
     def is_authenticated(self) -> bool:
@@ -103,21 +109,35 @@ class AdminUser(BaseUser):
 
     @property
     def display_name(self) -> str:
-        return "admin"
+        return self.account
+
+    @property
+    def can_change(self) -> bool:
+        """Whether this account may change anything (``viewer`` may not)."""
+        return self.role == "admin"
+
+
+#: Looks a session id up on the server: (account, role) while the session lives, else None.
+SessionLookup = Callable[[str], Awaitable[tuple[str, str] | None]]
 
 
 class SessionBackend(AuthenticationBackend):
-    """Starlette authentication from the session cookie."""
+    """Starlette authentication from the session cookie and the server's session records."""
 
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, lookup: SessionLookup) -> None:
         self.sessions = sessions
+        self.lookup = lookup
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         raw = conn.cookies.get(SESSION_COOKIE)
         sid = self.sessions.verify(raw) if raw else None
         if sid is None:
             return None
-        return AuthCredentials(["admin"]), AdminUser(sid)
+        found = await self.lookup(sid)
+        if found is None:
+            return None
+        account, role = found
+        return AuthCredentials([role]), AdminUser(sid, account, role)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -125,7 +145,7 @@ AdminHandler = Callable[[Request, AdminUser], Awaitable[Response]]
 
 
 def login_required(handler: AdminHandler) -> Handler:
-    """Run ``handler`` for a logged-in administrator; send anyone else to the login page,
+    """Run ``handler`` for a logged-in account; send anyone else to the login page,
     remembering where they were going."""
 
     @functools.wraps(handler)

@@ -21,8 +21,8 @@ from starlette.routing import Route
 
 from reminder import acks
 from reminder.channels.zalo.oa import ZaloOAChannel
+from reminder.labels import ACK_LABELS
 from reminder.schedule import assignments
-from reminder.web.ack import STATE_LABELS
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
 
@@ -127,7 +127,7 @@ def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
     parts = []
     if done:
         parts.append(
-            f"Đã ghi nhận {STATE_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
+            f"Đã ghi nhận {ACK_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
         )
     if unknown:
         parts.append(f"Không tìm thấy việc của đơn vị: {', '.join(unknown)}.")

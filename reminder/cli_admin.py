@@ -1,0 +1,164 @@
+"""Administrative commands: ``user``, ``audit``, ``extend``, ``pause``, ``resume``.
+
+Registered into the main parser by ``register``; each handler returns an exit code and raises
+``UsageError`` (exit 2) for arguments it can name as wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from reminder.errors import UsageError
+
+
+def register(
+    sub: Any, common: argparse.ArgumentParser, data: argparse.ArgumentParser, now_arg: Any
+) -> None:
+    """Add the administrative subcommands to ``sub`` (the main parser's subparsers)."""
+    p = sub.add_parser("user", parents=[common, data], help="tài khoản bảng theo dõi")
+    users = p.add_subparsers(dest="user_command", metavar="VIỆC", required=True)
+    q = users.add_parser("add", parents=[common, data], help="thêm tài khoản")
+    q.add_argument("name", metavar="TÊN")
+    q.add_argument("--role", choices=("admin", "viewer"), required=True)
+    q.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào")
+    q.set_defaults(handler=cmd_user_add)
+    q = users.add_parser("list", parents=[common, data], help="danh sách tài khoản")
+    q.add_argument("--format", choices=("table", "json"), default="table")
+    q.set_defaults(handler=cmd_user_list)
+    q = users.add_parser("remove", parents=[common, data], help="xóa tài khoản (đăng xuất ngay)")
+    q.add_argument("name", metavar="TÊN")
+    q.set_defaults(handler=cmd_user_remove)
+    q = users.add_parser("passwd", parents=[common, data], help="đổi mật khẩu")
+    q.add_argument("name", metavar="TÊN")
+    q.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào")
+    q.set_defaults(handler=cmd_user_passwd)
+
+    p = sub.add_parser(
+        "audit", parents=[common, data], help="nhật ký thay đổi (ai, làm gì, khi nào)"
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=cmd_audit)
+
+
+def _records(args: argparse.Namespace) -> tuple[Any, Any]:
+    from reminder.cli import _config, _store
+    from reminder.keyed import Records
+
+    loaded = _config(args)
+    store, _ = _store(args, loaded)
+    return loaded, Records(store)
+
+
+def _cli_actor() -> str:
+    return f"dòng lệnh ({os.environ.get('USER', '?')})"
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    from reminder.schedule import LOCAL_TZ
+
+    given: datetime | None = getattr(args, "now", None)
+    return given or datetime.now(LOCAL_TZ)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UsageError("thêm --password-stdin để đọc mật khẩu từ đầu vào")
+    password = getpass.getpass("Mật khẩu: ")
+    if password != getpass.getpass("Nhập lại: "):
+        raise UsageError("hai lần nhập không khớp")
+    return password
+
+
+def _audit(records: Any, action: str, summary: str, now: datetime, **about: str) -> None:
+    from reminder import audit
+
+    audit.record(records, audit.AuditEntry(now, _cli_actor(), action, summary, **about))
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from reminder import accounts
+
+    _, records = _records(args)
+    now = _now(args)
+    accounts.add(records, args.name, args.role, _password(args), now)
+    role = accounts.ROLE_NAMES[args.role]
+    _audit(records, "user_add", f"thêm tài khoản {args.name} ({role})", now)
+    print(f"Đã thêm tài khoản {args.name} ({role}).")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from reminder import accounts
+
+    loaded, records = _records(args)
+    configured = loaded.settings.web.admin_password_hash
+    env_hash = configured.get_secret_value() if configured else None
+    found = accounts.listing(records, env_hash)
+    if args.format == "json":
+        rows = [
+            {
+                "name": a.name,
+                "role": a.role,
+                "from_environment": a.created_at is None,
+                "created_at": a.created_at.isoformat() if a.created_at else None,
+            }
+            for a in found
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    if not found:
+        print("Chưa có tài khoản. Thêm: reminder user add TÊN --role admin --password-stdin")
+    for a in found:
+        origin = (
+            "từ REMINDER_WEB__ADMIN_PASSWORD_HASH"
+            if a.created_at is None
+            else f"tạo {a.created_at:%d/%m/%Y %H:%M}"
+        )
+        print(f"{a.name}\t{accounts.ROLE_NAMES[a.role]}\t{origin}")
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    from reminder import accounts
+
+    _, records = _records(args)
+    ended = accounts.remove(records, args.name)
+    _audit(records, "user_remove", f"xóa tài khoản {args.name}", _now(args))
+    print(f"Đã xóa tài khoản {args.name}; đã đăng xuất {ended} phiên đang mở.")
+    return 0
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    from reminder import accounts
+
+    _, records = _records(args)
+    accounts.set_password(records, args.name, _password(args))
+    _audit(records, "user_passwd", f"đổi mật khẩu {args.name}", _now(args))
+    print(f"Đã đổi mật khẩu {args.name}; các phiên cũ đã bị đăng xuất.")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from reminder import audit
+
+    _, records = _records(args)
+    found = audit.entries(records)
+    if args.format == "json":
+        rows = [{**asdict(e), "at": e.at.isoformat(), "label": e.label} for e in found]
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    if not found:
+        print("Nhật ký trống.")
+    for e in found:
+        about = " ".join(x for x in (e.task, e.unit) if x)
+        print(f"{e.at:%d/%m/%Y %H:%M}\t{e.actor}\t{e.label}\t{about}\t{e.summary}")
+    return 0

@@ -1,0 +1,125 @@
+"""Command handlers that read or change the state of pairs: ``status``, ``digest``, ``ack``.
+
+Each reads ``reminder.state`` as of ``--now`` (default: now), so what it prints agrees with
+the board and the digest; unknown names exit 2 with the nearest matches (``lookup``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from reminder import acks, lookup, state
+from reminder.config import Config
+from reminder.errors import UsageError
+from reminder.labels import ACK_LABELS, LOCAL_TZ, STATE_LABELS, vn_datetime
+from reminder.schedule import assignments
+from reminder.store import Store
+
+EXIT_OK, EXIT_INVALID = 0, 2
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from reminder import config
+
+    return config.load(config.config_dir_from(args.config_dir))
+
+
+def _store(args: argparse.Namespace, loaded: Config) -> Store:
+    return Store(Path(args.data_dir) if args.data_dir else loaded.settings.data_dir)
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    now: datetime | None = getattr(args, "now", None)
+    return now if now is not None else datetime.now(LOCAL_TZ)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Where each (plan, task, unit) stands as of ``--now``."""
+    from reminder import views
+
+    loaded = _config(args)
+    units = None
+    if args.unit:
+        units = loaded.directory.expand([lookup.unit_or_group(loaded, args.unit)])
+    task = lookup.task(loaded, args.task) if args.task else None
+    snapshot = state.load(loaded, _store(args, loaded), _now(args))
+    rows = snapshot.select(units=units, task=task)
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
+    else:
+        views.print_status(rows, snapshot.as_of)
+    return EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Print (or send) the weekly digest as of ``--now``."""
+    from reminder import digest
+    from reminder.render import Renderer
+
+    loaded = _config(args)
+    store = _store(args, loaded)
+    now = _now(args)
+    if args.send:
+        outcome = digest.send(loaded, store, now)
+        print(outcome.message)
+        return EXIT_OK if outcome.status != "failed" else 1
+    built = digest.load(loaded, store, now)
+    if args.format == "json":
+        print(json.dumps(built.as_json(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    subject, text, html = digest.render(built, Renderer(loaded.settings.templates_dir))
+    print(html if args.format == "html" else f"{subject}\n\n{text}")
+    return EXIT_OK
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    """Record an acknowledgment (or its reopening) on a unit's behalf; say the result."""
+    if args.done and args.reopen:
+        raise UsageError("chọn một trong --done và --reopen")
+    loaded = _config(args)
+    unit = lookup.unit(loaded, args.unit)
+    chosen = lookup.plans(loaded, args.plan)
+    task = lookup.task(loaded, args.task, chosen)
+    having = sorted({p.id for p in chosen if p.task(task) is not None})
+    if len(having) > 1:
+        raise UsageError(
+            f"việc {task} có trong {len(having)} kế hoạch: {', '.join(having)}."
+            f" Chọn một bằng --plan (mã hoặc năm), ví dụ --plan {having[-1]}"
+        )
+    plan_id = having[0]
+    assigned = any(
+        a.unit == unit and a.task.id == task and a.plan.id == plan_id
+        for a in assignments(loaded.plans, loaded.directory)
+    )
+    if not assigned:
+        raise UsageError(
+            f"đơn vị {loaded.directory.name_of(unit)} ({unit}) không được giao việc {task}"
+            f" trong {plan_id} — xem: reminder status --task {task}"
+        )
+    kind: acks.AckKind = "done" if args.done else "reopen" if args.reopen else "received"
+    now = _now(args)
+    record = acks.ack_record(
+        plan_id, task, unit, kind, now, "cli", by=os.environ.get("USER", ""), note=args.note
+    )
+    store = _store(args, loaded)
+    with store.transaction() as tx:
+        tx.add_acks([record])
+    after = state.load(loaded, store, now).select(units=[unit], plan=plan_id, task=task)
+    result = after[0].state if after else "pending"
+    print(
+        f"Đã ghi ({vn_datetime(now)}): {loaded.directory.name_of(unit)} — {task} ({plan_id}):"
+        f" {ACK_LABELS[kind]}. Tình trạng bây giờ: {STATE_LABELS[result]}."
+    )
+    if kind == "reopen":
+        print("Hệ thống nhắc lại việc này cho đơn vị theo lịch như chưa xác nhận.")
+    return EXIT_OK
+
+
+def print_json(value: object) -> None:
+    """JSON on stdout, Vietnamese kept readable."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
