@@ -221,7 +221,10 @@ def test_board_counts_follow_its_filters_and_show_unassigned(site: tuple[str, St
     ack(store, "nv", "received", at(date(2025, 3, 5)))
     with httpx.Client(base_url=url) as client:
         csrf = _csrf(client.get("/login").text)
-        client.post("/login", data={"password": "mat-khau-quan-tri", "csrf": csrf, "next": "/"})
+        client.post(
+            "/login",
+            data={"username": "admin", "password": "mat-khau-quan-tri", "csrf": csrf, "next": "/"},
+        )
         whole = client.get("/").text
         assert "Đại biểu được chọn" in whole
         assert "chưa phân công: 1" in whole
