@@ -67,10 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_plan)
 
     p = sub.add_parser(
-        "import-plan", parents=[common], help="nhập kế hoạch từ tệp Word (.docx) hoặc văn bản"
+        "import-plan", parents=[common], help="nhập kế hoạch từ tệp Word (.docx), PDF hoặc văn bản"
     )
     p.add_argument("file", metavar="TỆP", type=Path)
     p.add_argument("--year", type=int, help="năm kế hoạch, khi tiêu đề không ghi rõ")
+    p.add_argument(
+        "--columns",
+        metavar="CỘT,…",
+        help='cột của bảng theo thứ tự, khi tiêu đề cột lạ: "stt,task,lead,support,time,note"',
+    )
     p.add_argument("--force", action="store_true", help="ghi đè plan-<năm>.toml (giữ bản .bak)")
     p.add_argument("--dry-run", action="store_true", help="chỉ hiện kết quả, không ghi tệp")
     p.set_defaults(handler=cmd_import_plan)
@@ -281,49 +286,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_import_plan(args: argparse.Namespace) -> int:
     """Import a plan document into the config directory."""
-    from reminder import config, importer, views
+    from reminder.importer import command
 
-    directory = config.config_dir_from(args.config_dir)
-    units_path = directory / "units.toml"
-    existing, problems = config.load_directory(directory)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        print("units.toml có lỗi; sửa trước khi nhập kế hoạch:", file=sys.stderr)
-        print_problems(errors)
-        return EXIT_INVALID
-    index = config.build_index(existing)
-    result = importer.import_plan(
-        args.file, index, year=args.year, existing_ids=[*existing.units, *existing.groups]
-    )
-    target = directory / f"plan-{result.year}.toml"
-    views.print_import_summary(result, target)
-    if args.dry_run:
-        print("(--dry-run: không ghi tệp nào)")
-        return EXIT_OK
-    if target.exists() and not args.force:
-        print(
-            f"LỖI: {target} đã có. Thêm --force để ghi đè (bản cũ được giữ ở {target.name}.bak),"
-            " hoặc nhập vào thư mục khác bằng --config-dir.",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    directory.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        importer.write_atomic(target.with_suffix(".toml.bak"), target.read_text(encoding="utf-8"))
-    if result.new_units or not units_path.exists():
-        old = units_path.read_text(encoding="utf-8") if units_path.exists() else ""
-        importer.write_atomic(units_path, importer.add_units(old, result.new_units))
-    importer.write_atomic(target, importer.plan_toml(result))
-    print(
-        f"Đã ghi {target}"
-        + (f" và thêm {len(result.new_units)} đơn vị vào {units_path}" if result.new_units else "")
-    )
-    loaded, after = config.validate(directory)
-    if loaded is None:
-        print_problems([p for p in after if p.severity == "error"])
-        return EXIT_INVALID
-    print("Kiểm tra cấu hình: hợp lệ. Xem lại bằng: reminder plan --config-dir " + str(directory))
-    return EXIT_OK
+    return command.run(args)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ Each problem names the file, the line, the key, what is wrong and what to do.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -433,16 +434,33 @@ def _check_task(
                         _closest_hint(index, ref),
                     )
                 )
-    for key in ("start", "due"):
-        value = getattr(task, key)
-        if value is not None and value.year != year:
+    # A plan's dates may reach into the school year or the next January ("Trước 10/01/2027").
+    dated = [
+        ("start", task.start),
+        ("due", task.due),
+        *(("milestones", m) for m in task.milestones),
+    ]
+    for key, value in dated:
+        if value is not None and not year - 1 <= value.year <= year + 1:
             problems.append(
                 parsed.problem(
                     ("tasks", i, key),
-                    f"việc {task.id}: ngày {value:%d/%m/%Y} nằm ngoài năm kế hoạch {year}",
-                    f"sửa ngày cho nằm trong năm {year}, hoặc sửa year trong [plan]",
+                    f"việc {task.id}: ngày {value:%d/%m/%Y} quá xa năm kế hoạch {year}",
+                    f"sửa ngày cho nằm trong năm {year} (hoặc năm trước, năm sau),"
+                    " hoặc sửa year trong [plan]",
                 )
             )
+    dues = [*task.milestones, *([task.due] if task.due else [])]
+    if any(a >= b for a, b in itertools.pairwise(dues)) or (
+        task.start and task.milestones and task.milestones[0] < task.start
+    ):
+        problems.append(
+            parsed.problem(
+                ("tasks", i, "milestones"),
+                f"việc {task.id}: các mốc milestones phải tăng dần, sau start và trước due",
+                "ví dụ start = 2026-06-01, milestones = [2026-06-30], due = 2026-12-31",
+            )
+        )
     if task.start is not None and task.due is not None and task.due < task.start:
         problems.append(
             parsed.problem(

@@ -136,6 +136,13 @@ def is_organisation(name: str) -> bool:
     return any(f" {w} " in key for w in _ORGANISATION_WORDS)
 
 
+def is_people(name: str) -> bool:
+    """True for names of people who are not a post ("Đại biểu được chọn", "Cá nhân …"):
+    nobody to remind until someone is assigned."""
+    key = " " + name_key(name) + " "
+    return any(f" {w} " in key for w in _PERSON_WORDS) and not is_organisation(name)
+
+
 class NameIndex:
     """Resolves unit and group names (names, aliases, ids) to ids."""
 

@@ -3,7 +3,10 @@
 A *unit* (đơn vị) is somewhere a reminder can go; a *group* ("UBND các xã, thị trấn") names
 several units, and expands to its members, each reminded and acknowledging on its own. A *task*
 has lead units (chủ trì) and supporting units (phối hợp) and a window ``start``..``due``; without
-explicit dates the window is its quarter.
+explicit dates the window is its quarter. ``milestones`` are earlier due dates inside the
+window ("Tháng 6 và tháng 12": due 30/6 and 31/12), each reminded like a due date; ``recurring``
+says the task stands all along its window (``ongoing``: "Thường xuyên") or comes due every
+month or quarter (``monthly``/``quarterly``, with those due dates as milestones).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -86,6 +89,8 @@ class Task(_Model):
     start: date | None = None
     due: date | None = None
     time: str | None = None
+    milestones: tuple[date, ...] = ()
+    recurring: Literal["ongoing", "monthly", "quarterly"] | None = None
     unassigned: Names = ()
     policy: PolicyOverride | None = None
 
@@ -121,6 +126,18 @@ class Plan:
         """The task's ``start``..``due``; missing ends come from its quarter."""
         first, last = quarter_window(self.year, task.quarter)
         return task.start or first, task.due or last
+
+    def windows(self, task: Task) -> list[tuple[date, date]]:
+        """The task's windows, one per due date: ``start``..first milestone, the day after
+        it..the next, …, ..``due``. A task without milestones has one, ``window``."""
+        start, due = self.window(task)
+        out: list[tuple[date, date]] = []
+        for milestone in task.milestones:
+            if start <= milestone < due:
+                out.append((start, milestone))
+                start = milestone + timedelta(days=1)
+        out.append((start, due))
+        return out
 
     def task(self, task_id: str) -> Task | None:
         """The task with ``task_id``, or None."""

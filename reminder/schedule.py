@@ -19,7 +19,13 @@ Rules (see ``reminder.policy`` for the defaults):
   (escalation > overdue > due > before_due > open);
 - supporting units receive only ``support_kinds``; escalation concerns lead units only and is
   delivered to the council named in settings;
-- groups expand to their members; a unit that is both lead and support is a lead.
+- groups expand to their members; a unit that is both lead and support is a lead;
+- a task with ``milestones`` has one window per due date: each milestone gets the
+  ``before_due`` and ``due`` reminders (and the chasing after it) like the final due date,
+  ``open`` comes once, when the first window opens;
+- a standing task (``recurring = "ongoing"``, "Thường xuyên") is also reminded on the first
+  working day of every month of its window (kind ``open``), so nobody forgets it for a year;
+  ``monthly``/``quarterly`` tasks are reminded through their milestones, one per period.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import itertools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple
 
 from reminder.calendar import WorkCalendar
@@ -104,32 +110,58 @@ def stages(
 
     Pure: the same calendar, window and policy always give the same list.
     """
-    eff_due = effective_due(calendar, due)
-    first = calendar.next_working_day(start, inclusive=True)
-    by_day: dict[date, tuple[Kind, date, int]] = {}
+    return [(kind, day, n) for kind, day, n, _ in plan_stages(calendar, ((start, due),), policy)]
 
-    def put(kind: Kind, day: date, n: int = 0) -> None:
+
+def plan_stages(
+    calendar: WorkCalendar,
+    windows: Sequence[tuple[date, date]],
+    policy: Policy,
+    recurring: str | None = None,
+) -> list[tuple[Kind, date, int, date]]:
+    """The (kind, day, n, effective due) reminders of a task's windows, one per day, in order.
+
+    Each window is reminded before and on its due date and chased after it; ``open`` comes
+    when the first window opens (and, for an ``ongoing`` task, on the first working day of
+    each month). Where two reminders fall on one day the later stage wins. Pure.
+    """
+    by_day: dict[date, tuple[Kind, date, int, date]] = {}
+
+    def put(kind: Kind, day: date, due: date, n: int = 0) -> None:
         current = by_day.get(day)
         if current is None or _RANK[kind] > _RANK[current[0]]:
-            by_day[day] = (kind, day, n)
+            by_day[day] = (kind, day, n, due)
 
-    in_window = first <= eff_due
-    if policy.open and in_window:
-        put("open", first)
-    if in_window:
-        for offset in policy.before_due:
-            day = calendar.working_days_before(eff_due, offset)
-            if day >= first:
-                put("before_due", day)
-    if policy.due:
-        put("due", eff_due)
-    for k in range(1, policy.overdue_max + 1):
-        put("overdue", calendar.add_working_days(eff_due, k * policy.overdue_every), k)
-    if policy.escalate_after > 0:
-        put("escalation", calendar.add_working_days(eff_due, policy.escalate_after))
-    if in_window and not any(day <= eff_due for day in by_day):
-        # Whatever the policy says, a lead hears of a task at least once before its deadline.
-        put("due", eff_due)
+    first_open = calendar.next_working_day(windows[0][0], inclusive=True)
+    for w, (start, due) in enumerate(windows):
+        eff_due = effective_due(calendar, due)
+        first = calendar.next_working_day(start, inclusive=True)
+        in_window = first <= eff_due
+        if policy.open and in_window and w == 0:
+            put("open", first, eff_due)
+        if in_window:
+            for offset in policy.before_due:
+                day = calendar.working_days_before(eff_due, offset)
+                if day >= first:
+                    put("before_due", day, eff_due)
+        if policy.due:
+            put("due", eff_due, eff_due)
+        for k in range(1, policy.overdue_max + 1):
+            day = calendar.add_working_days(eff_due, k * policy.overdue_every)
+            put("overdue", day, eff_due, k)
+        if policy.escalate_after > 0:
+            put("escalation", calendar.add_working_days(eff_due, policy.escalate_after), eff_due)
+        if in_window and not any(first <= d <= eff_due for d in by_day):
+            # Whatever the policy says, a lead hears of a task at least once before its deadline.
+            put("due", eff_due, eff_due)
+    if recurring == "ongoing" and policy.open:
+        last_due = effective_due(calendar, windows[-1][1])
+        month = date(windows[0][0].year, windows[0][0].month, 1)
+        while month <= last_due:
+            day = calendar.next_working_day(month, inclusive=True)
+            if first_open < day < last_due:
+                put("open", day, last_due)
+            month = (month + timedelta(days=32)).replace(day=1)
     return [by_day[d] for d in sorted(by_day)]
 
 
@@ -168,24 +200,22 @@ def occurrences(
 ) -> list[Occurrence]:
     """Every reminder of ``plans`` sent from ``start`` to ``end`` (inclusive; None = open),
     sorted by send time, unit, task and kind. Deterministic and free of side effects."""
-    stage_cache: dict[tuple[date, date, Policy], tuple[list[tuple[Kind, date, int]], date]] = {}
+    stage_cache: dict[
+        tuple[tuple[tuple[date, date], ...], str | None, Policy], list[tuple[Kind, date, int, date]]
+    ] = {}
     send_cache: dict[tuple[date, time], tuple[datetime, str]] = {}
     by_time: dict[datetime, list[Occurrence]] = {}
     for a in assignments(plans, directory):
         merged = policy.merged(directory.units[a.unit].policy).merged(a.task.policy)
-        window_start, due = a.plan.window(a.task)
-        skey = (window_start, due, merged)
-        cached_stages = stage_cache.get(skey)
-        if cached_stages is None:
-            cached_stages = (
-                stages(calendar, window_start, due, merged),
-                effective_due(calendar, due),
-            )
-            stage_cache[skey] = cached_stages
-        plan_stages, eff_due = cached_stages
+        windows = tuple(a.plan.windows(a.task))
+        skey = (windows, a.task.recurring, merged)
+        task_stages = stage_cache.get(skey)
+        if task_stages is None:
+            task_stages = plan_stages(calendar, windows, merged, a.task.recurring)
+            stage_cache[skey] = task_stages
         allowed = _ALL_KINDS if a.role == "lead" else set(merged.support_kinds) - {"escalation"}
         prefix = f"{a.plan.id}/{a.task.id}/{a.unit}/"
-        for kind, day, n in plan_stages:
+        for kind, day, n, eff_due in task_stages:
             if (start is not None and day < start) or (end is not None and day > end):
                 continue
             if kind not in allowed:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,11 +14,8 @@ from reminder.labels import DELIVERY_LABELS
 from reminder.plan import Directory, Plan
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from reminder.config import Config
     from reminder.dispatch import PassReport
-    from reminder.importer import ImportResult
     from reminder.state import PairState
 
 
@@ -75,36 +71,6 @@ def print_plan_tables(config: Config) -> None:
                 f"{start:%d/%m}–{due:%d/%m/%Y}",
             )
         out.print(table)
-
-
-def print_import_summary(result: ImportResult, target: Path) -> None:
-    """Tasks per quarter, units named, and the warnings of an import."""
-    out = console()
-    per_quarter = Counter(task["quarter"] for task in result.tasks)
-    out.print(f"[bold]{result.title}[/bold] → {target}")
-    summary = Table()
-    summary.add_column("Quý")
-    summary.add_column("Số việc", justify="right")
-    for quarter in sorted(per_quarter):
-        summary.add_row(f"Quý {quarter}", str(per_quarter[quarter]))
-    summary.add_row("Tổng", str(len(result.tasks)))
-    out.print(summary)
-
-    lead = Counter(u for task in result.tasks for u in task["lead"])
-    support = Counter(u for task in result.tasks for u in task["support"])
-    new = {u.id for u in result.new_units}
-    units = Table(title="Đơn vị trong kế hoạch")
-    units.add_column("Mã")
-    units.add_column("Chủ trì", justify="right")
-    units.add_column("Phối hợp", justify="right")
-    units.add_column("")
-    for unit in sorted(set(lead) | set(support)):
-        units.add_row(unit, str(lead[unit]), str(support[unit]), "mới" if unit in new else "")
-    out.print(units)
-    if result.warnings:
-        out.print(f"[bold]{len(result.warnings)} cảnh báo:[/bold]")
-        for problem in result.warnings:
-            out.print("  " + problem.format(), markup=False)
 
 
 STATUS_LABELS = DELIVERY_LABELS  # the name web.py imports

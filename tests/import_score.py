@@ -86,11 +86,10 @@ def imported_view(task: Mapping[str, Any], year: int, names: Mapping[str, list[s
     to the names it goes by. Without explicit dates a task's window is its quarter."""
     q_start, q_end = quarter_window(year, int(task.get("quarter") or 1))
     start = _iso(task.get("start")) or q_start.isoformat()
-    dues_raw = task.get("dues") or task.get("milestones")
-    if isinstance(dues_raw, Sequence) and not isinstance(dues_raw, str) and dues_raw:
-        dues = tuple(d for d in (_iso(v) for v in dues_raw) if d)
-    else:
-        dues = (_iso(task.get("due")) or q_end.isoformat(),)
+    # ``milestones`` are the due dates before ``due`` (several deadlines in one cell).
+    last_due = _iso(task.get("due")) or q_end.isoformat()
+    earlier = [d for d in (_iso(v) for v in task.get("milestones") or ()) if d]
+    dues = (*earlier, last_due)
     recurring = task.get("recurring") or task.get("repeat")
 
     def units(ids: Iterable[str]) -> tuple[tuple[str, ...], ...]:

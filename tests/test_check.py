@@ -89,7 +89,7 @@ def test_duplicate_ids_are_refused(cli: Callable[..., CliResult], config_copy: P
         ('title = "Ban hành Chỉ thị', 'start = 2025-02-30\ntitle = "Ban hành Chỉ thị'),
         ('title = "Ban hành Chỉ thị', 'start = "hôm qua"\ntitle = "Ban hành Chỉ thị'),
         ('title = "Ban hành Chỉ thị', 'start = 2025-03-10\ndue = 2025-03-01\ntitle = "Ban hành'),
-        ('title = "Ban hành Chỉ thị', 'due = 2026-01-15\ntitle = "Ban hành Chỉ thị'),
+        ('title = "Ban hành Chỉ thị', 'due = 2027-01-15\ntitle = "Ban hành Chỉ thị'),
         ("quarter = 1", "quarter = 5"),
         ("quarter = 1", 'quarter = 1\nowner = "x"'),
     ],
@@ -120,12 +120,13 @@ def test_messages_for_bad_task_values_say_what_is_wrong(
 ) -> None:
     plan = config_copy / "plan-2025.toml"
     _edit(plan, 'title = "Ban hành Chỉ thị', 'start = 2025-03-10\ndue = 2025-03-01\ntitle = "B')
-    _edit(plan, 'title = "Dự Hội nghị', 'due = 2026-01-15\ntitle = "Dự Hội nghị')
+    # A due date next January is a plan's ("Trước ngày 10/01/2026"); two years on is a typo.
+    _edit(plan, 'title = "Dự Hội nghị', 'due = 2027-01-15\ntitle = "Dự Hội nghị')
     _edit(plan, 'title = "Xem xét khen thưởng thành tích thực', 'start = "x"\ntitle = "X')
     code, _, err = cli("check", "--config-dir", str(config_copy))
     assert code == 2
     assert "hạn 01/03/2025 trước ngày bắt đầu 10/03/2025" in err
-    assert "ngày 15/01/2026 nằm ngoài năm kế hoạch 2025" in err
+    assert "ngày 15/01/2027 quá xa năm kế hoạch 2025" in err
     assert "[tasks[2].start] phải là ngày — viết dạng 2025-03-31" in err
 
 

@@ -197,6 +197,6 @@ def test_roles_in_a_combined_units_cell(cell: str, lead: list[str], support: lis
     index.add("nv", ["Phòng Nội vụ"])
     index.add("vp", ["Văn phòng HĐND&UBND huyện"])
     index.add("gd", ["Phòng Giáo dục và Đào tạo"])
-    names_lead, names_support = split_roles(cell, index)
-    assert [index.resolve(n) for n in names_lead] == lead
-    assert [index.resolve(n) for n in names_support] == support
+    roles = split_roles(cell, index)
+    assert [index.resolve(n) for n in roles.lead] == lead
+    assert [index.resolve(n) for n in roles.support] == support

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reminder.errors import PlanImportError
-from reminder.importer import ImportResult, NewUnit
+from reminder.importer import ImportResult, NewUnit, TaskEntry
 from tests.import_score import score_result
 
 EXPECTED: dict[str, Any] = {
@@ -45,7 +45,7 @@ def _result(tasks: list[dict[str, Any]], issuer: str = "ỦY BAN NHÂN DÂN XÃ 
         title="KẾ HOẠCH Cải cách hành chính",
         year=2026,
         issuer=issuer,
-        tasks=tasks,
+        tasks=cast(list[TaskEntry], tasks),
         new_units=UNITS,
         warnings=[],
         source=Path("x.docx"),
@@ -59,7 +59,8 @@ RIGHT = [
         ["vh"],
         [],
         start=date(2026, 6, 1),
-        dues=[date(2026, 6, 30), date(2026, 12, 31)],
+        milestones=[date(2026, 6, 30)],
+        due=date(2026, 12, 31),
     ),
 ]
 
@@ -71,7 +72,7 @@ def test_a_right_import_scores_full_marks_names_compared_by_key() -> None:
 
 def test_a_wrong_role_a_wrong_date_and_a_wrong_header_each_count() -> None:
     tasks = [_task("Rà soát thủ tục hành chính", ["vp", "kt"], []), dict(RIGHT[1], due=None)]
-    tasks[1].pop("dues")
+    tasks[1].pop("milestones")
     score = score_result("x.docx", EXPECTED, _result(tasks, issuer="Độc lập - Tự do"), None)
     assert (score.right, score.total) == (0, 2)
     assert "lead" in score.problems[0]
