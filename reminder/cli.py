@@ -147,9 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_hash_password)
 
-    from reminder import cli_admin
+    from reminder import cli_admin, zalo_cli
 
     cli_admin.register(sub, common, data, _datetime_arg)
+    zalo_cli.register(sub, [common, data], _datetime_arg)
     return parser
 
 
@@ -428,6 +429,10 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         print(json.dumps(records, ensure_ascii=False, indent=1))
     else:
         views.print_deliveries(records)
+        from reminder.channels.zalo.templates import sent_by_month
+
+        for month, n in sent_by_month(records).items():
+            print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
     return EXIT_OK
 
 

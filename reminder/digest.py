@@ -21,6 +21,7 @@ from reminder.channels import registry
 from reminder.channels.base import Message
 from reminder.channels.email import EmailChannel
 from reminder.channels.file import FileChannel
+from reminder.channels.zalo import templates
 from reminder.config import Config
 from reminder.errors import ChannelError
 from reminder.labels import LOCAL_TZ, STATE_LABELS
@@ -78,6 +79,7 @@ class Digest:
     failed: list[dict[str, Any]] = field(default_factory=list)
     progress: list[UnitProgress] = field(default_factory=list)
     board_url: str = ""
+    template_messages: dict[str, int] = field(default_factory=dict)  # paid, per month
 
     @property
     def today(self) -> date:
@@ -169,6 +171,8 @@ def build(config: Config, snapshot: Snapshot, deliveries: list[Any] | None = Non
                 }
             )
     digest.failed.sort(key=lambda f: (f["day"], f["unit"]), reverse=True)
+    digest.template_messages = templates.sent_by_month(deliveries or [], until=snapshot.as_of)
+
     progress: dict[str, UnitProgress] = {}
     for p in pairs:
         if p.state in ("not_open", "unassigned") or p.start > today:

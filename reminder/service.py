@@ -43,6 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
 from reminder import acks, config, digest
+from reminder.channels.zalo import inbound as zalo_inbound
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import Dispatcher, PassReport
@@ -269,6 +270,14 @@ class Service:
             loop.add_signal_handler(sig, stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: self.reload("SIGHUP"))
         watcher = asyncio.create_task(self.watch())
+        bot = settings.zalo_bot
+        poller = (
+            asyncio.create_task(
+                zalo_inbound.poll(lambda: self.config, self.store, self.clock.now, self.stopping)
+            )
+            if bot.token is not None and bot.mode == "poll"
+            else None
+        )
         log.info(
             "dịch vụ chạy: %s, dữ liệu %s, cấu hình %s",
             web.base_url,
@@ -289,9 +298,11 @@ class Service:
                 except (TimeoutError, asyncio.CancelledError):
                     task.cancel()
                     log.warning("lượt gửi dở dang: các thư chưa gửi sẽ được gửi khi chạy lại")
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for background in (watcher, poller):
+                if background is not None:
+                    background.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await background
         log.info("đã dừng")
         return 0 if not server.started or self.stopping.is_set() else 1
 

@@ -131,6 +131,12 @@ class FakeZalo:
         self.webhook_status: list[int] = []
         self.lock = threading.Lock()
         self._counter = 1
+        # The Zalo Bot Platform (bot.zaloplatforms.com/docs): POST /bot<TOKEN>/<method>.
+        self.bot_token = "12345:bot-secret-token"
+        self.bot_replies: list[tuple[int, dict[str, Any]]] = []  # next sendMessage answers
+        self.bot_sent: list[dict[str, Any]] = []  # accepted sendMessage bodies
+        self.bot_updates: list[dict[str, Any]] = []  # what getUpdates hands out, one a call
+        self.bot_webhook: dict[str, Any] = {}
 
     def next_pair(self) -> tuple[str, str]:
         self._counter += 1
@@ -158,6 +164,9 @@ class _Handler(BaseHTTPRequestHandler):
         record = {"path": self.path, "headers": dict(self.headers), "raw": raw}
         with fake.lock:
             fake.requests.append(record)
+        if self.path.startswith("/bot"):
+            self._bot(fake, raw)
+            return
         if self.path == "/v4/oa/access_token":
             form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
             fake.refresh_started.set()
@@ -220,6 +229,61 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(status, {"ok": status < 300})
             return
         self._reply(404, {"error": "not found"})
+
+    def _bot(self, fake: FakeZalo, raw: bytes) -> None:
+        """The Zalo Bot API: ``{"ok": true, "result"}`` or ``{"ok": false, "error_code",
+        "description"}``."""
+        token, _, method = self.path.removeprefix("/bot").partition("/")
+        if token != fake.bot_token:
+            self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        body = json.loads(raw or b"{}")
+        if method == "getMe":
+            result: Any = {"id": "1459232241454765289", "account_name": "bot.NhacViec"}
+        elif method == "setWebhook":
+            with fake.lock:
+                fake.bot_webhook = body
+            result = {"url": body.get("url"), "updated_at": 1749538250568}
+        elif method == "getUpdates":
+            with fake.lock:
+                update = fake.bot_updates.pop(0) if fake.bot_updates else None
+            if update is None:
+                self._reply(200, {"ok": False, "error_code": 408, "description": "Request timeout"})
+                return
+            result = update
+        elif method == "sendMessage":
+            with fake.lock:
+                forced = fake.bot_replies.pop(0) if fake.bot_replies else None
+            if forced is not None:
+                self._reply(forced[0], forced[1])
+                return
+            text = body.get("text", "")
+            if not body.get("chat_id") or not 1 <= len(text) <= 2000:
+                self._reply(
+                    400, {"ok": False, "error_code": 400, "description": "Invalid parameter"}
+                )
+                return
+            with fake.lock:
+                fake.bot_sent.append(body)
+                result = {"message_id": f"bm-{len(fake.bot_sent)}", "date": 1749632637199}
+        else:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not found"})
+            return
+        self._reply(200, {"ok": True, "result": result})
+
+
+def bot_update(chat_id: str, text: str, message_id: str, name: str = "Cán bộ") -> dict[str, Any]:
+    """A text message update as the Bot Platform sends it (webhook ``result``, getUpdates)."""
+    return {
+        "event_name": "message.text.received",
+        "message": {
+            "from": {"id": chat_id, "display_name": name, "is_bot": False},
+            "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+            "text": text,
+            "message_id": message_id,
+            "date": 1749632637199,
+        },
+    }
 
 
 class _Server(ThreadingHTTPServer):

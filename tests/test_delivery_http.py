@@ -7,10 +7,12 @@ import hashlib
 import hmac
 import json
 import multiprocessing
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reminder import config
@@ -19,7 +21,7 @@ from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import ZaloSettings
 from reminder.store import Store
-from tests.conftest import delivery_records, oa_interaction, write_config
+from tests.conftest import CliResult, delivery_records, oa_interaction, write_config
 from tests.servers import ZaloServer
 
 OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
@@ -354,3 +356,40 @@ def test_template_messages_wait_for_the_allowed_hours(
     dispatcher.run(datetime(2025, 4, 2, 7, 0, tzinfo=LOCAL_TZ))
     assert len(zalo_server.messages("/message/template")) == 2
     assert delivery_records(store)["tp/zalo_zns/2025-04-01"]["status"] == "sent"
+
+
+def test_template_messages_are_counted_per_month(
+    tmp_path: Path,
+    zalo_server: ZaloServer,
+    zalo_env: None,
+    cli: Callable[..., CliResult],
+) -> None:
+    from reminder import digest, state
+    from reminder.render import Renderer
+    from reminder.web import create_app
+    from tests.servers import WebServer, free_port
+
+    dispatcher, store = _dispatcher(tmp_path, zalo_server, order='["zalo_zns"]')
+    dispatcher.run(OPEN_DAY)
+    zalo_server.fake.replies = [{"error": -108, "message": "Phone number invalid"}]
+    dispatcher.run(datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ))  # failed: not paid
+    records = list(delivery_records(store).values())
+    assert sorted(r["status"] for r in records) == ["failed", "sent"]
+    dirs = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(tmp_path / "data")]
+    code, out, _ = cli("deliveries", *dirs)
+    assert code == 0
+    assert "Tin mẫu Zalo (tính phí) đã gửi tháng 04/2025: 1" in out
+    assert "06/2025" not in out.split("Tin mẫu")[-1]
+    as_of = datetime(2025, 6, 23, 18, 0, tzinfo=LOCAL_TZ)
+    built = digest.build(
+        dispatcher.config, state.compute(dispatcher.config, [], records, as_of), records
+    )
+    assert built.template_messages == {"2025-04": 1}
+    _, text, html = digest.render(built, Renderer())
+    assert "Tháng 04/2025: 1 tin" in text
+    assert "Tháng 04/2025</td><td>1 tin" in html
+    port = free_port()
+    app = create_app(dispatcher.config, store, "s")
+    with WebServer(app, port) as server:
+        metrics = httpx.get(f"{server.url}/metrics").text
+    assert 'reminder_zalo_template_messages{month="2025-04"} 1.0' in metrics

@@ -205,6 +205,20 @@ def test_the_board_needs_a_login_and_its_forms_carry_csrf(site: Site) -> None:
     assert httpx.get(f"{site.url}/", cookies={"reminder_session": "forged"}).status_code == 303
 
 
+def test_unit_page_shows_the_linked_zalo_chats(site: Site) -> None:
+    from reminder.channels.zalo import records
+
+    with site.store.transaction() as tx:
+        records.add_link(tx, "nv", "chat-<a>", "Chị Lan", NOW)
+    with httpx.Client(base_url=site.url) as client:
+        csrf = _csrf(client.get("/login").text)
+        client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf})
+        nv = client.get("/units/nv").text
+        tp = client.get("/units/tp").text
+    assert "Chị Lan (<code>chat-&lt;a&gt;</code>, từ 15/04/2025)" in nv
+    assert "reminder invite tp" in tp
+
+
 def test_board_filters_by_unit_and_state(site: Site) -> None:
     with site.store.transaction() as tx:
         tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "done", NOW, "cli")])
@@ -272,6 +286,36 @@ def test_a_zalo_event_with_a_bad_signature_is_refused(site: Site) -> None:
     )
     assert site.acks() == []
     assert site.zalo.messages() == []
+
+
+def test_oa_events_record_the_followers_last_interaction(site: Site) -> None:
+    from reminder.channels.zalo import records
+
+    def last(user: str) -> datetime | None:
+        with site.store.transaction(readonly=True) as tx:
+            return records.last_interaction(tx, user)
+
+    raw, mac = _signed_event(_text_event("chào OA", sender="888"), secret="wrong")
+    httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
+    assert last("888") is None  # unsigned events record nothing
+    follow: dict[str, object] = {
+        "app_id": "app-1",
+        "event_name": "follow",
+        "timestamp": "1744675200000",  # 15/04/2025 07:00 local
+        "follower": {"id": "888"},
+        "oa_id": "oa-1",
+    }
+    raw, mac = _signed_event(follow)
+    assert (
+        httpx.post(
+            f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac}
+        ).status_code
+        == 200
+    )
+    assert last("888") == datetime(2025, 4, 15, 7, 0, tzinfo=LOCAL_TZ)
+    raw, mac = _signed_event(_text_event("chào OA", sender="888"))  # 09:00 local
+    httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
+    assert last("888") == NOW
 
 
 def test_zalo_reply_words() -> None:

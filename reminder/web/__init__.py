@@ -17,11 +17,12 @@ Rules every handler keeps:
 
 Modules: ``app`` (routes + middleware), ``context`` (what handlers share), ``security``
 (sessions, CSRF, throttle), ``login``, ``ack``, ``board`` (board, unit and task pages, CSV),
-``feeds`` (calendar), ``zalo`` (OA callback), ``ops`` (health, metrics).
+``feeds`` (calendar), ``zalo`` (OA callback), ``zalo_bot`` (Zalo Bot webhook), ``ops``
+(health, metrics).
 """
 
+from reminder.channels.zalo.inbound import parse_reply as parse_zalo_reply
 from reminder.web.app import create_app
 from reminder.web.security import hash_password
-from reminder.web.zalo import parse_zalo_reply
 
 __all__ = ["create_app", "hash_password", "parse_zalo_reply"]

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.store import Store
-from reminder.web import ack, board, feeds, login, ops, zalo
+from reminder.web import ack, board, feeds, login, ops, zalo, zalo_bot
 from reminder.web.context import HealthCheck, WebContext
 from reminder.web.security import SessionBackend
 
@@ -26,6 +26,7 @@ AREAS: tuple[Sequence[BaseRoute], ...] = (
     ack.ROUTES,
     feeds.ROUTES,
     zalo.ROUTES,
+    zalo_bot.ROUTES,
     ops.ROUTES,
 )
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reminder import state
+from reminder.channels.zalo.inbound import linked_units
 from reminder.labels import STATE_LABELS, vn_date, vn_datetime
 from reminder.schedule import ROLE_LABELS, effective_due
 from reminder.views import STATUS_LABELS
@@ -72,6 +73,7 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
     if unit is None:
         return ctx.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
     snapshot = await run_in_threadpool(ctx.snapshot)
+    chats = (await run_in_threadpool(linked_units, ctx.store)).get(unit.id, [])
     contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
     return ctx.page(
         "unit.html",
@@ -82,6 +84,7 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,
             "contacts": contacts,
+            "chats": chats,
             "csrf": csrf_for(ctx, user),
             "feed_url": feed_url(ctx, unit.id),
         },

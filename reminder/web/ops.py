@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder import state
+from reminder.channels.zalo import templates
 from reminder.web.context import WebContext, context
 
 
@@ -74,6 +75,14 @@ class _Metrics(Collector):
         ):
             messages.add_metric([channel, status], n)
         yield messages
+        paid = GaugeMetricFamily(
+            "reminder_zalo_template_messages",
+            "Zalo template (ZNS/ZBS) messages sent, each one paid, by month of sending",
+            labels=["month"],
+        )
+        for month, n in templates.sent_by_month(deliveries).items():
+            paid.add_metric([month], n)
+        yield paid
         snapshot = state.compute(ctx.config, events, deliveries, ctx.clock())
         counts = snapshot.counts()
         pairs = GaugeMetricFamily(

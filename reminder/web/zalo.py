@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -20,28 +19,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder import acks
+from reminder.channels.zalo.inbound import parse_reply as parse_zalo_reply
+from reminder.channels.zalo.inbound import record_oa_event
 from reminder.channels.zalo.oa import ZaloOAChannel
 from reminder.labels import ACK_LABELS
 from reminder.schedule import assignments
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
-
-_DONE_WORDS = re.compile(r"^(?:đã\s+)?(?:xong|hoàn thành|hoan thanh|done)\b", re.IGNORECASE)
-_RECEIVED_WORDS = re.compile(r"^(?:đã\s+)?(?:nhận|nhan|received)\b", re.IGNORECASE)
-_TASK_IDS = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9_.]*-[A-Za-z0-9_.-]+)\b")
-
-
-def parse_zalo_reply(text: str) -> tuple[acks.AckState, list[str]] | None:
-    """("done"|"received", task ids) from "xong Q2-04" / "đã nhận Q2-04, Q2-05"; else None."""
-    words = " ".join(text.split())
-    if _DONE_WORDS.match(words):
-        state: acks.AckState = "done"
-    elif _RECEIVED_WORDS.match(words):
-        state = "received"
-    else:
-        return None
-    ids = [m.upper() for m in _TASK_IDS.findall(words)]
-    return (state, ids) if ids else None
 
 
 def signature_ok(ctx: WebContext, raw: bytes, event: dict[str, Any], header: str) -> bool:
@@ -77,6 +61,7 @@ async def zalo_webhook(request: Request) -> Response:
         return JSONResponse({"error": "bad body"}, status_code=400)
     if not signature_ok(ctx, raw, event, request.headers.get("x-zevent-signature", "")):
         return JSONResponse({"error": "bad signature"}, status_code=401)
+    await run_in_threadpool(record_oa_event, ctx.store, event, ctx.clock())
     if event.get("event_name") != "user_send_text":
         return JSONResponse({"ok": True})
     sender = str((event.get("sender") or {}).get("id", ""))

@@ -151,6 +151,11 @@ def use_invite(tx: Transaction, code: str, chat_id: str, at: datetime) -> None:
 # -- processed updates -----------------------------------------------------------------------------
 
 
+def seen(tx: Transaction, source: str, update_id: str) -> bool:
+    """Whether update ``update_id`` from ``source`` was handled already."""
+    return tx.get(FILE, "updates", f"{source}/{update_id}") is not None
+
+
 def claim_update(tx: Transaction, source: str, update_id: str, at: datetime) -> bool:
     """Record that update ``update_id`` from ``source`` is being handled; False when it was
     already (by this process or another one)."""

@@ -66,13 +66,19 @@ def next_allowed(now: datetime, settings: ZaloSettings) -> datetime | None:
     return datetime.combine(day, start, tzinfo=LOCAL_TZ)
 
 
-def sent_by_month(deliveries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Template messages sent (paid for), per month of sending ("2026-03" -> 41)."""
+def sent_by_month(
+    deliveries: Iterable[Mapping[str, Any]], until: datetime | None = None
+) -> dict[str, int]:
+    """Template messages sent (paid for), per local month of sending ("2026-03" -> 41); with
+    ``until``, only those sent at or before it (the digest of a past week)."""
     months: Counter[str] = Counter()
     for record in deliveries:
-        if record.get("channel") == NAME and record.get("status") == "sent":
-            sent_at = record.get("sent_at") or record.get("created_at") or ""
-            months[str(sent_at)[:7]] += 1
+        if record.get("channel") != NAME or record.get("status") != "sent":
+            continue
+        sent_at = datetime.fromisoformat(str(record.get("sent_at") or record["created_at"]))
+        if until is not None and sent_at > until:
+            continue
+        months[f"{sent_at.astimezone(LOCAL_TZ):%Y-%m}"] += 1
     return dict(sorted(months.items()))
 
 
