@@ -52,6 +52,19 @@ class CalendarFile(BaseModel):
         return self.model_copy(update={"source": path})
 
 
+PACKAGE = "package"
+
+
+@dataclass(frozen=True)
+class DayException:
+    """A weekday off (``kind="off"``) or a weekend working day (``"working"``) in force."""
+
+    date: date
+    kind: str
+    reason: str
+    source: str  # "package" or the calendar file's name
+
+
 @dataclass
 class _Year:
     days: list[int] = field(default_factory=list)  # ordinals of working days, sorted
@@ -67,11 +80,15 @@ class WorkCalendar:
         self.files = tuple(files)
         self._off: dict[date, str] = {}
         self._work: dict[date, str] = {}
+        self._source: dict[date, str] = {}  # declared day -> the file that declared it
         for cal in self.files:
+            source = cal.source.name if cal.source is not None else "calendar"
             for day in cal.days_off:
                 self._off[day.date] = day.reason
+                self._source[day.date] = source
             for day in cal.working_days:
                 self._work[day.date] = day.reason
+                self._source[day.date] = source
         self.declared_years = frozenset(cal.year for cal in self.files)
         self._public = holidays.country_holidays("VN", language="vi")
         self._years: dict[int, _Year] = {}
@@ -95,6 +112,26 @@ class WorkCalendar:
         if name:
             return str(name)
         return weekday_vi(day)
+
+    def exceptions(self, year: int) -> list[DayException]:
+        """Every weekday off and weekend working day of ``year`` in force, with its reason and
+        where it comes from (``"package"``: the holidays package; else the calendar file)."""
+        self._load(year)
+        out = []
+        day = date(year, 1, 1)
+        while day.year == year:
+            working = self.is_working_day(day)
+            weekend = day.weekday() >= 5
+            if working == weekend:  # a weekday off, or a weekend day worked
+                if working:
+                    reason = self._work.get(day) or str(self._public.get(day) or "làm bù")
+                    source = self._source.get(day, PACKAGE) if day in self._work else PACKAGE
+                else:
+                    reason = self.day_off_reason(day) or ""
+                    source = self._source.get(day, PACKAGE) if day in self._off else PACKAGE
+                out.append(DayException(day, "working" if working else "off", reason, source))
+            day += timedelta(days=1)
+        return out
 
     def _compute_working(self, day: date) -> bool:
         if day in self._work:

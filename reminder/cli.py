@@ -60,7 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("check", parents=[common], help="kiểm tra toàn bộ cấu hình")
-    p.set_defaults(handler=cmd_check)
+    p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=_lazy("cli_config", "cmd_check"))
+
+    p = sub.add_parser(
+        "calendar", parents=[common], help="ngày nghỉ, ngày làm bù đang áp dụng của một năm"
+    )
+    p.add_argument("year", type=int, metavar="NĂM")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=_lazy("cli_config", "cmd_calendar"))
 
     p = sub.add_parser("plan", parents=[common], help="xem kế hoạch đã nạp")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -243,24 +252,6 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 # --- commands -------------------------------------------------------------------------------
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Validate everything; 0 when usable (warnings printed), 2 with errors."""
-    from reminder import config
-
-    directory = config.config_dir_from(args.config_dir)
-    loaded, problems = config.validate(directory)
-    print_problems(problems)
-    if loaded is None:
-        return EXIT_INVALID
-    tasks = sum(len(p.tasks) for p in loaded.plans)
-    print(
-        f"Cấu hình hợp lệ ({directory}): {len(loaded.plans)} kế hoạch, {tasks} việc,"
-        f" {len(loaded.directory.units)} đơn vị, {len(loaded.directory.groups)} nhóm,"
-        f" {len(problems)} cảnh báo."
-    )
-    return EXIT_OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

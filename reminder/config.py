@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reminder import tomlfile
+from reminder import checks, tomlfile
 from reminder.calendar import CalendarFile, WorkCalendar
 from reminder.errors import ConfigError, Problem
 from reminder.names import NameIndex
@@ -101,7 +101,18 @@ def validate(config_dir: Path) -> tuple[Config | None, list[Problem]]:
 
 def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     settings = _load_settings(config_dir, problems)
-    directory = _load_units(config_dir / "units.toml", problems)
+    units_path = config_dir / "units.toml"
+    directory = _load_units(units_path, problems)
+    units_ok = not any(p.file == units_path and p.severity == "error" for p in problems)
+    if not units_ok:
+        problems.append(
+            Problem(
+                "warning",
+                "units.toml có lỗi: đã bỏ qua việc kiểm tra tên đơn vị trong các kế hoạch và"
+                " trong settings.toml (sửa lỗi trên rồi chạy lại reminder check)",
+                file=units_path,
+            )
+        )
     index = build_index(directory)
     for name, first, second in index.collisions:
         problems.append(
@@ -115,7 +126,7 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     plans = [
         plan
         for path in sorted(config_dir.glob("plan*.toml"))
-        if (plan := _load_plan(path, directory, index, problems)) is not None
+        if (plan := _load_plan(path, directory if units_ok else None, index, problems)) is not None
     ]
     if not plans:
         problems.append(
@@ -142,7 +153,7 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
                     hint="thêm ngày nghỉ, ngày làm bù năm đó theo thông báo của Chính phủ",
                 )
             )
-    if settings is not None:
+    if settings is not None and units_ok:
         for key in ("council",):
             ref = getattr(settings, key)
             if ref is not None and ref not in directory.units and ref not in directory.groups:
@@ -158,6 +169,7 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     if settings is None:
         return None
     settings_file = config_dir / "settings.toml"
+    problems.extend(checks.delivery_settings(settings, settings_file))
     if not settings.digest.to:
         problems.append(
             Problem(
@@ -193,6 +205,7 @@ def _load_settings(config_dir: Path, problems: list[Problem]) -> Settings | None
             problems.append(parsed)
             return None
         source = parsed
+        problems.extend(checks.control_characters(parsed))
         values = dict(parsed.data)
         for secret in SECRET_FIELDS:
             node: Any = values
@@ -264,6 +277,7 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
         problems.append(parsed)
         return Directory()
     _unknown_top_keys(parsed, {"units", "groups"}, problems)
+    problems.extend(checks.control_characters(parsed))
     unit_entries = _dedupe(parsed, "units", Unit, problems)
     units = {u.id: u for _, u in unit_entries}
     groups: dict[str, Group] = {}
@@ -387,13 +401,15 @@ def _group_cycles(groups: dict[str, Group]) -> list[list[str]]:
 
 
 def _load_plan(
-    path: Path, directory: Directory, index: NameIndex, problems: list[Problem]
+    path: Path, directory: Directory | None, index: NameIndex, problems: list[Problem]
 ) -> Plan | None:
+    """The plan in ``path``; ``directory`` None skips the unit checks (units.toml is broken)."""
     parsed = tomlfile.read(path)
     if isinstance(parsed, Problem):
         problems.append(parsed)
         return None
     _unknown_top_keys(parsed, {"plan", "tasks"}, problems)
+    problems.extend(checks.control_characters(parsed))
     before = len([p for p in problems if p.severity == "error"])
     header = _validate_model(parsed, ("plan",), PlanHeader, parsed.data.get("plan"), problems)
     task_entries = _dedupe(parsed, "tasks", Task, problems)
@@ -420,11 +436,13 @@ def _check_task(
     i: int,
     task: Task,
     year: int,
-    directory: Directory,
+    directory: Directory | None,
     index: NameIndex,
     problems: list[Problem],
 ) -> None:
     for role in ("lead", "support"):
+        if directory is None:
+            break  # units.toml is broken: unit names cannot be checked
         for ref in getattr(task, role):
             if ref not in directory.units and ref not in directory.groups:
                 problems.append(
@@ -512,17 +530,8 @@ def _load_calendar(path: Path, problems: list[Problem]) -> CalendarFile | None:
                         "sửa ngày, hoặc đưa sang tệp lịch của năm đó",
                     )
                 )
-    for i, day in enumerate(cal.working_days):
-        if day.date.weekday() < 5:
-            problems.append(
-                parsed.problem(
-                    ("working_days", i, "date"),
-                    f"ngày làm bù {day.date:%d/%m/%Y} là ngày thường, không phải thứ Bảy"
-                    " hoặc Chủ nhật",
-                    "chỉ ghi ngày cuối tuần được chuyển thành ngày làm việc",
-                    warning=True,
-                )
-            )
+    problems.extend(checks.control_characters(parsed))
+    problems.extend(checks.calendar_file(parsed, cal))
     off = {d.date for d in cal.days_off}
     for i, day in enumerate(cal.working_days):
         if day.date in off:
@@ -626,8 +635,8 @@ _TYPE_MESSAGES: dict[str, tuple[str, str | None]] = {
     "date_from_datetime_inexact": ("phải là ngày, không kèm giờ", "viết dạng 2025-03-31"),
     "time_type": ("phải là giờ", 'viết dạng "08:00"'),
     "time_parsing": ("phải là giờ", 'viết dạng "08:00"'),
-    "tuple_type": ("phải là danh sách", 'viết dạng ["a", "b"]'),
-    "list_type": ("phải là danh sách", 'viết dạng ["a", "b"]'),
+    "tuple_type": ("phải là danh sách", "viết dạng [..., ...] trong dấu ngoặc vuông"),
+    "list_type": ("phải là danh sách", "viết dạng [..., ...] trong dấu ngoặc vuông"),
     "model_type": ("phải là một bảng", None),
     "model_attributes_type": ("phải là một bảng", None),
     "dict_type": ("phải là một bảng", None),
@@ -635,10 +644,33 @@ _TYPE_MESSAGES: dict[str, tuple[str, str | None]] = {
 }
 
 
+# How each list-valued key is written, for hints that show the right type.
+_EXAMPLES: dict[str, str] = {
+    "before_due": "before_due = [5, 1]",
+    "support_kinds": 'support_kinds = ["open", "before_due"]',
+    "email": 'email = ["van-thu@xa.gov.vn"]',
+    "aliases": 'aliases = ["UBND xã"]',
+    "members": 'members = ["ubnd-xa-a", "ubnd-xa-b"]',
+    "lead": 'lead = ["phong-noi-vu"]',
+    "support": 'support = ["phong-noi-vu"]',
+    "unassigned": 'unassigned = ["Đại biểu được chọn"]',
+    "order": 'order = ["email", "webhook"]',
+    "to": 'to = ["chu-tich@huyen.gov.vn"]',
+    "cc": 'cc = ["van-phong@huyen.gov.vn"]',
+}
+
+
 def _translate(error: Any) -> tuple[str, str]:
     """A pydantic error as a Vietnamese message and a hint (what to do)."""
     message, hint = _translate_message(error)
+    names = [part for part in error.get("loc", ()) if isinstance(part, str)]
+    example = _EXAMPLES.get(names[-1]) if names else None
+    if example is not None and error.get("type", "") in _EXAMPLE_TYPES:
+        hint = f"viết dạng {example}"
     return message, hint or "sửa giá trị này rồi chạy lại: reminder check"
+
+
+_EXAMPLE_TYPES = frozenset({"tuple_type", "list_type", "int_type", "int_parsing", "string_type"})
 
 
 def _translate_message(error: Any) -> tuple[str, str | None]:

@@ -83,6 +83,15 @@ class PassReport:
     unreachable: list[str] = field(default_factory=list)
     waiting: int = 0  # due, but today's message to that unit already went out
     held: int = 0  # due, waiting for the day's send time or the next working day
+    day_off: str | None = None  # why today is not a working day ("Quốc khánh"), if it is not
+    expired: dict[str, int] = field(default_factory=dict)  # plan -> reminders not sent: the
+    # plan's acknowledgment links have expired (31 March after its year)
+
+
+def link_expiry(year: int) -> date:
+    """The last day a plan of ``year``'s acknowledgment links work (``acks.Tokens.make``):
+    a reminder after it would carry a dead link, so it is not sent."""
+    return date(year + 1, 3, 31)
 
 
 def _month(day: date) -> str:
@@ -172,9 +181,16 @@ class Dispatcher:
             def settled(occ: Occurrence) -> bool:
                 return occ.key in covered or acks.silences(states.get(occ.pair), occ)
 
-            due = self.index.due(now, settled)
+            due = []
+            for occ in self.index.due(now, settled):
+                if today > link_expiry(self.years.get(occ.plan, today.year)):
+                    report.expired[occ.plan] = report.expired.get(occ.plan, 0) + 1
+                else:
+                    due.append(occ)
             new_records: dict[str, list[dict[str, Any]]] = defaultdict(list)
             working_day = self.config.calendar.is_working_day(today)
+            if not working_day:
+                report.day_off = self.config.calendar.day_off_reason(today)
             for batch in batches(due, self.council, today):
                 if not working_day or not self._send_time_reached(batch.recipient, now):
                     report.held += len(batch.items)

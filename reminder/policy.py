@@ -40,6 +40,13 @@ def _parse_hhmm(value: object) -> object:
 SendTime = Annotated[time, BeforeValidator(_parse_hhmm)]
 
 
+def _offsets(value: tuple[int, ...]) -> tuple[int, ...]:
+    """``before_due`` offsets: each 1..250 working days, largest first, no repeats."""
+    if any(v < 1 or v > 250 for v in value):
+        raise ValueError("mỗi số ngày làm việc trước hạn phải từ 1 đến 250, ví dụ [5, 1]")
+    return tuple(sorted(set(value), reverse=True))
+
+
 class Policy(BaseModel):
     """A complete reminder policy."""
 
@@ -57,9 +64,7 @@ class Policy(BaseModel):
     @field_validator("before_due")
     @classmethod
     def _offsets_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(v < 1 or v > 250 for v in value):
-            raise ValueError("mỗi số ngày làm việc trước hạn phải từ 1 đến 250")
-        return tuple(sorted(set(value), reverse=True))
+        return _offsets(value)
 
     def merged(self, override: PolicyOverride | None) -> Policy:
         """This policy with the fields ``override`` sets replaced."""
@@ -84,3 +89,8 @@ class PolicyOverride(BaseModel):
     escalate_after: int | None = Field(default=None, ge=0, le=250)
     send_time: SendTime | None = None
     support_kinds: tuple[Kind, ...] | None = None
+
+    @field_validator("before_due")
+    @classmethod
+    def _offsets_positive(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        return None if value is None else _offsets(value)

@@ -42,12 +42,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
-from reminder import acks, config, digest
+from reminder import acks, checks, config, digest
 from reminder.channels.zalo import inbound as zalo_inbound
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
-from reminder.dispatch import Dispatcher, PassReport
+from reminder.dispatch import Dispatcher, PassReport, link_expiry
 from reminder.errors import Problem, ReminderError
+from reminder.labels import vn_date
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.web import create_app
@@ -128,6 +129,7 @@ class Service:
         self.pending: Config | None = None
         self.last_tick: float | None = None
         self.digest_failed_at: float | None = None
+        self.said: set[tuple[str, str]] = set()  # things logged once (days off, expired plans)
         self.tick_task: asyncio.Task[Any] | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = asyncio.Event()
@@ -163,7 +165,31 @@ class Service:
             self.tick_task = None
         self.last_tick = time.monotonic()
         _log_pass(report)
+        self._log_quiet_reasons(report)
         await self.digest_job()
+
+    def _log_quiet_reasons(self, report: PassReport) -> None:
+        """Say once why nothing goes out: a day off (once a day), a plan whose acknowledgment
+        links have expired (once per plan and process)."""
+        today = report.now.astimezone(LOCAL_TZ).date()
+        if report.day_off and ("off", str(today)) not in self.said:
+            self.said.add(("off", str(today)))
+            log.info(
+                "%s là ngày nghỉ (nghỉ: %s): không gửi nhắc việc", vn_date(today), report.day_off
+            )
+        for plan, count in sorted(report.expired.items()):
+            if ("expired", plan) not in self.said:
+                self.said.add(("expired", plan))
+                log.warning(
+                    "kế hoạch %s: liên kết xác nhận đã hết hạn sau %s, không gửi %d nhắc việc"
+                    " còn lại; nhập kế hoạch mới bằng reminder import-plan",
+                    plan,
+                    vn_date(link_expiry(self.config_year(plan))),
+                    count,
+                )
+
+    def config_year(self, plan_id: str) -> int:
+        return next((p.year for p in self.config.plans if p.id == plan_id), 0)
 
     async def digest_job(self) -> None:
         """Send the week's digest when its time has come this week and it was not sent."""
@@ -323,19 +349,25 @@ def _log_pass(report: PassReport) -> None:
         log.warning("gửi lỗi %s: %s", key, error)
 
 
+def _vietnam_time(seconds: float | None) -> time.struct_time:
+    return datetime.fromtimestamp(time.time() if seconds is None else seconds, LOCAL_TZ).timetuple()
+
+
 def configure_logging(fmt: str) -> None:
     """One line per event: readable by default, JSON with ``--log-format json``."""
     handler = logging.StreamHandler(sys.stderr)
+    formatter: logging.Formatter
     if fmt == "json":
         from pythonjsonlogger.json import JsonFormatter
 
-        handler.setFormatter(
-            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", json_ensure_ascii=False)
+        formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s", json_ensure_ascii=False
         )
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-        )
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    # Log times are Vietnam time whatever the machine's zone (containers run in UTC).
+    formatter.converter = _vietnam_time
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
@@ -351,7 +383,7 @@ def run(config_dir: Path, data_dir: Path | None, clock: Clock, log_format: str) 
         for problem in problems:
             log.error("%s", problem.format())
         return 2
-    for problem in problems:
+    for problem in [*problems, *checks.timely(loaded, clock.now())]:
         log.warning("%s", Problem.format(problem))
     target = data_dir or loaded.settings.data_dir
     with single_instance(target):

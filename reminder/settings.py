@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
@@ -43,11 +43,11 @@ class WebSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(8080, ge=1, le=65535)
     base_url: str = "http://127.0.0.1:8080"
     admin_password_hash: SecretStr | None = None
-    session_hours: int = 12
-    bad_token_limit: int = 10
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+    bad_token_limit: int = Field(10, ge=1)  # 0 would refuse every valid link
 
 
 class SmtpSettings(BaseModel):
@@ -56,13 +56,13 @@ class SmtpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str | None = None
-    port: int = 587
+    port: int = Field(587, ge=1, le=65535)
     security: Literal["none", "starttls", "ssl"] = "starttls"
     username: str | None = None
     password: SecretStr | None = None
     sender: str = "Nhắc việc <nhac-viec@localhost>"
     reply_to: str | None = None
-    timeout: float = 30.0
+    timeout: float = Field(30.0, gt=0)
 
 
 class ZaloSettings(BaseModel):
@@ -129,7 +129,7 @@ class ChannelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     order: tuple[ChannelName, ...] = ("zalo_bot", "zalo_oa", "zalo_zns", "email", "webhook")
-    concurrency: dict[str, int] = {
+    concurrency: dict[str, Annotated[int, Field(ge=1, le=64)]] = {
         "email": 4,
         "zalo_bot": 4,
         "zalo_oa": 4,
@@ -137,10 +137,10 @@ class ChannelSettings(BaseModel):
         "webhook": 8,
         "file": 1,
     }
-    retry_first_s: int = 120
-    retry_max_s: int = 7200
-    retry_for_h: int = 26
-    lease_s: int = 600
+    retry_first_s: int = Field(120, ge=1)
+    retry_max_s: int = Field(7200, ge=1)
+    retry_for_h: int = Field(26, ge=1)
+    lease_s: int = Field(600, ge=10)
 
 
 class DigestSettings(BaseModel):
@@ -159,8 +159,8 @@ class ServiceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tick_seconds: int = 60
-    stop_timeout_s: float = 8.0
+    tick_seconds: int = Field(60, ge=1, le=3600)  # 0 would make the scheduler spin
+    stop_timeout_s: float = Field(8.0, gt=0)
 
 
 class Settings(BaseSettings):

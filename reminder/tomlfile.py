@@ -49,11 +49,12 @@ class TomlFile:
 
 
 def format_key(path: KeyPath) -> str:
-    """``("tasks", 3, "lead")`` -> ``tasks[3].lead``."""
+    """``("tasks", 3, "lead")`` -> ``tasks[4].lead``: items are numbered from 1, as a person
+    counts the ``[[tasks]]`` blocks in the file (the line number is given beside it)."""
     out = ""
     for part in path:
         if isinstance(part, int):
-            out += f"[{part}]"
+            out += f"[{part + 1}]"
         else:
             out += ("." if out else "") + part
     return out

@@ -80,6 +80,19 @@ def print_pass(report: PassReport, *, dry_run: bool) -> None:
     """What a dispatch pass did (or, dry, would do)."""
     out = console()
     when = f"{report.now:%d/%m/%Y %H:%M}"
+    if report.day_off:
+        out.print(
+            f"Hôm nay {report.now:%d/%m/%Y} là ngày nghỉ (nghỉ: {report.day_off}): không gửi"
+            " nhắc việc; nhắc việc đến hạn đi vào thư ngày làm việc kế tiếp.",
+            markup=False,
+        )
+    for plan, count in sorted(report.expired.items()):
+        out.print(
+            f"Kế hoạch {plan} đã hết hạn liên kết xác nhận: không gửi {count} nhắc việc của"
+            " kế hoạch này (liên kết trong thư sẽ không mở được). Nhập kế hoạch mới bằng"
+            " reminder import-plan.",
+            markup=False,
+        )
     if dry_run:
         out.print(f"[bold]Chạy thử lúc {when}[/bold]: {len(report.planned)} thư sẽ được gửi.")
         for message in report.planned:
@@ -119,7 +132,7 @@ def print_deliveries(records: list[dict[str, Any]]) -> None:
         if error:
             words = f"{error.get('message', '')} {error.get('detail') or ''}".strip()
         table.add_row(
-            r["day"],
+            f"{date.fromisoformat(r['day']):%d/%m/%Y}",
             r["recipient"],
             r["channel"],
             STATUS_LABELS.get(r["status"], r["status"]),

@@ -69,7 +69,7 @@ def test_unknown_unit_is_refused_with_the_closest_ids(
     assert code == 2
     line = _line_of(plan, 'lead = ["phong-noi-vuu"]')
     assert re.search(
-        rf"plan-2025.toml:{line}: LỖI: \[tasks\[0\]\.lead\] việc Q1-01: \"phong-noi-vuu\"", err
+        rf"plan-2025.toml:{line}: LỖI: \[tasks\[1\]\.lead\] việc Q1-01: \"phong-noi-vuu\"", err
     )
     assert "có phải: Phòng Nội vụ (phong-noi-vu)" in err
 
@@ -127,7 +127,7 @@ def test_messages_for_bad_task_values_say_what_is_wrong(
     assert code == 2
     assert "hạn 01/03/2025 trước ngày bắt đầu 10/03/2025" in err
     assert "ngày 15/01/2027 quá xa năm kế hoạch 2025" in err
-    assert "[tasks[2].start] phải là ngày — viết dạng 2025-03-31" in err
+    assert "[tasks[3].start] phải là ngày — viết dạng 2025-03-31" in err
 
 
 def test_group_cycle_is_refused(cli: Callable[..., CliResult], config_copy: Path) -> None:
@@ -157,7 +157,7 @@ def test_unit_without_contact_is_a_warning(
     _edit(config_copy / "units.toml", 'email = ["phong-y-te@nguyenbinh.example"]\n', "")
     code, _, err = cli("check", "--config-dir", str(config_copy))
     assert code == 0
-    assert 'cảnh báo: [units[12]] đơn vị "phong-y-te" chưa có cách liên lạc' in err
+    assert 'cảnh báo: [units[13]] đơn vị "phong-y-te" chưa có cách liên lạc' in err
 
 
 def test_secret_in_settings_file_is_a_warning(
@@ -244,4 +244,4 @@ def test_bad_calendar_file_is_refused(cli: Callable[..., CliResult], config_copy
     code, _, err = cli("check", "--config-dir", str(config_copy))
     assert code == 2
     line = _line_of(cal, "date = 2024-04-26")
-    assert f"calendar-2025.toml:{line}: LỖI: [working_days[0].date]" in err
+    assert f"calendar-2025.toml:{line}: LỖI: [working_days[1].date]" in err

@@ -10,6 +10,7 @@ form posted from another site fails; wrong passwords count against the address's
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +21,8 @@ from starlette.routing import Route
 from reminder import accounts
 from reminder.web.context import WebContext, address, context
 from reminder.web.security import LOGIN_COOKIE, SESSION_COOKIE, AdminUser, csrf_for, same
+
+log = logging.getLogger(__name__)
 
 
 def _login_page(ctx: WebContext, request: Request, error: str = "", code: int = 200) -> Response:
@@ -77,6 +80,7 @@ async def login(request: Request) -> Response:
     session_id = await run_in_threadpool(check)
     if session_id is None:
         ctx.throttle.fail(client)
+        log.warning("đăng nhập thất bại từ %s, tài khoản %r", client, name)  # never the password
         return _login_page(ctx, request, "Sai tên đăng nhập hoặc mật khẩu.", 401)
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):

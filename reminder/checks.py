@@ -1,0 +1,231 @@
+"""Checks beyond types: what parses but would still make the service do the wrong thing.
+
+- ``control_characters``: a line break or other control character in a name, address or title
+  (it breaks mail headers and stops a unit's reminders for ever).
+- ``calendar_file``: a declared day off on a weekend, a day declared twice, a make-up working
+  day that is not a weekend.
+- ``delivery_settings``: settings that make real delivery fail while everything looks fine
+  (links to 127.0.0.1 in real mail, a sender at ``localhost``, a password hash mangled by the
+  shell).
+- ``timely``: what depends on the date (``--now``): a plan that is over with no next plan, the
+  next year's calendar missing from 1 December.
+
+Each returns ``Problem``s naming the file, line and key, what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from reminder.errors import Problem
+from reminder.labels import LOCAL_TZ, vn_date
+from reminder.tomlfile import KeyPath, TomlFile
+
+if TYPE_CHECKING:
+    from reminder.calendar import CalendarFile
+    from reminder.config import Config
+    from reminder.settings import Settings
+
+_ARGON2 = re.compile(
+    r"^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$"
+)
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "0.0.0.0", "")
+
+
+def _strings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*path, i))
+
+
+def control_characters(parsed: TomlFile) -> list[Problem]:
+    """Every string value of ``parsed`` holding a control character (line break, tab …)."""
+    out = []
+    for path, text in _strings(parsed.data):
+        bad = sorted({c for c in text if unicodedata.category(c) == "Cc"})
+        if bad:
+            shown = ", ".join(repr(c) for c in bad)
+            out.append(
+                parsed.problem(
+                    path,
+                    f"giá trị chứa ký tự điều khiển ({shown}): thư tới đơn vị này sẽ không"
+                    " gửi được",
+                    "viết tên, địa chỉ, tiêu đề trên một dòng, bỏ dấu xuống dòng và ký tự tab",
+                )
+            )
+    return out
+
+
+def calendar_file(parsed: TomlFile, cal: CalendarFile) -> list[Problem]:
+    """Days off on weekends, days declared twice, make-up days that are not weekends."""
+    out: list[Problem] = []
+    seen: dict[date, str] = {}
+    for key in ("days_off", "working_days"):
+        for i, day in enumerate(getattr(cal, key)):
+            where = (key, i, "date")
+            if day.date in seen:
+                out.append(
+                    parsed.problem(
+                        where,
+                        f"ngày {vn_date(day.date)} được ghi hai lần ({seen[day.date]})",
+                        "giữ một dòng cho mỗi ngày",
+                        warning=True,
+                    )
+                )
+                continue
+            seen[day.date] = day.reason
+            weekend = day.date.weekday() >= 5
+            if key == "days_off" and weekend:
+                out.append(
+                    parsed.problem(
+                        where,
+                        f"ngày nghỉ {vn_date(day.date)} ({day.reason}) là thứ Bảy hoặc Chủ nhật,"
+                        " vốn đã nghỉ",
+                        "ghi ngày nghỉ bù (ngày thường) theo thông báo, hoặc bỏ dòng này",
+                        warning=True,
+                    )
+                )
+            if key == "working_days" and not weekend:
+                out.append(
+                    parsed.problem(
+                        where,
+                        f"ngày làm bù {vn_date(day.date)} là ngày thường, không phải thứ Bảy"
+                        " hoặc Chủ nhật",
+                        "chỉ ghi ngày cuối tuần được chuyển thành ngày làm việc",
+                        warning=True,
+                    )
+                )
+    return out
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _local(host: str | None) -> bool:
+    host = (host or "").lower()
+    return host in _LOOPBACK or host.startswith("127.") or host.endswith(".localhost")
+
+
+def delivery_settings(settings: Settings, settings_file: Path) -> list[Problem]:
+    """Settings that make real delivery fail (each finding names the setting)."""
+    out: list[Problem] = []
+    real_smtp = settings.smtp.host is not None and not _local(settings.smtp.host)
+    real_zalo = bool(settings.zalo.access_token or settings.zalo.refresh_token) and not _local(
+        _host(settings.zalo.api_base)
+    )
+    real_bot = settings.zalo_bot.token is not None and not _local(_host(settings.zalo_bot.api_base))
+    real_webhook = bool(settings.webhook.url) and not _local(_host(settings.webhook.url or ""))
+    real = [
+        name
+        for name, on in (
+            ("email", real_smtp),
+            ("zalo", real_zalo or real_bot),
+            ("webhook", real_webhook),
+        )
+        if on
+    ]
+    if real and _local(_host(settings.web.base_url)):
+        out.append(
+            Problem(
+                "error",
+                f"địa chỉ trang web {settings.web.base_url} chỉ mở được trên chính máy này, mà"
+                f" thư thật sẽ gửi qua {', '.join(real)}: mọi liên kết xác nhận trong thư đều hỏng",
+                file=settings_file,
+                key="web.base_url",
+                hint='đặt địa chỉ công khai, ví dụ base_url = "https://nhacviec.huyen.gov.vn"'
+                " (hoặc REMINDER_WEB__BASE_URL)",
+            )
+        )
+    sender_host = settings.smtp.sender.rsplit("@", 1)[-1].strip(" >").lower()
+    if real_smtp and (_local(sender_host) or "." not in sender_host):
+        out.append(
+            Problem(
+                "error",
+                f"người gửi {settings.smtp.sender!r} ở localhost: máy chủ thư thật sẽ từ chối"
+                " hoặc đưa vào thư rác",
+                file=settings_file,
+                key="smtp.sender",
+                hint='đặt địa chỉ của cơ quan, ví dụ sender = "Nhắc việc <nhac-viec@huyen.gov.vn>"',
+            )
+        )
+    hashed = settings.web.admin_password_hash
+    if hashed is not None and not _ARGON2.match(hashed.get_secret_value()):
+        out.append(
+            Problem(
+                "error",
+                "mã băm mật khẩu quản trị không đúng dạng argon2 (thường do shell thay các"
+                " đoạn $...): đăng nhập sẽ luôn thất bại",
+                key="REMINDER_WEB__ADMIN_PASSWORD_HASH",
+                hint="tạo lại bằng reminder hash-password và đặt trong dấu nháy đơn '...'"
+                " (hoặc trong tệp bí mật), không dùng nháy kép",
+            )
+        )
+    return out
+
+
+def timely(config: Config, now: datetime) -> list[Problem]:
+    """What is wrong on ``now``'s date: plans over with no next plan, next year's calendar
+    missing from 1 December. Warnings: the configuration stays usable."""
+    from reminder.schedule import effective_due
+
+    today = now.astimezone(LOCAL_TZ).date()
+    out: list[Problem] = []
+    running = []
+    for plan in config.plans:
+        last_due = max(
+            (effective_due(config.calendar, plan.window(t)[1]) for t in plan.tasks),
+            default=date(plan.year, 12, 31),
+        )
+        expiry = date(plan.year + 1, 3, 31)
+        if today > last_due:
+            out.append(
+                Problem(
+                    "warning",
+                    f"kế hoạch {plan.id} (năm {plan.year}) đã hết: hạn cuối {vn_date(last_due)};"
+                    f" liên kết xác nhận hết hiệu lực sau {vn_date(expiry)}, sau đó không gửi"
+                    " nhắc việc của kế hoạch này nữa",
+                    file=plan.path,
+                    hint="nhập kế hoạch năm mới bằng: reminder import-plan TỆP",
+                )
+            )
+        else:
+            running.append(plan)
+    if config.plans and not running:
+        out.append(
+            Problem(
+                "warning",
+                f"không có kế hoạch nào còn việc sau {vn_date(today)}: dịch vụ không còn gì để"
+                " nhắc",
+                file=config.config_dir,
+                hint=f"nhập kế hoạch năm {today.year if today.month < 12 else today.year + 1}"
+                " bằng: reminder import-plan TỆP",
+            )
+        )
+    next_year = today.year + 1
+    if today.month == 12 and next_year not in config.calendar.declared_years:
+        out.append(
+            Problem(
+                "warning",
+                f"chưa có tệp lịch năm {next_year} (calendar-{next_year}.toml): ngày nghỉ lễ,"
+                " nghỉ bù, làm bù năm tới chỉ lấy theo gói holidays",
+                file=config.config_dir,
+                hint=f"tạo calendar-{next_year}.toml theo thông báo của Bộ Nội vụ;"
+                f" xem lịch đang dùng: reminder calendar {next_year}",
+            )
+        )
+    return out
