@@ -339,6 +339,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     from reminder.channels.zalo.tokens import ZaloTokens
     from reminder.web import create_app
+    from reminder.web.server import server_config
 
     loaded = _config(args)
     store, data_dir = _store(args, loaded)
@@ -350,7 +351,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     )
     web = loaded.settings.web
     print(f"Trang web: {web.base_url} (nghe tại {web.host}:{web.port})", file=sys.stderr)
-    uvicorn.run(app, host=web.host, port=web.port, log_level="info")
+    uvicorn.Server(server_config(app, web, log_level="info")).run()
     return EXIT_OK
 
 

@@ -52,6 +52,7 @@ from reminder.labels import vn_date
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.web import create_app
+from reminder.web.server import server_config
 
 log = logging.getLogger("reminder")
 
@@ -276,14 +277,7 @@ class Service:
         scheduler.start()
         web = settings.web
         server = _QuietServer(
-            uvicorn.Config(
-                self.app,
-                host=web.host,
-                port=web.port,
-                lifespan="off",
-                log_config=None,
-                access_log=False,
-            )
+            server_config(self.app, web, lifespan="off", log_config=None, access_log=False)
         )
 
         def stop() -> None:

@@ -30,6 +30,7 @@ SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("webhook", "secret"),
     ("zalo", "oa_secret_key"),
     ("web", "admin_password_hash"),
+    ("web", "metrics_token"),
     ("zalo_bot", "token"),
     ("zalo_bot", "secret_token"),
 )
@@ -48,6 +49,17 @@ class WebSettings(BaseModel):
     admin_password_hash: SecretStr | None = None
     session_hours: int = Field(12, ge=1, le=24 * 30)
     bad_token_limit: int = Field(10, ge=1)  # 0 would refuse every valid link
+    # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For /
+    # X-Forwarded-Proto are believed; empty: the connection's own address is the client.
+    trusted_proxies: tuple[str, ...] = ()
+    # When set, /metrics answers only "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
+    # Server limits: a connection must send its request headers within header_timeout_s, an
+    # idle keep-alive connection is closed after keep_alive_s, and beyond max_connections
+    # connections or requests in progress new requests get 503.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    keep_alive_s: int = Field(default=5, ge=1)
+    max_connections: int = Field(default=500, ge=1)
 
 
 class SmtpSettings(BaseModel):

@@ -8,7 +8,9 @@ values that parsed but do not validate.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +62,39 @@ def format_key(path: KeyPath) -> str:
     return out
 
 
+class _NotRegular(Exception):
+    pass
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (after symlinks); ``_NotRegular`` for a
+    FIFO, device, socket or directory, which is never read (a FIFO would block for ever, a
+    device could be endless). Opened non-blocking and checked on the open descriptor, so it
+    cannot be swapped between the check and the read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegular
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return file.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def read(path: Path) -> TomlFile | Problem:
     """Parse ``path``; any failure becomes a ``Problem`` naming the file and line."""
     try:
-        raw = path.read_bytes()
+        raw = _read_regular(path)
+    except _NotRegular:
+        return Problem(
+            "error",
+            "không phải tệp thường (ống FIFO, thiết bị hay thư mục): không đọc",
+            file=path,
+            hint="thay bằng một tệp TOML thường, hoặc xoá nó khỏi thư mục cấu hình",
+        )
     except OSError as exc:
         return Problem("error", f"không đọc được tệp: {exc.strerror or exc}", file=path)
     try:

@@ -329,9 +329,14 @@ class WebServer:
     def __init__(self, app: Any, port: int) -> None:
         import uvicorn
 
+        from reminder.web.server import server_config
+
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+        web = app.state.web.config.settings.web.model_copy(
+            update={"host": "127.0.0.1", "port": port}
+        )
+        config = server_config(app, web, log_config=None, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -164,8 +164,8 @@ def test_repeated_bad_tokens_from_one_address_are_slowed_down(site: Site) -> Non
     codes = [httpx.get(f"{site.url}/ack/bad{i}").status_code for i in range(8)]
     assert codes[:5] == [404] * 5
     assert codes[5:] == [429] * 3
-    # Even a good link waits: the address is throttled for a while.
-    assert httpx.get(f"{site.url}/ack/{site.token('Q2-01', 'nv')}").status_code == 429
+    # A good link still works: it cannot be guessed, and others share the address.
+    assert httpx.get(f"{site.url}/ack/{site.token('Q2-01', 'nv')}").status_code == 200
 
 
 def test_the_board_needs_a_login_and_its_forms_carry_csrf(site: Site) -> None:

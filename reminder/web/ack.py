@@ -2,7 +2,8 @@
 
 GET shows the task and the unit's current state and changes nothing (mail scanners open links);
 only the POST, with the CSRF field bound to the token, records an acknowledgment. A bad,
-tampered or expired token records nothing and counts against the address's throttle.
+tampered or expired token records nothing and counts against the address's throttle; a valid
+token is served whatever its address did.
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ def _find(ctx: WebContext, token: str) -> _Link | None:
 
 
 def _guarded(ctx: WebContext, request: Request) -> _Link | Response:
-    """The request's verified link, or the refusal to send: 429 for an address that sent too
-    many bad tokens, 404 for a bad one (counted)."""
-    client = address(request)
-    if ctx.throttle.blocked(client):
-        return ctx.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
+    """The request's verified link, or the refusal to send: 404 for a bad token (counted
+    against the address), 429 once the address sent too many. A valid link is always served:
+    it cannot be guessed, and others behind the same address (an office's NAT) must not be
+    locked out by someone's mangled links."""
     link = _find(ctx, request.path_params["token"])
     if link is None:
-        ctx.throttle.fail(client)
+        client = address(request)
+        if ctx.bad_links.blocked(client):
+            return ctx.error("Thử lại sau", "Quá nhiều liên kết không hợp lệ.", 429)
+        ctx.bad_links.fail(client)
         return ctx.error(
             "Liên kết không hợp lệ",
             "Liên kết đã hết hạn hoặc bị sửa. Hãy dùng liên kết trong thư mới"
@@ -133,6 +136,7 @@ async def ack_post(request: Request) -> Response:
             return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
 
     mine = await run_in_threadpool(save)
+    ctx.invalidate()
     after = state.one(ctx.config, *pair, mine, now)
     result = after.state if after is not None else "pending"
     return ctx.page(

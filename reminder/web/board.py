@@ -116,6 +116,17 @@ async def task_page(request: Request, user: AdminUser) -> Response:
     )
 
 
+#: A cell a spreadsheet would read as a formula (CSV injection): it gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_row(writer: Any, row: list[Any]) -> None:
+    """Write ``row``, neutralising text cells that a spreadsheet would run as a formula."""
+    writer.writerow(
+        ["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
+    )
+
+
 CSV_COLUMNS = [
     "plan",
     "task",
@@ -143,7 +154,8 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
     writer.writerow(CSV_COLUMNS)
     for s in snapshot.pairs:
         last = s.last_delivery
-        writer.writerow(
+        write_row(
+            writer,
             [
                 s.plan,
                 s.task,
@@ -160,7 +172,7 @@ async def export_csv(request: Request, user: AdminUser) -> Response:
                 s.days_late,
                 vn_date(s.council_told) if s.council_told else "",
                 last.status if last else "",
-            ]
+            ],
         )
     return Response(
         "\ufeff" + buffer.getvalue(),

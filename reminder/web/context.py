@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, cast
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar, cast
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
@@ -24,9 +25,10 @@ from reminder.plan import Plan, Task
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
-from reminder.web.security import Sessions, Throttle
+from reminder.web.security import Passwords, Sessions, Throttle
 
 HealthCheck = Callable[[], dict[str, Any]]
+T = TypeVar("T")
 
 
 class WebContext:
@@ -55,7 +57,15 @@ class WebContext:
         self.base = web.base_url.rstrip("/")
         self.secure_cookies = self.base.startswith("https://")
         self.sessions = Sessions(secret, lambda: self.config.settings.web.session_hours)
-        self.throttle = Throttle(web.bad_token_limit)
+        # Failures are counted per purpose: bad ack links per address; wrong passwords per
+        # address and per account, so neither rotating addresses nor sharing one office NAT
+        # with careless link-clickers changes who may log in.
+        self.bad_links = Throttle(web.bad_token_limit)
+        self.bad_logins = Throttle(web.bad_token_limit)
+        self.passwords = Passwords()
+        self._memo: dict[str, tuple[datetime, object]] = {}
+        self._memo_lock = threading.Lock()
+        self._memo_locks: dict[str, threading.Lock] = {}
 
     def env_admin_hash(self) -> str | None:
         """The first administrator's hash from ``REMINDER_WEB__ADMIN_PASSWORD_HASH``, if set."""
@@ -81,20 +91,34 @@ class WebContext:
         """Serve ``config`` from now on (live reload of the configuration directory)."""
         self.config = config
         self.renderer = Renderer(config.settings.templates_dir)
+        self.invalidate()
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``'s result, computed once per tick (``service.tick_seconds`` on this
+        app's clock) and shared by every request until then or until ``invalidate``.
+
+        Blocking: call it in a worker thread. Concurrent callers wait for one computation.
+        """
+        with self._memo_lock:
+            lock = self._memo_locks.setdefault(name, threading.Lock())
+        with lock:
+            now = self.clock()
+            tick = timedelta(seconds=self.config.settings.service.tick_seconds)
+            held = self._memo.get(name)
+            if held is not None and held[0] <= now < held[0] + tick:
+                return cast(T, held[1])
+            value = compute()
+            self._memo[name] = (now, value)
+            return value
+
+    def invalidate(self) -> None:
+        """Forget every ``memo``: the next reader computes afresh (after this app wrote)."""
+        self._memo.clear()
 
     def page(self, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
         """The page ``templates/web/<name>`` rendered with ``context``."""
         html = self.renderer.render(f"web/{name}", {"base": self.base, **context})
-        return HTMLResponse(
-            html,
-            status_code=status_code,
-            headers={
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-                "X-Frame-Options": "DENY",
-            },
-        )
+        return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
     def error(self, heading: str, message: str, code: int) -> HTMLResponse:
         """An error page with ``heading`` and ``message``."""
@@ -108,9 +132,10 @@ class WebContext:
         return self.clock().astimezone(LOCAL_TZ).date()
 
     def snapshot(self) -> state.Snapshot:
-        """Every (plan, task, unit) pair as of now, the one state every page and the CSV show
-        (blocking: run it in a thread)."""
-        return state.load(self.config, self.store, self.clock())
+        """Every (plan, task, unit) pair as of now, the one state every page and the CSV show;
+        computed at most once per tick and after this app records an ack (blocking: run it
+        in a thread)."""
+        return self.memo("state", lambda: state.load(self.config, self.store, self.clock()))
 
     def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
         """The plan and task with these ids, if the configuration has them."""

@@ -5,7 +5,9 @@ The form takes ``username`` and ``password`` (the account ``admin`` may be the o
 cookie is worthless afterwards even if it was copied.
 
 The login form's CSRF field is bound to a short-lived nonce cookie (SameSite=Strict), so a
-form posted from another site fails; wrong passwords count against the address's throttle.
+form posted from another site fails. Wrong passwords count against the address and against the
+account name, so rotating addresses does not buy more guesses. Passwords are checked by
+``security.Passwords``: off the event loop, a bounded number at a time.
 """
 
 from __future__ import annotations
@@ -60,28 +62,30 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         return _login_page(ctx, request)
     client = address(request)
-    if ctx.throttle.blocked(client):
-        return _login_page(ctx, request, "Thử lại sau ít phút.", 429)
     form = await request.form()
+    name = str(form.get("username", "")).strip().lower()[:64]
+    keys = (f"address:{client}", f"account:{name}")
+    if any(ctx.bad_logins.blocked(key) for key in keys):
+        return _login_page(ctx, request, "Thử lại sau ít phút.", 429)
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     if not nonce or not same(str(form.get("csrf", "")), ctx.mac("login", nonce)):
         return _login_page(ctx, request, "Biểu mẫu hết hạn, hãy đăng nhập lại.", 403)
-    name = str(form.get("username", "")).strip().lower()
     password = str(form.get("password", ""))
+    account = await run_in_threadpool(accounts.find, ctx.records, name, env_hash)
+    # An unknown name costs the same verification as a known one: timing tells nothing.
+    if not await ctx.passwords.verify(account.password_hash if account else None, password):
+        for key in keys:
+            ctx.bad_logins.fail(key)
+        log.warning("đăng nhập thất bại từ %s, tài khoản %r", client, name)  # never the password
+        return _login_page(ctx, request, "Sai tên đăng nhập hoặc mật khẩu.", 401)
+    assert account is not None
 
-    def check() -> str | None:
-        account = accounts.find(ctx.records, name, env_hash)
-        if account is None or not accounts.verify(account, password):
-            return None
+    def begin() -> str:
         sid = accounts.start_session(ctx.records, account.name, ctx.clock(), ctx.sessions.hours)
         ctx.audit(account.name, "login", f"đăng nhập từ {client}")
         return sid
 
-    session_id = await run_in_threadpool(check)
-    if session_id is None:
-        ctx.throttle.fail(client)
-        log.warning("đăng nhập thất bại từ %s, tài khoản %r", client, name)  # never the password
-        return _login_page(ctx, request, "Sai tên đăng nhập hoặc mật khẩu.", 401)
+    session_id = await run_in_threadpool(begin)
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):
         target = "/"

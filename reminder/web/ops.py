@@ -18,6 +18,7 @@ from starlette.routing import Route
 from reminder import state
 from reminder.channels.zalo import templates
 from reminder.web.context import WebContext, context
+from reminder.web.security import same
 
 
 async def healthz(request: Request) -> Response:
@@ -45,14 +46,25 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """The Prometheus exposition, computed at most once per tick; behind
+    ``Authorization: Bearer <web.metrics_token>`` when that is set."""
     ctx = context(request)
+    token = ctx.config.settings.web.metrics_token
+    if token is not None:
+        given = request.headers.get("authorization", "")
+        if not same(given, f"Bearer {token.get_secret_value()}"):
+            return Response(
+                "cần Authorization: Bearer <web.metrics_token>\n",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
 
     def collect() -> bytes:
         registry = CollectorRegistry()
         registry.register(_Metrics(ctx))
         return generate_latest(registry)
 
-    body = await run_in_threadpool(collect)
+    body = await run_in_threadpool(ctx.memo, "metrics", collect)
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -11,14 +11,19 @@ so a form is only valid for the session or link that produced it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
+import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.requests import HTTPConnection, Request
@@ -42,7 +47,8 @@ def hash_password(password: str) -> str:
 
 
 class Throttle:
-    """Counts failures per address in a sliding window; too many and the address waits."""
+    """Counts failures per key (an address, an account) in a sliding window; too many and the
+    key waits."""
 
     def __init__(
         self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
@@ -52,20 +58,63 @@ class Throttle:
         self.clock = clock
         self._hits: dict[str, deque[float]] = defaultdict(deque)
 
-    def _recent(self, address: str) -> deque[float]:
-        hits = self._hits[address]
+    def _recent(self, key: str) -> deque[float]:
+        hits = self._hits[key]
         cutoff = self.clock() - self.window_s
         while hits and hits[0] < cutoff:
             hits.popleft()
         return hits
 
-    def blocked(self, address: str) -> bool:
-        """Whether ``address`` has failed too often lately."""
-        return len(self._recent(address)) >= self.limit
+    def blocked(self, key: str) -> bool:
+        """Whether ``key`` has failed too often lately."""
+        hits = self._recent(key)
+        if not hits:
+            self._hits.pop(key, None)  # forget quiet keys: the table stays small
+        return len(hits) >= self.limit
 
-    def fail(self, address: str) -> None:
-        """Count one failure for ``address``."""
-        self._recent(address).append(self.clock())
+    def fail(self, key: str) -> None:
+        """Count one failure for ``key``."""
+        self._recent(key).append(self.clock())
+        if len(self._hits) > self.max_keys:  # many keys (made-up account names): drop quiet ones
+            for quiet in [k for k in list(self._hits) if not self._recent(k)]:
+                del self._hits[quiet]
+
+    max_keys = 10_000
+
+
+class Passwords:
+    """argon2 verification off the event loop, in at most ``workers`` threads at once.
+
+    A verification costs tens of milliseconds of CPU by design; run on the event loop, a login
+    flood would stall every ack page. Queued verifications wait for a worker; the rest of the
+    app keeps its own threads.
+    """
+
+    def __init__(self, workers: int = 1) -> None:
+        self.hasher = PasswordHasher()
+        self.workers = workers
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._dummy: str | None = None
+
+    async def verify(self, hashed: str | None, password: str) -> bool:
+        """Whether ``password`` matches ``hashed`` (False for a malformed hash too). With no
+        hash (an unknown account) a dummy one is checked, so the answer takes as long."""
+        if self._limiter is None:  # created in the serving event loop
+            self._limiter = anyio.CapacityLimiter(self.workers)
+
+        def check() -> bool:
+            if hashed is None:
+                if self._dummy is None:
+                    self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+                with contextlib.suppress(VerificationError, InvalidHashError):
+                    self.hasher.verify(self._dummy, password)
+                return False
+            try:
+                return self.hasher.verify(hashed, password)
+            except (VerificationError, InvalidHashError):
+                return False
+
+        return await anyio.to_thread.run_sync(check, limiter=self._limiter)
 
 
 class Sessions:

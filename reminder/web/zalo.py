@@ -108,6 +108,7 @@ def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
     if records:
         with ctx.store.transaction() as tx:
             tx.add_acks(records)
+        ctx.invalidate()
     done = sorted({r["task"] for r in records})
     parts = []
     if done:

@@ -1,0 +1,366 @@
+"""The web app's defences over real HTTP (uvicorn on 127.0.0.1), each a finding of the
+adversarial pass (issue 12): body limits, proxy headers, throttles, argon2 off the event loop,
+server limits, security headers, CSV formulas, metrics access, secrets out of access logs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+
+from reminder import acks, config
+from reminder.schedule import LOCAL_TZ
+from reminder.store import Store
+from reminder.web import create_app, hash_password
+from tests.conftest import write_config
+from tests.servers import WebServer, free_port
+
+PASSWORD = "mat-khau-quan-tri-2025"
+NOW = datetime(2025, 4, 15, 9, 0, tzinfo=LOCAL_TZ)
+UNITS: list[dict[str, object]] = [
+    {"id": "nv", "name": "Phòng Nội vụ", "email": ["nv@huyen.example"]},
+    {"id": "tp", "name": "Phòng Tư pháp", "email": ["tp@huyen.example"]},
+]
+TASKS: list[dict[str, object]] = [
+    {"id": "Q2-01", "quarter": 2, "title": "Báo cáo sơ kết", "lead": ["nv"], "support": ["tp"]},
+]
+
+
+@dataclass
+class Site:
+    url: str
+    store: Store
+    now: list[datetime]  # the app's clock: tests move it
+
+    def token(self, task: str = "Q2-01", unit: str = "nv") -> str:
+        return acks.Tokens("web-secret").make("plan-2025", task, unit, 2025)
+
+    def acks(self) -> list[dict[str, object]]:
+        with self.store.transaction(readonly=True) as tx:
+            return [dict(a) for a in tx.acks()]
+
+    def login(self, client: httpx.Client) -> None:
+        csrf = _csrf(client.get("/login").text)
+        response = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf}
+        )
+        assert response.status_code == 303
+
+
+SiteFactory = Callable[..., Site]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SiteFactory]:
+    """Start the web app with extra ``[web]`` settings lines (and a password hash)."""
+    servers: list[WebServer] = []
+
+    def start(web: str = "", password_hash: str | None = None) -> Site:
+        port = free_port()
+        monkeypatch.setenv(
+            "REMINDER_WEB__ADMIN_PASSWORD_HASH", password_hash or hash_password(PASSWORD)
+        )
+        monkeypatch.setenv("REMINDER_ZALO__OA_SECRET_KEY", "oa-secret")
+        settings = (
+            f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+            f"bad_token_limit = 5\n{web}\n"
+        )
+        cfg = config.load(write_config(tmp_path / f"config-{port}", UNITS, TASKS, settings))
+        store = Store(tmp_path / f"data-{port}")
+        now = [NOW]
+        app = create_app(cfg, store, "web-secret", clock=lambda: now[0])
+        server = WebServer(app, port).__enter__()
+        servers.append(server)
+        return Site(server.url, store, now)
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+# -- 4. bodies are bounded ---------------------------------------------------------------------
+
+
+def test_oversized_bodies_are_refused_while_reading(make_site: SiteFactory) -> None:
+    site = make_site()
+    big = b"x" * (65 * 1024)
+    url = f"{site.url}/ack/{site.token()}"
+    csrf = _csrf(httpx.get(url).text)
+    # Declared too long: refused before reading.
+    assert httpx.post(f"{site.url}/zalo/webhook", content=big).status_code == 413
+    form = {"csrf": csrf, "state": "done", "note": "x" * (65 * 1024)}
+    assert httpx.post(url, data=form).status_code == 413
+
+    # Streamed without a length: refused once 64 KB have arrived.
+    def chunks() -> Iterator[bytes]:
+        for _ in range(1000):
+            yield b"x" * 1024
+
+    assert httpx.post(f"{site.url}/zalo/webhook", content=chunks()).status_code == 413
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = httpx.post(f"{site.url}/login", content=chunks(), headers=form_type)
+    assert response.status_code == 413
+    assert site.acks() == []
+    # A form of ordinary size still works.
+    assert httpx.post(url, data={"csrf": csrf, "state": "done"}).status_code == 200
+
+
+# -- 5. proxy headers and throttles --------------------------------------------------------------
+
+
+def _wrong_logins(site: Site, count: int, forwarded: Callable[[int], str]) -> list[int]:
+    codes = []
+    with httpx.Client(base_url=site.url) as client:
+        for i in range(count):
+            csrf = _csrf(client.get("/login").text)
+            response = client.post(
+                "/login",
+                data={"username": "admin", "password": f"doan-{i}", "csrf": csrf},
+                headers={"X-Forwarded-For": forwarded(i)},
+            )
+            codes.append(response.status_code)
+    return codes
+
+
+def test_rotating_x_forwarded_for_does_not_bypass_the_login_throttle(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site()
+    codes = _wrong_logins(site, 8, lambda i: f"203.0.113.{i}")
+    assert codes == [401] * 5 + [429] * 3
+    with httpx.Client(base_url=site.url) as client:  # even the right password waits now
+        csrf = _csrf(client.get("/login").text)
+        response = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf}
+        )
+        assert response.status_code == 429
+
+
+def test_proxy_headers_are_honoured_only_from_trusted_proxies(make_site: SiteFactory) -> None:
+    untrusted = make_site()
+    trusted = make_site('trusted_proxies = ["127.0.0.1"]')
+    for site, expected in ((untrusted, "127.0.0.1"), (trusted, "198.51.100.7")):
+        url = f"{site.url}/ack/{site.token()}"
+        csrf = _csrf(httpx.get(url).text)
+        response = httpx.post(
+            url,
+            data={"csrf": csrf, "state": "received"},
+            headers={"X-Forwarded-For": "198.51.100.7"},
+        )
+        assert response.status_code == 200
+        [event] = site.acks()
+        assert str(event["by"]).split()[0] == expected
+
+
+def test_the_account_is_throttled_whatever_addresses_the_guesses_come_from(
+    make_site: SiteFactory,
+) -> None:
+    # Through a trusted proxy every guess has its own client address: the per-address throttle
+    # never trips, the per-account one does.
+    site = make_site('trusted_proxies = ["127.0.0.1"]')
+    codes = _wrong_logins(site, 7, lambda i: f"203.0.113.{i}")
+    assert codes == [401] * 5 + [429] * 2
+
+
+def test_bad_links_from_one_office_do_not_lock_out_its_good_links(make_site: SiteFactory) -> None:
+    site = make_site()
+    codes = [httpx.get(f"{site.url}/ack/hong-{i}").status_code for i in range(11)]
+    assert codes == [404] * 5 + [429] * 6
+    # A colleague behind the same NAT opens a real link: it works, and can be answered.
+    url = f"{site.url}/ack/{site.token()}"
+    page = httpx.get(url)
+    assert page.status_code == 200
+    assert httpx.post(url, data={"csrf": _csrf(page.text), "state": "done"}).status_code == 200
+    assert len(site.acks()) == 1
+
+
+# -- 6. argon2 off the event loop ----------------------------------------------------------------
+
+
+def test_a_slow_password_check_does_not_stall_other_requests(make_site: SiteFactory) -> None:
+    # A hash costly enough that one verification takes a good fraction of a second.
+    hasher = PasswordHasher(time_cost=20, memory_cost=32 * 1024, parallelism=1)
+    site = make_site(password_hash=hasher.hash(PASSWORD))
+    with httpx.Client(base_url=site.url) as client:
+        csrf = _csrf(client.get("/login").text)
+        done = threading.Event()
+
+        def login() -> None:
+            try:
+                client.post(
+                    "/login",
+                    data={"username": "admin", "password": "sai", "csrf": csrf},
+                    timeout=120,
+                )
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=login)
+        thread.start()
+        answered = 0
+        with httpx.Client(base_url=site.url) as other:
+            while not done.is_set():
+                assert other.get("/healthz").status_code == 200
+                answered += 1
+        thread.join()
+    # On the event loop, the check would have held every other request until it finished.
+    assert answered >= 10
+
+
+# -- 8. server limits ----------------------------------------------------------------------------
+
+
+def test_connections_that_never_finish_their_headers_are_closed(make_site: SiteFactory) -> None:
+    site = make_site("header_timeout_s = 0.3\nmax_connections = 4")
+    port = int(site.url.rsplit(":", 1)[1])
+    idle = []
+    for _ in range(4):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
+        idle.append(sock)
+    try:
+        # The server hangs up on each of them by itself (recv returns b"" on close).
+        for sock in idle:
+            assert sock.recv(1024) == b""
+    finally:
+        for sock in idle:
+            sock.close()
+    assert httpx.get(f"{site.url}/healthz").status_code == 200
+
+
+def test_beyond_the_connection_limit_requests_get_503(make_site: SiteFactory) -> None:
+    site = make_site("header_timeout_s = 30\nmax_connections = 3")
+    port = int(site.url.rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    try:
+        assert httpx.get(f"{site.url}/healthz").status_code == 503
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_access_logs_never_contain_ack_tokens(
+    make_site: SiteFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site()
+    token = site.token()
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        assert httpx.get(f"{site.url}/ack/{token}").status_code == 200
+        httpx.get(f"{site.url}/calendar/nv.ics", params={"key": "k" * 32})
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert any("/ack/…" in line for line in lines), lines
+    assert any("key=…" in line for line in lines), lines
+    assert not any(token in line or "k" * 32 in line for line in lines)
+
+
+# -- low: headers, CSV, metrics ------------------------------------------------------------------
+
+
+def test_every_response_carries_a_content_security_policy(make_site: SiteFactory) -> None:
+    site = make_site()
+    with httpx.Client(base_url=site.url) as client:
+        paths = ["/", "/login", f"/ack/{site.token()}", "/ack/hong", "/healthz", "/metrics"]
+        responses = [client.get(path) for path in paths]
+        site.login(client)
+        responses += [client.get(p) for p in ("/", "/units/nv", "/export.csv")]
+    for response in responses:
+        policy = response.headers.get("content-security-policy", "")
+        assert "default-src 'none'" in policy, response.url
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_csv_export_neutralises_spreadsheet_formulas(make_site: SiteFactory) -> None:
+    site = make_site()
+    hostile = ['=HYPERLINK("http://x.example","bấm")', "+1+1", "-2+3", "@SUM(A1)"]
+    with site.store.transaction() as tx:
+        tx.add_acks(
+            [
+                acks.ack_record("plan-2025", "Q2-01", unit, "done", NOW, "cli", note=note)
+                for unit, note in (("nv", hostile[0]), ("tp", hostile[1]))
+            ]
+        )
+    with httpx.Client(base_url=site.url) as client:
+        site.login(client)
+        text = client.get("/export.csv").text.lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    notes = sorted(row["note"] for row in rows)
+    assert notes == sorted("'" + h for h in hostile[:2])
+    assert all(not row[k].startswith(("=", "+", "-", "@")) for row in rows for k in row)
+
+
+def test_metrics_need_the_bearer_token_when_one_is_set(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REMINDER_WEB__METRICS_TOKEN", "so-lieu-bi-mat")
+    site = make_site()
+    assert httpx.get(f"{site.url}/metrics").status_code == 401
+    wrong = {"Authorization": "Bearer sai"}
+    assert httpx.get(f"{site.url}/metrics", headers=wrong).status_code == 401
+    right = {"Authorization": "Bearer so-lieu-bi-mat"}
+    response = httpx.get(f"{site.url}/metrics", headers=right)
+    assert response.status_code == 200
+    assert 'reminder_pairs{state="pending"} 2.0' in response.text
+
+
+def test_metrics_are_computed_once_per_tick(make_site: SiteFactory) -> None:
+    site = make_site()
+    assert 'reminder_pairs{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
+    with site.store.transaction() as tx:  # written by another process (CLI, dispatch)
+        tx.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
+    # Within the same tick the scrape reuses the figures computed for the previous one...
+    site.now[0] = NOW + timedelta(seconds=30)
+    assert 'reminder_pairs{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
+    # ...and the next tick sees the new acknowledgment.
+    site.now[0] = NOW + timedelta(seconds=61)
+    assert 'reminder_pairs{state="done"} 1.0' in httpx.get(f"{site.url}/metrics").text
+
+
+def test_an_ack_through_the_web_shows_at_once_on_the_board(make_site: SiteFactory) -> None:
+    site = make_site()
+    with httpx.Client(base_url=site.url) as client:
+        site.login(client)
+        assert 'data-unit="nv" data-state="pending"' in client.get("/").text
+        url = f"/ack/{site.token()}"
+        csrf = _csrf(client.get(url).text)
+        assert client.post(url, data={"csrf": csrf, "state": "done"}).status_code == 200
+        assert 'data-unit="nv" data-state="done"' in client.get("/").text
+
+
+# -- low: the config directory -------------------------------------------------------------------
+
+
+def test_a_fifo_in_the_config_dir_is_refused_not_read(tmp_path: Path) -> None:
+    target = write_config(tmp_path / "config", UNITS, TASKS)
+    (target / "units.toml").unlink()
+    os.mkfifo(target / "units.toml")
+    # In a child process: reading a FIFO would block for ever, and the test must not.
+    result = subprocess.run(
+        [sys.executable, "-m", "reminder", "check", "--config-dir", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "units.toml" in result.stdout + result.stderr
+    assert "không phải tệp thường" in result.stdout + result.stderr
