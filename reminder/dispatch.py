@@ -36,13 +36,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reminder import acks
+from reminder import acks, adjust
 from reminder.calendar import weekday_vi
 from reminder.channels import registry
 from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
 from reminder.channels.zalo import records as zalo_records
 from reminder.config import Config
 from reminder.errors import ChannelError
+from reminder.keyed import Records
 from reminder.labels import KIND_LABELS, vn_date
 from reminder.render import Renderer
 from reminder.schedule import (
@@ -139,18 +140,38 @@ class Dispatcher:
         self._channels = channels
         self.tokens = acks.Tokens(secret)
         self.renderer = Renderer(self.settings.templates_dir)
-        years = [p.year for p in config.plans]
-        start = date(min(years), 1, 1) if years else None
-        end = date(max(years) + 1, 12, 31) if years else None
-        self.schedule = occurrences(
-            config.plans, config.directory, self.settings.policy, config.calendar, start, end
-        )
-        self.index = DueIndex(self.schedule)
+        self.adjustments = adjust.NONE
+        self._build_schedule()
         council = self.settings.council
         self.council = config.directory.expand([council]) if council else []
         self.titles = {(p.id, t.id): t.title for p in config.plans for t in p.tasks}
         self.plan_titles = {p.id: p.title for p in config.plans}
         self.years = {p.id: p.year for p in config.plans}
+
+    def _build_schedule(self) -> None:
+        """The year's schedule under the current extensions and pauses, and its index."""
+        config = self.config
+        years = [p.year for p in config.plans]
+        start = date(min(years), 1, 1) if years else None
+        end = date(max(years) + 1, 12, 31) if years else None
+        self.schedule = occurrences(
+            config.plans,
+            config.directory,
+            self.settings.policy,
+            config.calendar,
+            start,
+            end,
+            self.adjustments,
+        )
+        self.index = DueIndex(self.schedule)
+
+    def _adjust(self, now: datetime) -> None:
+        """Follow the extensions and pauses as of ``now``: a change rebuilds the schedule (the
+        new index starts from the beginning; what deliveries cover stays settled)."""
+        current = adjust.load(Records(self.store), now)
+        if (current.due, current.pauses) != (self.adjustments.due, self.adjustments.pauses):
+            self.adjustments = current
+            self._build_schedule()
 
     # -- the pass ---------------------------------------------------------------------------
 
@@ -162,6 +183,7 @@ class Dispatcher:
     async def run_async(self, now: datetime, *, dry_run: bool = False) -> PassReport:
         """``run`` for callers that have an event loop."""
         report = PassReport(now=now)
+        await asyncio.to_thread(self._adjust, now)
         claimed = await asyncio.to_thread(self._plan, now, report, dry_run)
         if dry_run or not claimed:
             return report
