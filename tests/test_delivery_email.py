@@ -16,6 +16,7 @@ from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import SmtpSettings
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import delivery_records, units_leading_one_task, write_config
 from tests.servers import SmtpServer, free_port
 
@@ -46,7 +47,7 @@ def _setup(tmp_path: Path, smtp: SmtpServer, **extra: str) -> tuple[Dispatcher, 
         'reply_to = "phong-noi-vu@huyen.example"\n' + extra.get("settings", "")
     )
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     return Dispatcher(cfg, store, secret="test-secret"), store
 
 
@@ -195,7 +196,7 @@ def test_a_pass_sends_over_a_pool_of_reused_connections(
 ) -> None:
     units, tasks = units_leading_one_task(12)
     settings = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
     smtp_server.sink.data_delay = 0.05  # long enough for the transactions to overlap
     report = Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
@@ -230,7 +231,7 @@ def test_a_connection_told_421_is_dropped_and_replaced(
         f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
         "[channels]\nconcurrency = { email = 2 }\n"
     )
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
     smtp_server.sink.data_replies = ["421 4.3.2 Đang tắt máy"]
     report = Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
