@@ -220,3 +220,101 @@ def test_kill_9_at_any_moment_leaves_a_readable_store(tmp_path: Path) -> None:
         records = TinyDBStore(tmp_path).deliveries("2025-04")
         assert len(records) % 50 == 0  # whole transactions only
     assert records
+
+
+# -- hardening (issue 12) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t", b"[]", b'{"acks": []}', b'{"acks": {"1": 5}}'])
+def test_an_empty_or_wrongly_shaped_file_stops_and_the_good_backup_is_kept(
+    tmp_path: Path, content: bytes
+) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_acks([ack("t1")])
+    store.add_acks([ack("t2")])  # acks.json.bak now holds t1
+    backup = (tmp_path / "acks.json.bak").read_bytes()
+    (tmp_path / "acks.json").write_bytes(content)
+    with pytest.raises(StoreError) as exc:
+        TinyDBStore(tmp_path).ack_events()
+    assert str(tmp_path / "acks.json") in str(exc.value)
+    assert "acks.json.bak" in str(exc.value)
+    with pytest.raises(StoreError):
+        TinyDBStore(tmp_path).add_acks([ack("t3")])
+    assert (tmp_path / "acks.json").read_bytes() == content  # never overwritten
+    assert (tmp_path / "acks.json.bak").read_bytes() == backup  # never rotated over
+    health = TinyDBStore(tmp_path).health()
+    assert not health.ok
+    assert "acks.json" in health.problems[0]
+
+
+def test_a_record_of_the_wrong_shape_names_its_file(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_deliveries([delivery("a")], HOLDER, 600)
+    path = tmp_path / "deliveries-2025-04.json"
+    raw = json.loads(path.read_text())
+    raw["deliveries"]["1"]["status"] = "teleported"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(StoreError, match=r"deliveries-2025-04\.json: tệp dữ liệu hỏng"):
+        TinyDBStore(tmp_path).deliveries()
+
+
+def test_a_bad_journal_line_is_quarantined_and_reported_not_fatal(tmp_path: Path) -> None:
+    TinyDBStore(tmp_path).add_deliveries([delivery("a"), delivery("b")], HOLDER, 600)
+    journal = tmp_path / "outcomes.999999999.0badc0de.log"  # of a process that has ended
+    good = json.dumps({"outcome": {**_sent_json("a")}})
+    journal.write_text(f'{{"outcome": {{"key": 1}}}}\nnot json at all\n{good}\n')
+    store = TinyDBStore(tmp_path)
+    a = store.delivery("a", date(2025, 4, 1))
+    assert a is not None
+    assert a.status == "sent"  # the good line counts
+    store.flush()
+    assert not journal.exists()
+    kept = (tmp_path / "quarantine.log").read_text().splitlines()
+    assert len(kept) == 2
+    assert all(journal.name in line for line in kept)
+    health = store.health()
+    assert health.ok
+    assert "quarantine.log" in health.notes[0]
+
+
+def _sent_json(key: str) -> dict[str, object]:
+    from reminder.store.records import outcome_to_json
+
+    return outcome_to_json(sent(key))
+
+
+def test_leftover_temporary_files_are_removed_at_start_up(tmp_path: Path) -> None:
+    TinyDBStore(tmp_path).add_acks([ack("t")])
+    leftovers = [tmp_path / ".acks.json.k2j3h4.tmp", tmp_path / ".acks.json.bak.tmp"]
+    for path in leftovers:
+        path.write_bytes(b'{"acks": {"1": {"half": ')
+    TinyDBStore(tmp_path).ack_events()
+    assert not any(path.exists() for path in leftovers)
+
+
+WRITE_ACK = """
+import resource, sys
+from datetime import datetime, UTC
+from pathlib import Path
+from reminder.store import AckEvent
+from reminder.store.tinydb import TinyDBStore
+store = TinyDBStore(Path(sys.argv[1]))
+store.ack_events()
+resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+big = "x" * 5000
+store.add_acks([AckEvent("p", "t", "u", "done", datetime(2025, 4, 1, tzinfo=UTC), "cli", note=big)])
+"""
+
+
+def test_a_file_size_limit_names_the_file_and_what_to_do(tmp_path: Path) -> None:
+    TinyDBStore(tmp_path).add_acks([ack("t")])
+    before = (tmp_path / "acks.json").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-c", WRITE_ACK, str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "StoreError" in done.stderr
+    assert f"{tmp_path / 'acks.json'}: không ghi được" in done.stderr
+    assert "ulimit -f" in done.stderr
+    assert (tmp_path / "acks.json").read_bytes() == before
+    assert list(tmp_path.glob(".*.tmp")) == []
