@@ -147,12 +147,13 @@ def _adjustments(config: Config, args: argparse.Namespace) -> Adjustments | None
     """Every extension and pause decided in the data directory, when there is one."""
     from reminder import adjust
     from reminder.keyed import Records
-    from reminder.store import Store
+    from reminder.store import open_store
 
     data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else config.settings.data_dir
     if not data_dir.exists():
         return None
-    return adjust.load(Records(Store(data_dir)), datetime.max.replace(tzinfo=UTC))
+    store = open_store(config.settings, data_dir)
+    return adjust.load(Records(store), datetime.max.replace(tzinfo=UTC))
 
 
 def run(config: Config, args: argparse.Namespace) -> int:

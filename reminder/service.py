@@ -50,7 +50,7 @@ from reminder.dispatch import Dispatcher, PassReport, link_expiry
 from reminder.errors import Problem, ReminderError
 from reminder.labels import vn_date
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store import open_store
 from reminder.web import create_app
 from reminder.web.server import server_config
 
@@ -119,7 +119,7 @@ class Service:
         self.clock = clock
         self.config = loaded
         self.data_dir = data_dir or loaded.settings.data_dir
-        self.store = Store(self.data_dir)
+        self.store = open_store(loaded.settings, self.data_dir)
         configured = loaded.settings.secret_key
         self.secret, generated = acks.load_secret(
             configured.get_secret_value() if configured else None, self.data_dir

@@ -28,7 +28,7 @@ two different things.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -39,7 +39,7 @@ from reminder.channels import registry
 from reminder.config import Config
 from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.schedule import Assignment, assignments, effective_due
-from reminder.store import Store
+from reminder.store import Delivery, Store
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
 STATES: tuple[StateName, ...] = (
@@ -213,47 +213,42 @@ def _at(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
-def delivery_status_as_of(record: Mapping[str, Any], as_of: datetime) -> str | None:
+def delivery_status_as_of(record: Delivery, as_of: datetime) -> str | None:
     """``record``'s status at ``as_of`` (None when it did not exist yet)."""
-    created = _at(record.get("created_at"))
-    if created is not None and created > as_of:
+    if record.created_at > as_of:
         return None
-    status = str(record.get("status", ""))
+    status = record.status
     if status == "sent":
-        sent = _at(record.get("sent_at"))
+        sent = record.sent_at
         return "sent" if sent is None or sent <= as_of else "pending"
     if status in ("failed", "dead", "retry"):
-        last = _at(record.get("last_attempt_at"))
+        last = record.last_attempt_at
         return status if last is None or last <= as_of else "pending"
     return status
 
 
-def _facts(
-    deliveries: Iterable[Mapping[str, Any]], as_of: datetime
-) -> dict[acks.Pair, list[DeliveryFact]]:
+def _facts(deliveries: Iterable[Delivery], as_of: datetime) -> dict[acks.Pair, list[DeliveryFact]]:
     carried: dict[acks.Pair, list[DeliveryFact]] = defaultdict(list)
-    ordered = sorted(deliveries, key=lambda r: (str(r["day"]), str(r.get("created_at", ""))))
-    for record in ordered:
+    for record in sorted(deliveries, key=lambda r: (r.day, r.created_at)):
         status = delivery_status_as_of(record, as_of)
         if status is None:
             continue
-        sent_at = _at(record.get("sent_at")) if status == "sent" else None
-        error = record.get("last_error") or {}
+        sent_at = record.sent_at if status == "sent" else None
+        error = record.last_error
         words = ""
-        if isinstance(error, Mapping) and status in ("failed", "dead", "retry"):
-            words = f"{error.get('message', '')} {error.get('detail') or ''}".strip()
-        for item in record.get("items", []):
-            pair = (str(item["plan"]), str(item["task"]), str(item["unit"]))
-            carried[pair].append(
+        if error is not None and status in ("failed", "dead", "retry"):
+            words = f"{error.message} {error.detail or ''}".strip()
+        for item in record.items:
+            carried[(item.plan, item.task, item.unit)].append(
                 DeliveryFact(
-                    key=str(record["key"]),
-                    day=str(record["day"]),
-                    recipient=str(record["recipient"]),
-                    channel=str(record["channel"]),
+                    key=record.key,
+                    day=record.day.isoformat(),
+                    recipient=record.recipient,
+                    channel=record.channel,
                     status=status,
-                    kind=str(item.get("kind", "")),
+                    kind=item.kind,
                     sent_at=sent_at,
-                    attempts=int(record.get("attempts", 0)),
+                    attempts=record.attempts,
                     error=words,
                 )
             )
@@ -272,8 +267,8 @@ def council_reachable(config: Config) -> bool | None:
 
 def compute(
     config: Config,
-    ack_events: Iterable[Mapping[str, Any]],
-    deliveries: Iterable[Mapping[str, Any]],
+    ack_events: Iterable[acks.AckEvent],
+    deliveries: Iterable[Delivery],
     as_of: datetime,
     adjustments: Adjustments = adjust.NONE,
 ) -> Snapshot:
@@ -354,7 +349,7 @@ def one(
     plan_id: str,
     task_id: str,
     unit: str,
-    ack_events: Iterable[Mapping[str, Any]],
+    ack_events: Iterable[acks.AckEvent],
     as_of: datetime,
     adjustments: Adjustments = adjust.NONE,
 ) -> PairState | None:
@@ -375,7 +370,7 @@ def one(
         return None
     today = as_of.astimezone(LOCAL_TZ).date()
     pair = _pair(config, found, adjustments, today)
-    mine = [e for e in ack_events if (e["plan"], e["task"], e["unit"]) == (plan_id, task_id, unit)]
+    mine = [e for e in ack_events if e.pair == (plan_id, task_id, unit)]
     _classify(pair, acks.latest_events(mine, as_of).get((plan_id, task_id, unit)), today, config)
     return pair
 
@@ -428,14 +423,9 @@ def _unassigned(config: Config, plan: Any, task: Any, today: date) -> list[PairS
     ]
 
 
-def read_events(store: Store) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-    """Every ack event and delivery record in ``store`` (one read transaction)."""
-    with store.transaction(readonly=True) as tx:
-        events: list[Mapping[str, Any]] = list(tx.acks())
-        deliveries: list[Mapping[str, Any]] = [
-            r for m in tx.delivery_months() for r in tx.deliveries(m)
-        ]
-    return events, deliveries
+def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
+    """Every ack event and delivery record in ``store``."""
+    return store.ack_events(), store.deliveries()
 
 
 def load(config: Config, store: Store, as_of: datetime) -> Snapshot:

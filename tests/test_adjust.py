@@ -14,7 +14,7 @@ from reminder import adjust, config
 from reminder.dispatch import Dispatcher
 from reminder.keyed import Records
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import CliResult, delivery_records, write_config
 
 UNITS: list[dict[str, object]] = [
@@ -76,7 +76,7 @@ def test_requests_are_approved_with_another_date_or_refused(
     run: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     cfg = config.load(tmp_path / "config")
-    records = Records(Store(tmp_path / "data"))
+    records = Records(TinyDBStore(tmp_path / "data"))
     asked = datetime(2025, 4, 15, 9, 0, tzinfo=LOCAL_TZ)
     pair = adjust.find_pair(cfg, "Q2-01", "nv")
     first = adjust.request(
@@ -145,7 +145,7 @@ def test_pause_silences_a_unit_until_the_day_included_and_resume_ends_it(
     assert rows["tp"]["paused_until"] is None
 
     cfg = config.load(tmp_path / "config")
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     monday = datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ)  # the before-due reminder's day
     Dispatcher(cfg, store, secret="s").run(monday)
     recipients = {r["recipient"] for r in delivery_records(store).values()}

@@ -18,7 +18,7 @@ from reminder import config
 from reminder.dispatch import Dispatcher
 from reminder.labels import LOCAL_TZ
 from reminder.service import Clock, Service, configure_logging
-from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import hash_password
 from tests.conftest import CliResult
 
@@ -126,7 +126,7 @@ def test_no_reminder_with_an_expired_link_is_sent_and_it_is_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     loaded = config.load(shipped_config)
-    store = Store(tmp_path / "d")
+    store = TinyDBStore(tmp_path / "d")
     march = datetime(2026, 3, 31, 9, tzinfo=LOCAL_TZ)
     assert Dispatcher(loaded, store, secret="s").run(march, dry_run=True).planned  # still valid
     april = datetime(2026, 4, 1, 9, tzinfo=LOCAL_TZ)
@@ -316,7 +316,10 @@ def test_a_failed_login_is_logged_without_the_password(
     tasks: list[dict[str, object]] = [{"id": "T1", "quarter": 1, "title": "Việc", "lead": ["nv"]}]
     loaded = config.load(write_config(tmp_path / "c", units, tasks, settings))
     app = create_app(
-        loaded, Store(tmp_path / "d"), "s", clock=lambda: datetime(2025, 3, 3, tzinfo=LOCAL_TZ)
+        loaded,
+        TinyDBStore(tmp_path / "d"),
+        "s",
+        clock=lambda: datetime(2025, 3, 3, tzinfo=LOCAL_TZ),
     )
     with WebServer(app, port) as server, httpx.Client(base_url=server.url) as client:
         page = client.get("/login").text

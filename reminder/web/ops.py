@@ -24,18 +24,11 @@ from reminder.web.security import same
 async def healthz(request: Request) -> Response:
     ctx = context(request)
     checks: dict[str, Any] = {}
-    ok = True
-    try:
-
-        def probe() -> None:
-            with ctx.store.transaction(readonly=True) as tx:
-                tx.acks()
-
-        await run_in_threadpool(probe)
-        checks["store"] = "ok"
-    except Exception as exc:
-        checks["store"] = f"error: {exc}"
-        ok = False
+    health = await run_in_threadpool(ctx.store.health)
+    ok = health.ok
+    checks["store"] = "ok" if health.ok else "error: " + "; ".join(health.problems)
+    if health.notes:
+        checks["store_notes"] = list(health.notes)
     if ctx.health_extra is not None:
         extra = ctx.health_extra()
         checks.update(extra)
@@ -74,18 +67,17 @@ class _Metrics(Collector):
 
     def collect(self) -> Any:
         ctx = self.ctx
-        with ctx.store.transaction(readonly=True) as tx:
-            deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
-            events = list(tx.acks())
+        deliveries = ctx.store.deliveries()
+        events = ctx.store.ack_events()
         messages = GaugeMetricFamily(
             "reminder_messages",
             "Delivery records by channel and status",
             labels=["channel", "status"],
         )
-        for (channel, status), n in sorted(
-            Counter((r["channel"], r["status"]) for r in deliveries).items()
+        for (channel, outcome), n in sorted(
+            Counter((r.channel, r.status) for r in deliveries).items()
         ):
-            messages.add_metric([channel, status], n)
+            messages.add_metric([channel, outcome], n)
         yield messages
         paid = GaugeMetricFamily(
             "reminder_zalo_template_messages",

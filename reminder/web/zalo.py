@@ -106,10 +106,9 @@ def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
             for p in plans
         ]
     if records:
-        with ctx.store.transaction() as tx:
-            tx.add_acks(records)
+        ctx.store.add_acks(records)
         ctx.invalidate()
-    done = sorted({r["task"] for r in records})
+    done = sorted({r.task for r in records})
     parts = []
     if done:
         parts.append(
