@@ -127,7 +127,7 @@ def test_the_service_lives_a_real_life(tmp_path: Path, smtp_server: SmtpServer) 
 def test_the_service_polls_the_zalo_bot_in_poll_mode(tmp_path: Path) -> None:
     from reminder import config
     from reminder.channels.zalo.inbound import create_invite
-    from reminder.store import Store
+    from reminder.store.tinydb import TinyDBStore
     from tests.servers import ZaloServer, bot_update
 
     port = free_port()
@@ -144,7 +144,9 @@ def test_the_service_polls_the_zalo_bot_in_poll_mode(tmp_path: Path) -> None:
             loaded = config.load(cfg)
         finally:
             del os.environ["REMINDER_ZALO_BOT__TOKEN"]
-        code = create_invite(loaded, Store(data), "nv", datetime(2025, 4, 1, 8, tzinfo=LOCAL_TZ))
+        code = create_invite(
+            loaded, TinyDBStore(data), "nv", datetime(2025, 4, 1, 8, tzinfo=LOCAL_TZ)
+        )
         zalo.fake.bot_updates = [bot_update("chat-poll", code.code, "poll-1")]
         env = {**os.environ, "REMINDER_ZALO_BOT__TOKEN": zalo.fake.bot_token}
         proc = subprocess.Popen(
