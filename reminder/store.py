@@ -171,7 +171,11 @@ class Store:
             if readonly:
                 self._forget(tx, only_dirty=True)
             else:
-                tx._commit()
+                try:
+                    tx._commit()
+                except BaseException:  # disk full...: the change must not linger in memory
+                    self._forget(tx)  # to be written later by someone else's transaction
+                    raise
 
     def _forget(self, tx: Transaction, *, only_dirty: bool = False) -> None:
         """Drop cached files the transaction changed (or touched) so they are re-read."""

@@ -434,3 +434,78 @@ def test_a_slow_state_is_refreshed_behind_the_page_not_in_front_of_it(
         assert 'data-unit="nv" data-state="pending"' in client.get("/").text
         # ...and the next pages show the new one.
         assert wait_until(lambda: 'data-unit="nv" data-state="done"' in client.get("/").text)
+
+
+# -- 10. a store that cannot write -----------------------------------------------------------------
+
+
+def test_an_ack_that_cannot_be_written_says_so_and_is_not_saved_later(tmp_path: Path) -> None:
+    """The real server process with a file size limit (``ulimit -f``): every store write fails
+    as on a full disk, until the limit is lifted."""
+    import resource
+
+    port = free_port()
+    settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+    config_dir = write_config(tmp_path / "config", UNITS, TASKS, settings)
+    data_dir = tmp_path / "data"
+    store = Store(data_dir)
+    with store.transaction() as tx:  # a store file larger than the limit below
+        tx.add_acks(
+            [
+                acks.ack_record("plan-2025", "Q2-01", "tp", "received", NOW, "cli", note="x" * 100)
+                for _ in range(200)
+            ]
+        )
+    env = {
+        **os.environ,
+        "REMINDER_SECRET_KEY": "web-secret",
+        "REMINDER_WEB__ADMIN_PASSWORD_HASH": hash_password(PASSWORD),
+    }
+    limit = 16 * 1024
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    command = [sys.executable, "-m", "reminder", "web", "--now", "2025-04-15T09:00"]
+    command += ["--config-dir", str(config_dir), "--data-dir", str(data_dir)]
+    server = subprocess.Popen(
+        command,
+        env=env,
+        preexec_fn=limited,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        def up() -> bool:
+            try:
+                httpx.get(f"{url}/healthz")
+            except httpx.TransportError:
+                return False
+            return True
+
+        assert wait_until(up, 60)
+        health = httpx.get(f"{url}/healthz")
+        assert health.status_code == 503
+        assert "không ghi được" in health.json()["store_write"]
+        token = acks.Tokens("web-secret").make("plan-2025", "Q2-01", "nv", 2025)
+        page = httpx.get(f"{url}/ack/{token}")
+        assert page.status_code == 200
+        refused = httpx.post(f"{url}/ack/{token}", data={"csrf": _csrf(page.text), "state": "done"})
+        assert refused.status_code == 503
+        assert "Chưa ghi được, thử lại" in refused.text
+        # Space again: the refused ack must not turn up with the next write.
+        resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (-1, -1))
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        other = acks.Tokens("web-secret").make("plan-2025", "Q2-01", "tp", 2025)
+        page = httpx.get(f"{url}/ack/{other}")
+        answer = httpx.post(f"{url}/ack/{other}", data={"csrf": _csrf(page.text), "state": "done"})
+        assert answer.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(30)
+    with Store(data_dir).transaction(readonly=True) as tx:
+        recorded = [(a["unit"], a["state"]) for a in tx.acks()]
+    assert ("tp", "done") in recorded
+    assert ("nv", "done") not in recorded
