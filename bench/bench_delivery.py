@@ -33,11 +33,18 @@ from reminder.channels.email import EmailChannel, build_email
 from reminder.channels.webhook import WebhookChannel
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import SmtpSettings, WebhookSettings
-from reminder.store import Store
+from reminder.store import Delivery, Leaseholder, Outcome, Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import write_config
 from tests.servers import free_port, wait_until
 
 N = 2000
+
+SENT_AT = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
+
+
+def _sent(key: str) -> Outcome:
+    return Outcome(key, SENT_AT.date(), "sent", SENT_AT, 1, SENT_AT)
 
 
 def _messages(n: int) -> list[Message]:
@@ -90,7 +97,7 @@ def bench_smtp(port: int, store: Store) -> tuple[float, float]:
         await channel.open()
         for m in messages:
             await channel.send(m)
-            store.record_outcome(m.key, "2025-04", {"status": "sent"})
+            store.record_outcome(_sent(m.key))
         await channel.close()
 
     start = time.perf_counter()
@@ -123,7 +130,7 @@ def bench_http(port: int, store: Store) -> tuple[float, float]:
         async def one(m: Message) -> None:
             async with sem:
                 await channel.send(m)
-                store.record_outcome(m.key, "2025-04", {"status": "sent"})
+                store.record_outcome(_sent(m.key))
 
         await asyncio.gather(*(one(m) for m in messages))
         await channel.close()
@@ -151,15 +158,30 @@ def bench_store(root: Path) -> tuple[float, float]:
     TinyDB(raw_path).table("deliveries").insert_multiple([{**r, **outcome} for r in records])
     raw = time.perf_counter() - start
 
-    store = Store(root / "store")
-    with store.transaction() as tx:
-        tx.add_deliveries("2025-04", records)
+    store = TinyDBStore(root / "store")
+    message = _messages(1)[0]
+    store.add_deliveries(
+        [
+            Delivery(
+                r["key"],
+                r["recipient"],
+                "email",
+                SENT_AT.date(),
+                "pending",
+                (),
+                (),
+                message,
+                SENT_AT,
+            )
+            for r in records
+        ],
+        Leaseholder("bench"),
+        600,
+    )
     start = time.perf_counter()
     for r in records:
-        store.record_outcome(r["key"], "2025-04", outcome)
-    store.finish_journal()
-    with store.transaction():
-        pass
+        store.record_outcome(_sent(r["key"]))
+    store.flush()
     mine = time.perf_counter() - start
     return raw, mine
 
@@ -183,7 +205,7 @@ def bench_pass(port: int, root: Path) -> float:
     from reminder.dispatch import Dispatcher
 
     cfg = config.load(write_config(root / "config", units, tasks, settings))
-    dispatcher = Dispatcher(cfg, Store(root / "pass"), secret="s")
+    dispatcher = Dispatcher(cfg, TinyDBStore(root / "pass"), secret="s")
     start = time.perf_counter()
     report = dispatcher.run(datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ))
     assert len(report.sent) == N
@@ -195,8 +217,8 @@ def main() -> None:
     smtp, smtp_port = _server("smtp")
     http, http_port = _server("http")
     try:
-        raw_smtp, our_smtp = bench_smtp(smtp_port, Store(root / "s1"))
-        raw_http, our_http = bench_http(http_port, Store(root / "s2"))
+        raw_smtp, our_smtp = bench_smtp(smtp_port, TinyDBStore(root / "s1"))
+        raw_http, our_http = bench_http(http_port, TinyDBStore(root / "s2"))
         raw_store, our_store = bench_store(root)
         whole = bench_pass(smtp_port, root)
     finally:

@@ -22,7 +22,7 @@ import httpx
 
 from reminder import acks, config, state
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
 from tests.servers import WebServer, free_port
 
@@ -80,18 +80,17 @@ def main() -> None:
         start = time.perf_counter()
         cfg = config.load(config_dir)
         load_s = time.perf_counter() - start
-        store = Store(root / "data")
+        store = TinyDBStore(root / "data")
         rng = random.Random(11)
         snapshot = state.load(cfg, store, NOW)
         sample = rng.sample(snapshot.pairs, len(snapshot.pairs) // 10)
-        with store.transaction() as tx:
-            tx.add_acks(
-                [
-                    acks.ack_record(p.plan, p.task, p.unit, "received", NOW, "cli")
-                    for p in sample
-                    if p.unit
-                ]
-            )
+        store.add_acks(
+            [
+                acks.ack_record(p.plan, p.task, p.unit, "received", NOW, "cli")
+                for p in sample
+                if p.unit
+            ]
+        )
         start = time.perf_counter()
         snapshot = state.load(cfg, store, NOW)
         state_s = time.perf_counter() - start

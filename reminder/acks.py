@@ -18,20 +18,18 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from reminder.labels import LOCAL_TZ
 from reminder.schedule import Occurrence
+from reminder.store.records import ACK_KINDS, AckEvent, AckKind, AckState
 
-AckState = Literal["received", "done"]
-AckKind = Literal["received", "done", "reopen"]
-ACK_KINDS: tuple[AckKind, ...] = ("received", "done", "reopen")
+__all__ = ["ACK_KINDS", "AckEvent", "AckKind", "AckState", "AckTarget", "BadToken", "Tokens"]
 Pair = tuple[str, str, str]
 _SALT = "reminder.ack.v1"
 _QUIET_WHEN_RECEIVED = frozenset({"open", "before_due"})
@@ -93,42 +91,8 @@ class Tokens:
         return AckTarget(str(plan), str(task), str(unit), expiry)
 
 
-@dataclass(frozen=True)
-class AckEvent:
-    """One acknowledgment event as read back from the store."""
-
-    plan: str
-    task: str
-    unit: str
-    kind: AckKind
-    at: datetime
-    source: str = ""
-    by: str = ""
-    note: str = ""
-
-    @property
-    def pair(self) -> Pair:
-        return (self.plan, self.task, self.unit)
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> AckEvent:
-        """The event stored as ``record`` (see ``ack_record``)."""
-        at = datetime.fromisoformat(str(record["at"]))
-        kind = str(record["state"])
-        return cls(
-            plan=str(record["plan"]),
-            task=str(record["task"]),
-            unit=str(record["unit"]),
-            kind=kind if kind in ACK_KINDS else "received",
-            at=at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ),
-            source=str(record.get("source") or ""),
-            by=str(record.get("by") or ""),
-            note=str(record.get("note") or ""),
-        )
-
-
 def latest_events(
-    events: Iterable[Mapping[str, Any]], as_of: datetime | None = None
+    events: Iterable[AckEvent], as_of: datetime | None = None
 ) -> dict[Pair, AckEvent]:
     """The latest event of each pair at or before ``as_of`` (None: every event).
 
@@ -136,8 +100,7 @@ def latest_events(
     one with the latest ``at`` wins; equal times go to the one recorded last.
     """
     out: dict[Pair, AckEvent] = {}
-    for record in events:
-        event = AckEvent.from_record(record)
+    for event in events:
         if as_of is not None and event.at > as_of:
             continue
         held = out.get(event.pair)
@@ -147,7 +110,7 @@ def latest_events(
 
 
 def current_states(
-    events: Iterable[Mapping[str, Any]], as_of: datetime | None = None
+    events: Iterable[AckEvent], as_of: datetime | None = None
 ) -> dict[Pair, AckState]:
     """The acknowledgment of each pair as of ``as_of``; a reopened pair has none."""
     return {
@@ -173,16 +136,6 @@ def ack_record(
     source: str,
     by: str = "",
     note: str = "",
-) -> dict[str, Any]:
-    """An acknowledgment event as stored."""
-    return {
-        "plan": plan,
-        "task": task,
-        "unit": unit,
-        "state": state,
-        "at": at.isoformat(),
-        "recorded_utc": at.astimezone(UTC).isoformat(),
-        "source": source,
-        "by": by,
-        "note": note[:1000],
-    }
+) -> AckEvent:
+    """An acknowledgment event to store (the note cut at 1,000 characters)."""
+    return AckEvent(plan, task, unit, state, at, source, by, note[:1000])

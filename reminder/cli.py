@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="chỉ hiện kết quả, không ghi tệp")
     p.set_defaults(handler=cmd_import_plan)
 
-    p = sub.add_parser("preview", parents=[common], help="xem trước lịch nhắc việc")
+    p = sub.add_parser("preview", parents=[common, data], help="xem trước lịch nhắc việc")
     p.add_argument("--from", dest="start", type=_date_arg, metavar="NGÀY")
     p.add_argument("--to", dest="end", type=_date_arg, metavar="NGÀY")
     p.add_argument("--unit", metavar="MÃ")
@@ -159,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from reminder import cli_admin, zalo_cli
 
-    cli_admin.register(sub, common, data, _datetime_arg)
+    cli_admin.register(sub, common, data, _date_arg, _datetime_arg)
     zalo_cli.register(sub, [common, data], _datetime_arg)
     return parser
 
@@ -297,10 +297,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
-    from reminder.store import Store
+    from reminder.store import open_store
 
     data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    return Store(data_dir), data_dir
+    return open_store(loaded.settings, data_dir), data_dir
 
 
 def _secret(loaded: Config, data_dir: Path) -> str:
@@ -413,15 +413,16 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     if args.month:
         lookup.month(args.month)
     store, _ = _store(args, loaded)
-    with store.transaction(readonly=True) as tx:
-        months = [args.month] if args.month else tx.delivery_months()
-        records = [dict(r) for m in months for r in tx.deliveries(m)]
+    from reminder.store.records import delivery_to_json
+
+    records = store.deliveries(args.month or None)
     if args.status:
-        records = [r for r in records if r["status"] == args.status]
+        records = [r for r in records if r.status == args.status]
     if args.format == "json":
-        for r in records:
+        shown = [delivery_to_json(r) for r in records]
+        for r in shown:
             r.pop("message", None)
-        print(json.dumps(records, ensure_ascii=False, indent=1))
+        print(json.dumps(shown, ensure_ascii=False, indent=1))
     else:
         views.print_deliveries(records)
         from reminder.channels.zalo.templates import sent_by_month

@@ -18,7 +18,7 @@ from reminder.config import Config
 from reminder.errors import UsageError
 from reminder.labels import ACK_LABELS, LOCAL_TZ, STATE_LABELS, vn_datetime
 from reminder.schedule import assignments
-from reminder.store import Store
+from reminder.store import Store, open_store
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -30,7 +30,8 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _store(args: argparse.Namespace, loaded: Config) -> Store:
-    return Store(Path(args.data_dir) if args.data_dir else loaded.settings.data_dir)
+    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
+    return open_store(loaded.settings, data_dir)
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -107,8 +108,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         plan_id, task, unit, kind, now, "cli", by=os.environ.get("USER", ""), note=args.note
     )
     store = _store(args, loaded)
-    with store.transaction() as tx:
-        tx.add_acks([record])
+    store.add_acks([record])
     after = state.load(loaded, store, now).select(units=[unit], plan=plan_id, task=task)
     result = after[0].state if after else "pending"
     print(

@@ -22,7 +22,7 @@ from reminder.config import Config
 from reminder.dispatch import Dispatcher
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ, assignments, effective_due
-from reminder.store import Store
+from reminder.store import open_store
 
 
 @dataclass
@@ -61,7 +61,7 @@ def _behaviour(config: Config, seed: int) -> dict[tuple[str, str, str], tuple[ac
 def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> DemoResult:
     """Simulate the plans' year(s) into ``data_dir`` (a new temporary one by default)."""
     target = data_dir or Path(tempfile.mkdtemp(prefix="reminder-demo-"))
-    store = Store(target)
+    store = open_store(config.settings, target)
     channels: dict[str, Channel] = {"file": FileChannel(target / "outbox", config.settings.smtp)}
     dispatcher = Dispatcher(config, store, secret="demo-secret", channels=channels)
     renderer = Renderer(config.settings.templates_dir)
@@ -100,14 +100,11 @@ def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> Demo
                 if when == day
             ]
             if events:
-                with store.transaction() as tx:
-                    tx.add_acks(events)
-                result.acks.update(e["state"] for e in events)
+                store.add_acks(events)
+                result.acks.update(e.kind for e in events)
         day += timedelta(days=1)
-    with store.transaction(readonly=True) as tx:
-        for month in tx.delivery_months():
-            for record in tx.deliveries(month):
-                result.by_kind.update(item["kind"] for item in record["items"])
+    for record in store.deliveries():
+        result.by_kind.update(item.kind for item in record.items)
     end = datetime.combine(last, time(17, 0), tzinfo=LOCAL_TZ)
     result.overdue_at_end = digest.load(config, store, end).counts["overdue"]
     return result

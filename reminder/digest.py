@@ -27,7 +27,7 @@ from reminder.errors import ChannelError
 from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.render import Renderer
 from reminder.state import PairState, Snapshot
-from reminder.store import Store
+from reminder.store import Delivery, DigestRun, Store
 
 
 @dataclass
@@ -120,7 +120,7 @@ def _by_unit(pairs: list[PairState]) -> list[UnitPairs]:
     ]
 
 
-def build(config: Config, snapshot: Snapshot, deliveries: list[Any] | None = None) -> Digest:
+def build(config: Config, snapshot: Snapshot, deliveries: list[Delivery] | None = None) -> Digest:
     """The digest of ``snapshot``: due this week and next, overdue, silent units, failures."""
     today = snapshot.today
     week_start = today - timedelta(days=today.weekday())
@@ -157,17 +157,17 @@ def build(config: Config, snapshot: Snapshot, deliveries: list[Any] | None = Non
     digest.long_overdue = sorted(
         (p for p in pairs if p.long_overdue), key=lambda p: (-p.days_late, p.task, p.unit_name)
     )
-    since = (today - timedelta(days=14)).isoformat()
+    since = today - timedelta(days=14)
     for record in deliveries or []:
         status = state.delivery_status_as_of(record, snapshot.as_of)
-        if status in ("failed", "dead") and since <= record["day"] <= today.isoformat():
-            error = record.get("last_error") or {}
+        if status in ("failed", "dead") and since <= record.day <= today:
+            error = record.last_error
             digest.failed.append(
                 {
-                    "day": date.fromisoformat(record["day"]),
-                    "unit": config.directory.name_of(record["recipient"]),
-                    "channel": record["channel"],
-                    "error": f"{error.get('message', '')} {error.get('detail') or ''}".strip(),
+                    "day": record.day,
+                    "unit": config.directory.name_of(record.recipient),
+                    "channel": record.channel,
+                    "error": f"{error.message} {error.detail or ''}".strip() if error else "",
                 }
             )
     digest.failed.sort(key=lambda f: (f["day"], f["unit"]), reverse=True)
@@ -200,8 +200,8 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
 
 def load(config: Config, store: Store, as_of: datetime) -> Digest:
     """The digest as of ``as_of`` from the store (events after it are ignored)."""
-    events, deliveries = state.read_events(store)
-    snapshot = state.compute(config, events, deliveries, as_of)
+    snapshot = state.load(config, store, as_of)
+    _, deliveries = state.read_events(store)
     return build(config, snapshot, deliveries)
 
 
@@ -237,8 +237,7 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
     settings = config.settings
     today = now.astimezone(LOCAL_TZ).date()
     week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
-    with store.transaction(readonly=True) as tx:
-        sent_weeks = tx.state("digest").get("weeks", [])
+    sent_weeks = {run.week for run in store.digest_runs()}
     if week in sent_weeks and not force:
         return DigestOutcome("already_sent", week)
     if not settings.digest.to:
@@ -275,8 +274,6 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
         asyncio.run(deliver())
     except ChannelError as exc:
         return DigestOutcome("failed", week, channel.name, f"{exc} {exc.detail or ''}".strip())
-    with store.transaction() as tx:
-        state = tx.state("digest")
-        weeks = [*state.get("weeks", []), week][-60:]
-        tx.set_state("digest", {**state, "weeks": weeks, "last_sent": now.isoformat()})
+    run = DigestRun(week, sent_at=now, channel=channel.name, recipients=settings.digest.to)
+    store.add_digest_run(run)
     return DigestOutcome("sent", week, channel.name)

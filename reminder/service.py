@@ -48,9 +48,9 @@ from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import Dispatcher, PassReport, link_expiry
 from reminder.errors import Problem, ReminderError
-from reminder.labels import vn_date
+from reminder.labels import vn_date, vn_datetime
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store import open_store
 from reminder.web import create_app
 from reminder.web.server import server_config
 
@@ -93,7 +93,7 @@ def single_instance(data_dir: Path) -> Iterator[None]:
         ) from None
     try:
         pid_file.write_text(
-            f"pid {os.getpid()}, từ {datetime.now(LOCAL_TZ):%H:%M %d/%m/%Y}", encoding="utf-8"
+            f"pid {os.getpid()}, từ {vn_datetime(datetime.now(LOCAL_TZ))}", encoding="utf-8"
         )
         yield
     finally:
@@ -119,7 +119,7 @@ class Service:
         self.clock = clock
         self.config = loaded
         self.data_dir = data_dir or loaded.settings.data_dir
-        self.store = Store(self.data_dir)
+        self.store = open_store(loaded.settings, self.data_dir)
         configured = loaded.settings.secret_key
         self.secret, generated = acks.load_secret(
             configured.get_secret_value() if configured else None, self.data_dir
@@ -160,7 +160,7 @@ class Service:
         try:
             report = await self.dispatcher.run_async(now)
         except ReminderError as exc:
-            log.error("lượt gửi lúc %s lỗi: %s", f"{now:%H:%M %d/%m/%Y}", exc)
+            log.error("lượt gửi lúc %s lỗi: %s", vn_datetime(now), exc)
             return
         finally:
             self.tick_task = None
@@ -332,7 +332,7 @@ def _log_pass(report: PassReport) -> None:
         return
     log.info(
         "lượt gửi %s: %d thư mới, %d đã gửi, %d gửi lại sau, %d lỗi, %d bỏ",
-        f"{report.now:%H:%M %d/%m/%Y}",
+        vn_datetime(report.now),
         len(report.planned),
         len(report.sent),
         len(report.retry),

@@ -28,17 +28,18 @@ two different things.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from reminder import acks
+from reminder import acks, adjust
+from reminder.adjust import Adjustments
 from reminder.channels import registry
 from reminder.config import Config
 from reminder.labels import LOCAL_TZ, STATE_LABELS
-from reminder.schedule import assignments, effective_due
-from reminder.store import Store
+from reminder.schedule import Assignment, assignments, effective_due
+from reminder.store import Delivery, Store
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
 STATES: tuple[StateName, ...] = (
@@ -92,6 +93,9 @@ class PairState:
     council_told: date | None = None
     council_problem: str | None = None
     deliveries: list[DeliveryFact] = field(default_factory=list)
+    extended_from: date | None = None  # the plan's due date an approved extension replaced
+    requested_to: date | None = None  # the date of an extension request waiting for a decision
+    paused_until: date | None = None  # reminders to the unit are paused up to this day
 
     @property
     def label(self) -> str:
@@ -135,6 +139,9 @@ class PairState:
             "long_overdue": self.long_overdue,
             "council_told": self.council_told.isoformat() if self.council_told else None,
             "council_problem": self.council_problem,
+            "extended_from": self.extended_from.isoformat() if self.extended_from else None,
+            "requested_to": self.requested_to.isoformat() if self.requested_to else None,
+            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
             "ack": None
             if self.ack is None
             else {
@@ -206,47 +213,42 @@ def _at(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
-def delivery_status_as_of(record: Mapping[str, Any], as_of: datetime) -> str | None:
+def delivery_status_as_of(record: Delivery, as_of: datetime) -> str | None:
     """``record``'s status at ``as_of`` (None when it did not exist yet)."""
-    created = _at(record.get("created_at"))
-    if created is not None and created > as_of:
+    if record.created_at > as_of:
         return None
-    status = str(record.get("status", ""))
+    status = record.status
     if status == "sent":
-        sent = _at(record.get("sent_at"))
+        sent = record.sent_at
         return "sent" if sent is None or sent <= as_of else "pending"
     if status in ("failed", "dead", "retry"):
-        last = _at(record.get("last_attempt_at"))
+        last = record.last_attempt_at
         return status if last is None or last <= as_of else "pending"
     return status
 
 
-def _facts(
-    deliveries: Iterable[Mapping[str, Any]], as_of: datetime
-) -> dict[acks.Pair, list[DeliveryFact]]:
+def _facts(deliveries: Iterable[Delivery], as_of: datetime) -> dict[acks.Pair, list[DeliveryFact]]:
     carried: dict[acks.Pair, list[DeliveryFact]] = defaultdict(list)
-    ordered = sorted(deliveries, key=lambda r: (str(r["day"]), str(r.get("created_at", ""))))
-    for record in ordered:
+    for record in sorted(deliveries, key=lambda r: (r.day, r.created_at)):
         status = delivery_status_as_of(record, as_of)
         if status is None:
             continue
-        sent_at = _at(record.get("sent_at")) if status == "sent" else None
-        error = record.get("last_error") or {}
+        sent_at = record.sent_at if status == "sent" else None
+        error = record.last_error
         words = ""
-        if isinstance(error, Mapping) and status in ("failed", "dead", "retry"):
-            words = f"{error.get('message', '')} {error.get('detail') or ''}".strip()
-        for item in record.get("items", []):
-            pair = (str(item["plan"]), str(item["task"]), str(item["unit"]))
-            carried[pair].append(
+        if error is not None and status in ("failed", "dead", "retry"):
+            words = f"{error.message} {error.detail or ''}".strip()
+        for item in record.items:
+            carried[(item.plan, item.task, item.unit)].append(
                 DeliveryFact(
-                    key=str(record["key"]),
-                    day=str(record["day"]),
-                    recipient=str(record["recipient"]),
-                    channel=str(record["channel"]),
+                    key=record.key,
+                    day=record.day.isoformat(),
+                    recipient=record.recipient,
+                    channel=record.channel,
                     status=status,
-                    kind=str(item.get("kind", "")),
+                    kind=item.kind,
                     sent_at=sent_at,
-                    attempts=int(record.get("attempts", 0)),
+                    attempts=record.attempts,
                     error=words,
                 )
             )
@@ -265,33 +267,23 @@ def council_reachable(config: Config) -> bool | None:
 
 def compute(
     config: Config,
-    ack_events: Iterable[Mapping[str, Any]],
-    deliveries: Iterable[Mapping[str, Any]],
+    ack_events: Iterable[acks.AckEvent],
+    deliveries: Iterable[Delivery],
     as_of: datetime,
+    adjustments: Adjustments = adjust.NONE,
 ) -> Snapshot:
-    """Every pair of ``config`` as of ``as_of`` (aware), from the store's events."""
+    """Every pair of ``config`` as of ``as_of`` (aware), from the store's events, with the
+    extensions and pauses of ``adjustments`` (as of the same moment)."""
     today = as_of.astimezone(LOCAL_TZ).date()
     latest = acks.latest_events(ack_events, as_of)
     carried = _facts(deliveries, as_of)
     reachable = council_reachable(config)
-    cal = config.calendar
     policy = config.settings.policy
     directory = config.directory
     by_task: dict[tuple[str, str], list[PairState]] = defaultdict(list)
     for a in assignments(config.plans, directory):
-        start, due_raw = a.plan.window(a.task)
-        pair = PairState(
-            plan=a.plan.id,
-            task=a.task.id,
-            quarter=a.task.quarter,
-            title=a.task.title,
-            unit=a.unit,
-            unit_name=directory.name_of(a.unit),
-            role=a.role,
-            start=start,
-            due=effective_due(cal, due_raw),
-            deliveries=carried.get((a.plan.id, a.task.id, a.unit), []),
-        )
+        pair = _pair(config, a, adjustments, today)
+        pair.deliveries = carried.get((a.plan.id, a.task.id, a.unit), [])
         _classify(pair, latest.get((a.plan.id, a.task.id, a.unit)), today, config)
         if pair.state == "overdue" and a.role == "lead":
             merged = policy.merged(directory.units[a.unit].policy).merged(a.task.policy)
@@ -306,6 +298,31 @@ def compute(
             out.extend(by_task.get((plan.id, task.id), []))
             out.extend(_unassigned(config, plan, task, today))
     return Snapshot(as_of=as_of, pairs=out)
+
+
+def _pair(config: Config, a: Assignment, adjustments: Adjustments, today: date) -> PairState:
+    """The pair of assignment ``a`` with its dates (an approved extension applied) and the
+    extension request and pause that concern it; state not classified yet."""
+    start, due_raw = a.plan.window(a.task)
+    key = (a.plan.id, a.task.id, a.unit)
+    cal = config.calendar
+    extended = adjustments.due.get(key)
+    request = adjustments.requested(key)
+    pause = adjustments.pauses.get(a.unit)
+    return PairState(
+        plan=a.plan.id,
+        task=a.task.id,
+        quarter=a.task.quarter,
+        title=a.task.title,
+        unit=a.unit,
+        unit_name=config.directory.name_of(a.unit),
+        role=a.role,
+        start=start,
+        due=effective_due(cal, extended or due_raw),
+        extended_from=effective_due(cal, due_raw) if extended else None,
+        requested_to=request.requested_to if request else None,
+        paused_until=pause.until if pause and today <= pause.until else None,
+    )
 
 
 def _classify(pair: PairState, event: acks.AckEvent | None, today: date, config: Config) -> None:
@@ -332,8 +349,9 @@ def one(
     plan_id: str,
     task_id: str,
     unit: str,
-    ack_events: Iterable[Mapping[str, Any]],
+    ack_events: Iterable[acks.AckEvent],
     as_of: datetime,
+    adjustments: Adjustments = adjust.NONE,
 ) -> PairState | None:
     """The state of one assigned pair (no delivery facts), or None if it is not assigned.
 
@@ -350,25 +368,10 @@ def one(
     )
     if found is None:
         return None
-    start, due_raw = found.plan.window(found.task)
-    pair = PairState(
-        plan=plan_id,
-        task=task_id,
-        quarter=found.task.quarter,
-        title=found.task.title,
-        unit=unit,
-        unit_name=config.directory.name_of(unit),
-        role=found.role,
-        start=start,
-        due=effective_due(config.calendar, due_raw),
-    )
-    mine = [e for e in ack_events if (e["plan"], e["task"], e["unit"]) == (plan_id, task_id, unit)]
-    _classify(
-        pair,
-        acks.latest_events(mine, as_of).get((plan_id, task_id, unit)),
-        as_of.astimezone(LOCAL_TZ).date(),
-        config,
-    )
+    today = as_of.astimezone(LOCAL_TZ).date()
+    pair = _pair(config, found, adjustments, today)
+    mine = [e for e in ack_events if e.pair == (plan_id, task_id, unit)]
+    _classify(pair, acks.latest_events(mine, as_of).get((plan_id, task_id, unit)), today, config)
     return pair
 
 
@@ -420,20 +423,18 @@ def _unassigned(config: Config, plan: Any, task: Any, today: date) -> list[PairS
     ]
 
 
-def read_events(store: Store) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-    """Every ack event and delivery record in ``store`` (one read transaction)."""
-    with store.transaction(readonly=True) as tx:
-        events: list[Mapping[str, Any]] = list(tx.acks())
-        deliveries: list[Mapping[str, Any]] = [
-            r for m in tx.delivery_months() for r in tx.deliveries(m)
-        ]
-    return events, deliveries
+def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
+    """Every ack event and delivery record in ``store``."""
+    return store.ack_events(), store.deliveries()
 
 
 def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
-    """``compute`` over what ``store`` holds."""
+    """``compute`` over what ``store`` holds (extensions and pauses included)."""
+    from reminder.keyed import Records
+
+    adjustments = adjust.load(Records(store), as_of)
     events, deliveries = read_events(store)
-    return compute(config, events, deliveries, as_of)
+    return compute(config, events, deliveries, as_of, adjustments)
 
 
 def group_rows(pairs: Sequence[PairState]) -> dict[tuple[str, str], list[PairState]]:

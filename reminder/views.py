@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from reminder.config import Config
     from reminder.dispatch import PassReport
     from reminder.state import PairState
+    from reminder.store import Delivery
 
 
 def console(stderr: bool = False) -> Console:
@@ -120,23 +121,22 @@ def print_pass(report: PassReport, *, dry_run: bool) -> None:
         out.print(f"  {report.waiting} nhắc việc chờ thư ngày làm việc kế tiếp.", markup=False)
 
 
-def print_deliveries(records: list[dict[str, Any]]) -> None:
+def print_deliveries(records: list[Delivery]) -> None:
     """Delivery records as a table, newest first."""
     out = console()
     table = Table(title=f"Nhật ký gửi ({len(records)} thư)")
     for column in ("Ngày", "Đơn vị", "Kênh", "Trạng thái", "Lần", "Lỗi gần nhất"):
         table.add_column(column)
-    for r in sorted(records, key=lambda r: (r["day"], r["recipient"]), reverse=True):
-        error = r.get("last_error") or {}
+    for r in sorted(records, key=lambda r: (r.day, r.recipient), reverse=True):
         words = ""
-        if error:
-            words = f"{error.get('message', '')} {error.get('detail') or ''}".strip()
+        if r.last_error is not None:
+            words = f"{r.last_error.message} {r.last_error.detail or ''}".strip()
         table.add_row(
-            f"{date.fromisoformat(r['day']):%d/%m/%Y}",
-            r["recipient"],
-            r["channel"],
-            STATUS_LABELS.get(r["status"], r["status"]),
-            str(r.get("attempts", 0)),
+            f"{r.day:%d/%m/%Y}",
+            r.recipient,
+            r.channel,
+            STATUS_LABELS.get(r.status, r.status),
+            str(r.attempts),
             words,
         )
     out.print(table)

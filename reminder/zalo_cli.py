@@ -176,8 +176,7 @@ def cmd_unlink(args: argparse.Namespace) -> int:
     from reminder.channels.zalo import records
 
     loaded, store = _loaded(args)
-    with store.transaction() as tx:
-        removed = records.remove_link(tx, args.unit, args.chat, _now(args))
+    removed = records.remove_link(store, args.unit, args.chat, _now(args))
     if not removed:
         print(
             f"LỖI: Zalo {args.chat} không liên kết với đơn vị {args.unit} — xem: reminder"

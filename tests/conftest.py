@@ -8,12 +8,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from reminder.cli import main
 from reminder.store import Store
+from reminder.store.records import ack_to_json, delivery_to_json
+from reminder.store.tinydb import TinyDBStore, utc_now
 from tests.servers import SmtpServer, ZaloServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,17 +81,55 @@ DAYS_OFF_2025 = [
 
 
 def delivery_records(store: Store) -> dict[str, dict[str, Any]]:
-    """Every delivery record in ``store``, by key (read only)."""
-    with store.transaction(readonly=True) as tx:
-        return {r["key"]: dict(r) for m in tx.delivery_months() for r in tx.deliveries(m)}
+    """Every delivery record in ``store``, by key, in its documented JSON form."""
+    return {d.key: delivery_to_json(d) for d in store.deliveries()}
+
+
+def ack_records(store: Store) -> list[dict[str, Any]]:
+    """Every acknowledgment event in ``store``, in order, in its documented JSON form."""
+    return [ack_to_json(e) for e in store.ack_events()]
+
+
+# -- stores ----------------------------------------------------------------------------------------
+
+
+class StoreFactory(Protocol):
+    """Opens a store for ``data_dir``; ``clock`` replaces the store's own clock (leases)."""
+
+    def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        """The store."""
+        ...
+
+
+#: The store implementations every store-touching test runs against. A new implementation adds
+#: its name here and a branch in ``store_factory``.
+STORES = ["tinydb"]
+
+
+@pytest.fixture(params=STORES)
+def store_factory(request: pytest.FixtureRequest) -> StoreFactory:
+    """Opens a store of the parametrized kind for a data directory (the same kind and
+    database for every call in one test, so two "processes" can share it)."""
+    if request.param == "tinydb":
+
+        def tinydb(data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+            return TinyDBStore(data_dir, clock=clock or utc_now)
+
+        return tinydb
+    raise AssertionError(f"unknown store {request.param}")
+
+
+@pytest.fixture
+def store(store_factory: StoreFactory, tmp_path: Path) -> Store:
+    """An empty store of each kind in ``STORES`` (local files in ``tmp_path / "data"``)."""
+    return store_factory(tmp_path / "data")
 
 
 def oa_interaction(store: Store, user_id: str, at: datetime) -> None:
     """Record that OA follower ``user_id`` last wrote to the OA at ``at``."""
     from reminder.channels.zalo import records
 
-    with store.transaction() as tx:
-        records.record_interaction(tx, user_id, at)
+    records.record_interaction(store, user_id, at)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from reminder import config
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
 from tests.conftest import CliResult, write_config
 from tests.servers import WebServer, free_port
@@ -106,7 +106,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
     cfg_dir = write_config(tmp_path / "config", UNITS, TASKS, settings)
     cfg = config.load(cfg_dir)
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     app = create_app(cfg, store, "acc-secret", clock=lambda: NOW)
     with WebServer(app, port) as server:
         yield server.url, cfg_dir, tmp_path / "data"

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 from reminder import config
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
 from tests.conftest import ROOT, write_config
 from tests.servers import SmtpServer, WebServer, free_port
@@ -70,7 +70,7 @@ def test_ack_link_from_a_real_email_in_a_real_browser_updates_the_board(
         {"id": "Q2-01", "quarter": 2, "title": "Báo cáo sơ kết 6 tháng", "lead": ["nv", "tp"]},
     ]
     cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     Dispatcher(cfg, store, secret="browser-secret").run(NOW)
     (mail,) = smtp_server.sink.to("nv@huyen.example")
     body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]

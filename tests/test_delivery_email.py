@@ -11,6 +11,7 @@ from reminder import config
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import delivery_records, write_config
 from tests.servers import SmtpServer, free_port
 
@@ -41,7 +42,7 @@ def _setup(tmp_path: Path, smtp: SmtpServer, **extra: str) -> tuple[Dispatcher, 
         'reply_to = "phong-noi-vu@huyen.example"\n' + extra.get("settings", "")
     )
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     return Dispatcher(cfg, store, secret="test-secret"), store
 
 

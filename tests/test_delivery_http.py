@@ -20,7 +20,8 @@ from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import ZaloSettings
-from reminder.store import Store
+from reminder.store import AckEvent, Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import CliResult, delivery_records, oa_interaction, write_config
 from tests.servers import ZaloServer
 
@@ -55,7 +56,7 @@ def _settings(server: ZaloServer, order: str = '["zalo_oa", "zalo_zns", "webhook
 def _dispatcher(tmp_path: Path, server: ZaloServer, **kwargs: Any) -> tuple[Dispatcher, Store]:
     settings = _settings(server, **kwargs)
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     # The follower wrote to the OA an hour earlier: consultation messages are allowed.
     oa_interaction(store, "1001", OPEN_DAY - timedelta(hours=1))
     return Dispatcher(cfg, store, secret="s"), store
@@ -150,8 +151,7 @@ def test_expired_token_is_refreshed_once_saved_and_the_message_resent(
     assert refresh["headers"]["secret_key"] == "app-secret"
     assert b"grant_type=refresh_token" in refresh["raw"]
     assert b"app_id=app-1" in refresh["raw"]
-    with store.transaction(readonly=True) as tx:
-        state = tx.state("zalo")
+    state = store.channel_state("zalo").values
     assert state["access_token"] in zalo_server.fake.access_tokens
     assert state["refresh_token"] in zalo_server.fake.refresh_tokens
     assert "refresh-1" not in zalo_server.fake.refresh_tokens  # spent
@@ -164,7 +164,7 @@ def test_token_is_refreshed_ahead_of_expiry(
     clock = [datetime(2026, 1, 1, tzinfo=UTC)]
     settings = _settings(zalo_server, order='["zalo_oa"]')
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     first = Dispatcher(cfg, store, secret="s", clock=lambda: clock[0])
     oa_interaction(store, "1001", OPEN_DAY - timedelta(hours=1))
     zalo_server.fake.access_tokens = {"x"}  # force the first refresh
@@ -210,7 +210,7 @@ def _refresh_in_process(data_dir: str, url: str, out: Any) -> None:
         app_id="app-1",
         secret_key="app-secret",
     )
-    tokens = ZaloTokens(settings, Store(Path(data_dir)))
+    tokens = ZaloTokens(settings, TinyDBStore(Path(data_dir)))
     out.put(asyncio.run(tokens.access_token(rejected="access-1")))
 
 
@@ -218,7 +218,7 @@ def test_two_processes_never_refresh_twice_at_once(tmp_path: Path, zalo_server: 
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     data = tmp_path / "data"
-    Store(data)
+    TinyDBStore(data)
     procs = [
         context.Process(target=_refresh_in_process, args=(str(data), zalo_server.url, out))
         for _ in range(2)
@@ -280,7 +280,7 @@ def test_token_refresh_does_not_hold_the_store_lock(
         timeout=10,
     )
     data = tmp_path / "data"
-    tokens = ZaloTokens(settings, Store(data))
+    tokens = ZaloTokens(settings, TinyDBStore(data))
     result: list[str] = []
 
     def refresh() -> None:
@@ -291,14 +291,13 @@ def test_token_refresh_does_not_hold_the_store_lock(
     worker = threading.Thread(target=refresh)
     worker.start()
     assert zalo_server.fake.refresh_started.wait(10)
-    other = Store(data, lock_timeout=0.5)  # as another process would
-    with other.transaction() as tx:  # raises StoreError if the lock were held
-        tx.add_acks([{"plan": "p", "task": "t", "unit": "u", "state": "done", "at": "x"}])
+    other = TinyDBStore(data, lock_timeout=0.5)  # as another process would
+    # Raises StoreError if the lock were held.
+    other.add_acks([AckEvent("p", "t", "u", "done", datetime(2025, 4, 1, tzinfo=UTC), "test")])
     worker.join(10)
     assert result
     assert result[0] in zalo_server.fake.access_tokens
-    with Store(data).transaction(readonly=True) as tx:
-        assert tx.state("zalo")["access_token"] == result[0]  # saved
+    assert TinyDBStore(data).channel_state("zalo").values["access_token"] == result[0]  # saved
 
 
 def test_oa_message_outside_the_window_goes_to_the_next_channel_without_calling_zalo(
@@ -306,7 +305,7 @@ def test_oa_message_outside_the_window_goes_to_the_next_channel_without_calling_
 ) -> None:
     settings = _settings(zalo_server, order='["zalo_oa", "webhook"]')
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     oa_interaction(store, "1001", OPEN_DAY - timedelta(hours=49))  # free window is 48 h
     dispatcher = Dispatcher(cfg, store, secret="s")
     dispatcher.run(OPEN_DAY)
@@ -326,7 +325,7 @@ def test_oa_window_follows_the_latest_interaction_and_the_setting(
         "timeout = 0.5\n", "timeout = 0.5\ncs_window_h = 168\n", 1
     )
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     oa_interaction(store, "1001", OPEN_DAY - timedelta(days=30))
     oa_interaction(store, "1001", OPEN_DAY - timedelta(days=6))  # the latest wins
     oa_interaction(store, "1001", OPEN_DAY - timedelta(days=20))  # an older event, late
@@ -373,8 +372,8 @@ def test_template_messages_are_counted_per_month(
     dispatcher.run(OPEN_DAY)
     zalo_server.fake.replies = [{"error": -108, "message": "Phone number invalid"}]
     dispatcher.run(datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ))  # failed: not paid
-    records = list(delivery_records(store).values())
-    assert sorted(r["status"] for r in records) == ["failed", "sent"]
+    records = store.deliveries()
+    assert sorted(r.status for r in records) == ["failed", "sent"]
     dirs = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(tmp_path / "data")]
     code, out, _ = cli("deliveries", *dirs)
     assert code == 0

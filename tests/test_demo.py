@@ -9,8 +9,8 @@ from pathlib import Path
 
 from reminder import config
 from reminder.demo import play
-from reminder.store import Store
-from tests.conftest import CliResult
+from reminder.store.tinydb import TinyDBStore
+from tests.conftest import CliResult, delivery_records
 
 
 def test_demo_plays_the_year_into_the_outbox_with_acks_and_digests(
@@ -26,8 +26,7 @@ def test_demo_plays_the_year_into_the_outbox_with_acks_and_digests(
     assert set(result.by_kind) == {"open", "before_due", "due", "overdue", "escalation"}
     assert result.acks["done"] > 50
     assert len(result.digests) == 52
-    with Store(tmp_path / "demo").transaction(readonly=True) as tx:
-        records = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+    records = list(delivery_records(TinyDBStore(tmp_path / "demo")).values())
     assert len(records) == result.messages
     assert all(r["channel"] == "file" for r in records)
     # No message on a day off, and at most one per unit per day.

@@ -15,6 +15,7 @@ from reminder import acks, config, digest
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from tests.conftest import ROOT, CliResult, write_config
 from tests.servers import SmtpServer
 
@@ -26,14 +27,13 @@ Q2 = [f"Q2-{n:02d}" for n in range(1, 10)]
 @pytest.fixture
 def reference_store(tmp_path: Path, shipped_config: Path) -> tuple[config.Config, Store]:
     loaded = config.load(shipped_config)
-    store = Store(tmp_path / "data")
-    with store.transaction() as tx:  # Q1-05 was finished; Q1-03 only received
-        tx.add_acks(
-            [
-                acks.ack_record("plan-2025", "Q1-05", "phong-noi-vu", "done", MONDAY, "cli"),
-                acks.ack_record("plan-2025", "Q1-03", "ubnd-huyen", "received", MONDAY, "cli"),
-            ]
-        )
+    store = TinyDBStore(tmp_path / "data")
+    store.add_acks(  # Q1-05 was finished; Q1-03 only received
+        [
+            acks.ack_record("plan-2025", "Q1-05", "phong-noi-vu", "done", MONDAY, "cli"),
+            acks.ack_record("plan-2025", "Q1-03", "ubnd-huyen", "received", MONDAY, "cli"),
+        ]
+    )
     return loaded, store
 
 
@@ -107,7 +107,7 @@ def test_digest_is_sent_once_a_week_by_email_with_cc(
         {"id": "Q1-01", "quarter": 1, "title": "Việc", "lead": ["nv"]}
     ]
     loaded = config.load(write_config(tmp_path / "c", units, tasks, settings))
-    store = Store(tmp_path / "d")
+    store = TinyDBStore(tmp_path / "d")
     assert digest.send(loaded, store, MONDAY).message.startswith("đã gửi báo cáo tuần 2025-W26")
     assert digest.send(loaded, store, MONDAY).status == "already_sent"
     (mail,) = smtp_server.sink.messages

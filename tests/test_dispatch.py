@@ -6,16 +6,19 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from reminder import acks, config
 from reminder.dispatch import Dispatcher
+from reminder.outbox import HOST
 from reminder.render import ZALO_TEXT_LIMIT, Renderer
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
-from tests.conftest import CliResult, write_config
+from reminder.store import Delivery, Leaseholder, Store
+from reminder.store.tinydb import TinyDBStore
+from tests.conftest import CliResult, StoreFactory, write_config
 
 UNITS: list[dict[str, object]] = [
     {"id": "nv", "name": "Phòng Nội vụ", "email": ["nv@huyen.example"]},
@@ -38,7 +41,7 @@ TASKS: list[dict[str, object]] = [
 
 def _setup(tmp_path: Path, settings: str = 'council = "hd"\n') -> tuple[Dispatcher, Store]:
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     return Dispatcher(cfg, store, secret="s"), store
 
 
@@ -52,8 +55,7 @@ def _outbox(store: Store) -> list[dict[str, object]]:
 
 
 def _ack(store: Store, unit: str, state: acks.AckKind, when: datetime) -> None:
-    with store.transaction() as tx:
-        tx.add_acks([acks.ack_record("plan-2025", "T1", unit, state, when, "cli")])
+    store.add_acks([acks.ack_record("plan-2025", "T1", unit, state, when, "cli")])
 
 
 def test_without_accounts_messages_go_to_the_file_outbox_as_eml_and_json(tmp_path: Path) -> None:
@@ -219,35 +221,33 @@ def test_send_due_and_deliveries_commands(
     assert (Path(data) / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
-def test_a_pending_message_whose_lease_ran_out_is_sent_by_the_next_pass(tmp_path: Path) -> None:
-    from reminder.dispatch import HOST, PROCESS_TOKEN
-
-    dispatcher, store = _setup(tmp_path)
+def test_a_pending_message_whose_lease_ran_out_by_the_stores_clock_is_sent_by_the_next_pass(
+    tmp_path: Path, store_factory: StoreFactory
+) -> None:
+    clock = [datetime(2026, 11, 24, 3, 0, tzinfo=UTC)]
+    cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, 'council = "hd"\n'))
+    store = store_factory(tmp_path / "data", clock=lambda: clock[0])
+    dispatcher = Dispatcher(cfg, store, secret="s")
     when = _at(date(2025, 3, 3))
     report = dispatcher.run(when, dry_run=True)
     message = next(m for m in report.planned if m.recipient == "nv")
-    stale = {"host": HOST, "pid": 1, "token": PROCESS_TOKEN, "until": when.isoformat()}
-    with store.transaction() as tx:  # as left by a pass of this process that broke off
-        tx.add_deliveries(
-            "2025-03",
-            [
-                {
-                    "key": message.key,
-                    "month": "2025-03",
-                    "recipient": "nv",
-                    "channel": "file",
-                    "day": "2025-03-03",
-                    "status": "pending",
-                    "occurrences": [],
-                    "items": [],
-                    "message": message.to_record(),
-                    "attempts": 0,
-                    "created_at": when.isoformat(),
-                    "claim": stale,
-                }
-            ],
-        )
-    later = dispatcher.run(when + timedelta(minutes=11))
+    planned = Delivery(
+        key=message.key,
+        recipient="nv",
+        channel="file",
+        day=date(2025, 3, 3),
+        status="pending",
+        occurrences=(),
+        items=(),
+        message=message,
+        created_at=when,
+    )
+    # As left by a pass of this very process that broke off without giving its lease up.
+    holder = Leaseholder("broken-pass", HOST, os.getpid())
+    assert store.add_deliveries([planned], holder, 600) != []
+    assert message.key not in dispatcher.run(when + timedelta(hours=2)).sent  # still held
+    clock[0] += timedelta(minutes=11)  # the store's clock, not the caller's, ends the lease
+    later = dispatcher.run(when + timedelta(hours=2))
     assert message.key in later.sent
     (sent,) = [m for m in _outbox(store) if m["key"] == message.key]
     assert sent["subject"] == message.subject

@@ -17,9 +17,9 @@ import pytest
 
 from reminder import acks, config
 from reminder.schedule import LOCAL_TZ
-from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app
-from tests.conftest import units_leading_one_task, write_config
+from tests.conftest import ack_records, delivery_records, units_leading_one_task, write_config
 from tests.servers import WebServer, free_port
 
 UNITS = 500
@@ -33,7 +33,7 @@ def test_500_concurrent_acks_during_a_dispatch_pass(tmp_path: Path) -> None:
     cfg_dir = write_config(tmp_path / "config", units, tasks, settings)
     cfg = config.load(cfg_dir)
     data = tmp_path / "data"
-    store = Store(data)
+    store = TinyDBStore(data)
     tokens = acks.Tokens("load-secret")
     links = [f"/ack/{tokens.make('plan-2025', 'Q2-01', str(u['id']), 2025)}" for u in units]
     app = create_app(cfg, store, "load-secret", clock=lambda: NOW)
@@ -76,9 +76,8 @@ def test_500_concurrent_acks_during_a_dispatch_pass(tmp_path: Path) -> None:
         _, err = dispatch.communicate(timeout=120)
         assert dispatch.returncode == 0, err.decode()
     assert codes == [200] * UNITS
-    with Store(data).transaction(readonly=True) as tx:
-        events = tx.acks()
-        deliveries = [r for m in tx.delivery_months() for r in tx.deliveries(m)]
+    events = ack_records(TinyDBStore(data))
+    deliveries = list(delivery_records(TinyDBStore(data)).values())
     assert len(events) == UNITS
     assert {e["unit"] for e in events} == {u["id"] for u in units}
     # The pass, interleaved, recorded all it did; a unit that acknowledged before the pass

@@ -18,6 +18,7 @@ from reminder.dispatch import Dispatcher
 from reminder.labels import LOCAL_TZ
 from reminder.render import Renderer
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
 from tests.conftest import CliResult, write_config
 from tests.servers import WebServer, free_port
@@ -50,12 +51,11 @@ def at(day: date, hour: int = 9) -> datetime:
 
 def setup(tmp_path: Path, settings: str = 'council = "hd"\n') -> tuple[config.Config, Store]:
     loaded = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    return loaded, Store(tmp_path / "data")
+    return loaded, TinyDBStore(tmp_path / "data")
 
 
 def ack(store: Store, unit: str, kind: acks.AckKind, when: datetime, task: str = "T1") -> None:
-    with store.transaction() as tx:
-        tx.add_acks([acks.ack_record("plan-2025", task, unit, kind, when, "cli")])
+    store.add_acks([acks.ack_record("plan-2025", task, unit, kind, when, "cli")])
 
 
 def pair(snapshot: state.Snapshot, task: str, unit: str) -> state.PairState:
@@ -164,8 +164,7 @@ def test_reopen_returns_the_pair_to_pending_and_reminders_resume(
     assert code == 0
     assert "Báo nhầm — mở lại" in out
     assert "Tình trạng bây giờ: chưa xác nhận." in out
-    with store.transaction(readonly=True) as tx:
-        kinds = [e["state"] for e in tx.acks()]
+    kinds = [e.kind for e in store.ack_events()]
     assert kinds == ["done", "received", "done", "reopen"]  # the full history is kept
     assert pair(state.load(loaded, store, at(date(2025, 3, 11), 10)), "T1", "nv").state == "pending"
     # As of before the reopen, it was done.
@@ -212,8 +211,7 @@ def test_ack_page_reopens_and_says_the_resulting_state(site: tuple[str, Store]) 
     reopened = httpx.post(link, data={"csrf": csrf, "state": "reopen"}).text
     assert "Đã ghi nhận: Báo nhầm — mở lại" in reopened
     assert re.search(r'class="badge pending">chưa xác nhận<', reopened)
-    with store.transaction(readonly=True) as tx:
-        assert [e["state"] for e in tx.acks()] == ["done", "received", "reopen"]
+    assert [e.kind for e in store.ack_events()] == ["done", "received", "reopen"]
 
 
 def test_board_counts_follow_its_filters_and_show_unassigned(site: tuple[str, Store]) -> None:

@@ -20,8 +20,9 @@ from reminder import acks, config
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password, parse_zalo_reply
-from tests.conftest import write_config
+from tests.conftest import ack_records, write_config
 from tests.servers import WebServer, ZaloServer, free_port, wait_until
 
 PASSWORD = "mat-khau-quan-tri-2025"
@@ -53,8 +54,7 @@ class Site:
         return self.tokens.make("plan-2025", task, unit, 2025)
 
     def acks(self) -> list[dict[str, object]]:
-        with self.store.transaction(readonly=True) as tx:
-            return [dict(a) for a in tx.acks()]
+        return ack_records(self.store)
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def site(
         f'[zalo]\napp_id = "app-1"\napi_base = "{zalo_server.url}"\n'
     )
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     app = create_app(
         cfg,
         store,
@@ -208,8 +208,7 @@ def test_the_board_needs_a_login_and_its_forms_carry_csrf(site: Site) -> None:
 def test_unit_page_shows_the_linked_zalo_chats(site: Site) -> None:
     from reminder.channels.zalo import records
 
-    with site.store.transaction() as tx:
-        records.add_link(tx, "nv", "chat-<a>", "Chị Lan", NOW)
+    records.add_link(site.store, "nv", "chat-<a>", "Chị Lan", NOW)
     with httpx.Client(base_url=site.url) as client:
         csrf = _csrf(client.get("/login").text)
         client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf})
@@ -220,8 +219,7 @@ def test_unit_page_shows_the_linked_zalo_chats(site: Site) -> None:
 
 
 def test_board_filters_by_unit_and_state(site: Site) -> None:
-    with site.store.transaction() as tx:
-        tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "done", NOW, "cli")])
+    site.store.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "done", NOW, "cli")])
     with httpx.Client(base_url=site.url) as client:
         csrf = _csrf(client.get("/login").text)
         client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": csrf})
@@ -292,8 +290,7 @@ def test_oa_events_record_the_followers_last_interaction(site: Site) -> None:
     from reminder.channels.zalo import records
 
     def last(user: str) -> datetime | None:
-        with site.store.transaction(readonly=True) as tx:
-            return records.last_interaction(tx, user)
+        return records.last_interaction(site.store, user)
 
     raw, mac = _signed_event(_text_event("chào OA", sender="888"), secret="wrong")
     httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
@@ -384,8 +381,7 @@ def test_health_and_metrics(site: Site) -> None:
     health = httpx.get(f"{site.url}/healthz")
     assert health.status_code == 200
     assert health.json()["store"] == "ok"
-    with site.store.transaction() as tx:
-        tx.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "received", NOW, "cli")])
+    site.store.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "received", NOW, "cli")])
     metrics = httpx.get(f"{site.url}/metrics").text
     assert 'reminder_pairs{state="received"} 1.0' in metrics
     assert 'reminder_pairs{state="pending"} 2.0' in metrics

@@ -26,8 +26,9 @@ from argon2 import PasswordHasher
 from reminder import acks, config
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
-from tests.conftest import write_config
+from tests.conftest import ack_records, write_config
 from tests.servers import WebServer, free_port, wait_until
 
 PASSWORD = "mat-khau-quan-tri-2025"
@@ -51,9 +52,8 @@ class Site:
     def token(self, task: str = "Q2-01", unit: str = "nv") -> str:
         return acks.Tokens("web-secret").make("plan-2025", task, unit, 2025)
 
-    def acks(self) -> list[dict[str, object]]:
-        with self.store.transaction(readonly=True) as tx:
-            return [dict(a) for a in tx.acks()]
+    def acks(self) -> list[dict[str, Any]]:
+        return ack_records(self.store)
 
     def login(self, client: httpx.Client) -> None:
         csrf = _csrf(client.get("/login").text)
@@ -82,7 +82,7 @@ def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SiteF
             f"bad_token_limit = 5\n{web}\n"
         )
         cfg = config.load(write_config(tmp_path / f"config-{port}", UNITS, TASKS, settings))
-        store = Store(tmp_path / f"data-{port}")
+        store = TinyDBStore(tmp_path / f"data-{port}")
         now = [NOW]
         app = create_app(cfg, store, "web-secret", clock=lambda: now[0])
         server = WebServer(app, port).__enter__()
@@ -295,13 +295,12 @@ def test_every_response_carries_a_content_security_policy(make_site: SiteFactory
 def test_csv_export_neutralises_spreadsheet_formulas(make_site: SiteFactory) -> None:
     site = make_site()
     hostile = ['=HYPERLINK("http://x.example","bấm")', "+1+1", "-2+3", "@SUM(A1)"]
-    with site.store.transaction() as tx:
-        tx.add_acks(
-            [
-                acks.ack_record("plan-2025", "Q2-01", unit, "done", NOW, "cli", note=note)
-                for unit, note in (("nv", hostile[0]), ("tp", hostile[1]))
-            ]
-        )
+    site.store.add_acks(
+        [
+            acks.ack_record("plan-2025", "Q2-01", unit, "done", NOW, "cli", note=note)
+            for unit, note in (("nv", hostile[0]), ("tp", hostile[1]))
+        ]
+    )
     with httpx.Client(base_url=site.url) as client:
         site.login(client)
         text = client.get("/export.csv").text.lstrip("\ufeff")
@@ -328,8 +327,8 @@ def test_metrics_need_the_bearer_token_when_one_is_set(
 def test_metrics_are_computed_once_per_tick(make_site: SiteFactory) -> None:
     site = make_site()
     assert 'reminder_pairs{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
-    with site.store.transaction() as tx:  # written by another process (CLI, dispatch)
-        tx.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
+    # Written by another process (CLI, dispatch).
+    site.store.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
     # Within the same tick the scrape reuses the figures computed for the previous one...
     site.now[0] = NOW + timedelta(seconds=30)
     assert 'reminder_pairs{state="done"} 0.0' in httpx.get(f"{site.url}/metrics").text
@@ -427,8 +426,8 @@ def test_a_slow_state_is_refreshed_behind_the_page_not_in_front_of_it(
     with httpx.Client(base_url=site.url) as client:
         site.login(client)
         assert 'data-unit="nv" data-state="pending"' in client.get("/").text
-        with site.store.transaction() as tx:  # written by the CLI meanwhile
-            tx.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
+        # Written by the CLI meanwhile.
+        site.store.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
         site.now[0] = NOW + timedelta(seconds=61)  # the next tick
         # The page does not wait: it shows the previous state while the new one is computed...
         assert 'data-unit="nv" data-state="pending"' in client.get("/").text
@@ -448,14 +447,14 @@ def test_an_ack_that_cannot_be_written_says_so_and_is_not_saved_later(tmp_path: 
     settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
     config_dir = write_config(tmp_path / "config", UNITS, TASKS, settings)
     data_dir = tmp_path / "data"
-    store = Store(data_dir)
-    with store.transaction() as tx:  # a store file larger than the limit below
-        tx.add_acks(
-            [
-                acks.ack_record("plan-2025", "Q2-01", "tp", "received", NOW, "cli", note="x" * 100)
-                for _ in range(200)
-            ]
-        )
+    store = TinyDBStore(data_dir)  # a store file larger than the limit below
+    store.add_acks(
+        [
+            acks.ack_record("plan-2025", "Q2-01", "tp", "received", NOW, "cli", note="x" * 100)
+            for _ in range(200)
+        ]
+    )
+    store.close()
     env = {
         **os.environ,
         "REMINDER_SECRET_KEY": "web-secret",
@@ -505,7 +504,6 @@ def test_an_ack_that_cannot_be_written_says_so_and_is_not_saved_later(tmp_path: 
     finally:
         server.terminate()
         server.wait(30)
-    with Store(data_dir).transaction(readonly=True) as tx:
-        recorded = [(a["unit"], a["state"]) for a in tx.acks()]
+    recorded = [(a["unit"], a["state"]) for a in ack_records(TinyDBStore(data_dir))]
     assert ("tp", "done") in recorded
     assert ("nv", "done") not in recorded

@@ -23,8 +23,9 @@ from reminder.config import Config
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
+from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app
-from tests.conftest import CliResult, delivery_records, write_config
+from tests.conftest import CliResult, ack_records, delivery_records, write_config
 from tests.servers import WebServer, ZaloServer, bot_update, free_port, wait_until
 
 SECRET = "bot-webhook-secret-123"
@@ -88,12 +89,10 @@ class Office:
         return [m["text"] for m in self.zalo.fake.bot_sent if m["chat_id"] == chat]
 
     def acks(self) -> list[dict[str, Any]]:
-        with self.store.transaction(readonly=True) as tx:
-            return [dict(a) for a in tx.acks()]
+        return ack_records(self.store)
 
     def links(self) -> list[records.ChatLink]:
-        with self.store.transaction(readonly=True) as tx:
-            return records.links(tx)
+        return records.links(self.store)
 
     def invite(self, cli: Callable[..., CliResult], unit: str, now: datetime = NOW) -> str:
         code, out, _ = cli(*self.args("invite", unit, "--format", "json", "--now", now.isoformat()))
@@ -110,7 +109,7 @@ class Office:
 def _office(tmp_path: Path, server: ZaloServer, port: int = 8080, **kwargs: Any) -> Office:
     config_dir = write_config(tmp_path / "config", UNITS, TASKS, _settings(server, port, **kwargs))
     data_dir = tmp_path / "data"
-    return Office(config_dir, data_dir, config.load(config_dir), Store(data_dir), server)
+    return Office(config_dir, data_dir, config.load(config_dir), TinyDBStore(data_dir), server)
 
 
 @pytest.fixture
@@ -207,8 +206,7 @@ def test_wrong_or_missing_secret_is_refused_and_changes_nothing(
 
 
 def test_unlinked_chat_is_told_and_nothing_is_recorded(office: Office) -> None:
-    with office.store.transaction():
-        pass  # a store in use: its schema record exists
+    office.store.ack_events()  # a store in use: its schema record exists
     before = office.files()
     reply = office.say("stranger", "xong Q2-01", "m1")
     assert "chưa liên kết" in reply
@@ -258,9 +256,8 @@ def test_invite_for_an_unknown_unit_is_refused(
 
 
 def _link(store: Store, unit: str, *chats: str) -> None:
-    with store.transaction() as tx:
-        for chat in chats:
-            records.add_link(tx, unit, chat, "", NOW)
+    for chat in chats:
+        records.add_link(store, unit, chat, "", NOW)
 
 
 def test_a_reminder_goes_to_every_linked_chat(
@@ -323,7 +320,7 @@ def test_a_long_reminder_is_split_at_task_boundaries(
     ]
     config_dir = write_config(tmp_path / "config", UNITS, tasks, _settings(zalo_server))
     cfg = config.load(config_dir)
-    store = Store(tmp_path / "data")
+    store = TinyDBStore(tmp_path / "data")
     _link(store, "nv", "chat-a")
     Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
     parts = [m["text"] for m in zalo_server.fake.bot_sent]
@@ -372,7 +369,7 @@ def _handle_in_process(config_dir: str, data_dir: str, update: dict[str, Any], o
     cfg = config.load(Path(config_dir))
     parsed = parse_update(update)
     assert parsed is not None
-    out.put(inbound.handle_bot_message(cfg, Store(Path(data_dir)), parsed, NOW))
+    out.put(inbound.handle_bot_message(cfg, TinyDBStore(Path(data_dir)), parsed, NOW))
 
 
 def _twice(office: Office, update: dict[str, Any]) -> list[str | None]:
@@ -442,5 +439,5 @@ def test_set_webhook_registers_the_public_address_with_the_secret(
 def test_ack_states_reply_matches_the_store(office: Office, cli: Callable[..., CliResult]) -> None:
     office.say("chat-a", office.invite(cli, "nv"), "m1")
     office.say("chat-a", "đã nhận Q2-02", "m2")
-    states = acks.current_states(office.acks())
+    states = acks.current_states(office.store.ack_events())
     assert states == {("plan-2025", "Q2-02", "nv"): "received"}

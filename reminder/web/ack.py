@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -78,11 +77,7 @@ async def ack_page(request: Request) -> Response:
     target = link.target
     pair = (target.plan, target.task, target.unit)
 
-    def events() -> list[dict[str, Any]]:
-        with ctx.store.transaction(readonly=True) as tx:
-            return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
-
-    mine = await run_in_threadpool(events)
+    mine = await run_in_threadpool(lambda: ctx.store.ack_events(pair=pair))
     pair_state = state.one(ctx.config, *pair, mine, ctx.clock())
     latest = pair_state.ack if pair_state is not None else None
     current = pair_state.state if pair_state is not None else "pending"
@@ -134,10 +129,9 @@ async def ack_post(request: Request) -> Response:
 
     pair = (target.plan, target.task, target.unit)
 
-    def save() -> list[dict[str, Any]]:
-        with ctx.store.transaction() as tx:
-            tx.add_acks([record])
-            return [dict(e) for e in tx.acks() if (e["plan"], e["task"], e["unit"]) == pair]
+    def save() -> list[acks.AckEvent]:
+        ctx.store.add_acks([record])
+        return ctx.store.ack_events(pair=pair)
 
     try:
         mine = await run_in_threadpool(save)

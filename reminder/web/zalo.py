@@ -27,6 +27,7 @@ from reminder.channels.zalo.inbound import record_oa_event
 from reminder.channels.zalo.oa import ZaloOAChannel
 from reminder.labels import ACK_LABELS
 from reminder.schedule import assignments
+from reminder.store import AckEvent
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
 
@@ -108,27 +109,25 @@ def event_id(raw: bytes, event: dict[str, Any]) -> str:
 
 
 def _ack_from_zalo(ctx: WebContext, event: str, user_id: str, text: str) -> str | None:
-    """The reply to a follower's text; ``_REPEAT`` when this event was handled before. The
-    event id is claimed in the same transaction that records the acknowledgments, so an
-    event is acted on once and a crash loses neither."""
+    """The reply to a follower's text; ``_REPEAT`` when this event was handled before.
+
+    A seen event is not acted on again. Otherwise its acknowledgments are recorded first and
+    its id claimed after (insert-if-new), so a crash between the two loses no acknowledgment:
+    Zalo's retry records the same ones again (harmless: the latest wins) and is then claimed.
+    Two copies racing both record the same acks; only the one that claims replies.
+    """
+    if zalo_records.seen(ctx.store, SEEN_SOURCE, event):
+        return _REPEAT
     reply = _reply_to(ctx, user_id, text)
-    if not _claim(ctx, event, reply[1] if reply else []):
+    if reply is not None and reply[1]:
+        ctx.store.add_acks(reply[1])
+        ctx.invalidate()
+    if not zalo_records.claim_update(ctx.store, SEEN_SOURCE, event, ctx.clock()):
         return _REPEAT
     return None if reply is None else reply[0]
 
 
-def _claim(ctx: WebContext, event: str, records: list[dict[str, Any]]) -> bool:
-    with ctx.store.transaction() as tx:
-        if not zalo_records.claim_update(tx, SEEN_SOURCE, event, ctx.clock()):
-            return False
-        if records:
-            tx.add_acks(records)
-    if records:
-        ctx.invalidate()
-    return True
-
-
-def _reply_to(ctx: WebContext, user_id: str, text: str) -> tuple[str, list[dict[str, Any]]] | None:
+def _reply_to(ctx: WebContext, user_id: str, text: str) -> tuple[str, list[AckEvent]] | None:
     """(reply, ack records to save) for a follower's text; None for a stranger."""
     unit = next(
         (
@@ -164,7 +163,7 @@ def _reply_to(ctx: WebContext, user_id: str, text: str) -> tuple[str, list[dict[
             acks.ack_record(p, real_id, unit.id, state, now, "zalo", by=user_id, note=text[:200])
             for p in plans
         ]
-    done = sorted({r["task"] for r in records})
+    done = sorted({r.task for r in records})
     parts = []
     if done:
         parts.append(

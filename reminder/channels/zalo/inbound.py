@@ -108,8 +108,7 @@ def create_invite(config: Config, store: Store, unit_id: str, now: datetime) -> 
     bot = config.settings.zalo_bot
     code = records.new_code()
     expires = (now + timedelta(days=bot.invite_days)).astimezone(LOCAL_TZ)
-    with store.transaction() as tx:
-        records.add_invite(tx, code, unit_id, now, expires)
+    records.add_invite(store, code, unit_id, now, expires)
     text = (
         f"Nhắn mã {code} cho {bot.name} trên Zalo để nhận nhắc việc của {unit.name}."
         f" Mã dùng một lần, hết hạn lúc {expires:%H:%M} ngày {expires:%d/%m/%Y}."
@@ -123,53 +122,56 @@ def handle_bot_message(
     """The reply to ``update``; None when this update was already handled (send nothing)."""
     bot_name = config.settings.zalo_bot.name
     names = config.directory.name_of
-    with store.transaction() as tx:
-        if records.seen(tx, SOURCE, update.update_id):
-            return None  # handled already (a repeat, or another process got it first)
-        units = records.units_of_chat(tx, update.chat_id)
-        if records.looks_like_code(update.text):
-            invite = records.invite(tx, update.text)
-            if invite is None:
-                return "Mã mời không đúng. Kiểm tra lại từng ký tự, hoặc xin văn phòng mã mới."
-            if invite.used_at is not None:
-                return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
-            if now > invite.expires:
-                return "Mã mời đã hết hạn. Xin văn phòng một mã mới."
-            if invite.unit not in config.directory.units:
-                return "Đơn vị của mã mời không còn trong danh sách. Xin văn phòng kiểm tra lại."
-            if not records.claim_update(tx, SOURCE, update.update_id, now):
-                return None
-            records.add_link(tx, invite.unit, update.chat_id, update.sender_name, now)
-            records.use_invite(tx, update.text, update.chat_id, now)
-            return (
-                f"Đã liên kết Zalo này với {names(invite.unit)}. Từ nay nhắc việc của đơn vị"
-                f" được gửi vào đây. {help_text(bot_name)}"
+    # Each step is one atomic store operation: claiming the update id (insert-if-new) makes a
+    # repeat, or the same update handed to another process, a no-op; using the invite is a
+    # compare-and-set, so a code links one chat only.
+    if records.seen(store, SOURCE, update.update_id):
+        return None  # handled already (a repeat, or another process got it first)
+    units = records.units_of_chat(store, update.chat_id)
+    if records.looks_like_code(update.text):
+        invite = records.invite(store, update.text)
+        if invite is None:
+            return "Mã mời không đúng. Kiểm tra lại từng ký tự, hoặc xin văn phòng mã mới."
+        if invite.used_at is not None:
+            return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
+        if now > invite.expires:
+            return "Mã mời đã hết hạn. Xin văn phòng một mã mới."
+        if invite.unit not in config.directory.units:
+            return "Đơn vị của mã mời không còn trong danh sách. Xin văn phòng kiểm tra lại."
+        if not records.claim_update(store, SOURCE, update.update_id, now):
+            return None
+        if not records.use_invite(store, update.text, update.chat_id, now):
+            return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
+        records.add_link(store, invite.unit, update.chat_id, update.sender_name, now)
+        return (
+            f"Đã liên kết Zalo này với {names(invite.unit)}. Từ nay nhắc việc của đơn vị"
+            f" được gửi vào đây. {help_text(bot_name)}"
+        )
+    parsed = parse_reply(update.text)
+    if parsed is not None:
+        if not units:
+            return NOT_LINKED
+        state, ids = parsed
+        targets, unknown = _targets(config, units, ids)
+        events = [
+            acks.ack_record(
+                plan,
+                task,
+                unit,
+                state,
+                now,
+                SOURCE,
+                by=f"{update.sender_name} (Zalo {update.chat_id})".strip(),
+                note=update.text[:200],
             )
-        parsed = parse_reply(update.text)
-        if parsed is not None:
-            if not units:
-                return NOT_LINKED
-            state, ids = parsed
-            targets, unknown = _targets(config, units, ids)
-            events = [
-                acks.ack_record(
-                    plan,
-                    task,
-                    unit,
-                    state,
-                    now,
-                    SOURCE,
-                    by=f"{update.sender_name} (Zalo {update.chat_id})".strip(),
-                    note=update.text[:200],
-                )
-                for plan, task, unit in targets
-            ]
-            if events:
-                if not records.claim_update(tx, SOURCE, update.update_id, now):
-                    return None
-                tx.add_acks(events)
-            history = list(tx.acks()) if events else []
-            return _ack_reply(config, targets, unknown, history, now)
+            for plan, task, unit in targets
+        ]
+        if events:
+            if not records.claim_update(store, SOURCE, update.update_id, now):
+                return None
+            store.add_acks(events)
+        history = store.ack_events() if events else []
+        return _ack_reply(config, targets, unknown, history, now)
     if fold(update.text) in _LIST_WORDS:
         return open_tasks_text(config, store, units, now) if units else NOT_LINKED
     return help_text(bot_name) if units else NOT_LINKED
@@ -220,9 +222,7 @@ def _ack_reply(
 
 def open_tasks_text(config: Config, store: Store, units: list[str], now: datetime) -> str:
     """The units' open tasks (started, not done), nearest due date first, as of ``now``."""
-    with store.transaction(readonly=True) as tx:
-        events = list(tx.acks())
-    snapshot = state.compute(config, events, [], now)
+    snapshot = state.compute(config, store.ack_events(), [], now)
     rows = [
         p for p in snapshot.select(units=units) if p.state in ("pending", "received", "overdue")
     ]
@@ -277,23 +277,20 @@ def record_oa_event(store: Store, event: dict[str, Any], received: datetime) -> 
     except (KeyError, ValueError, OverflowError):
         at = received
     at = min(at, received)  # a clock ahead of ours must not stretch the window
-    with store.transaction() as tx:
-        records.record_interaction(tx, user, at)
+    records.record_interaction(store, user, at)
 
 
 def linked_units(store: Store) -> dict[str, list[records.ChatLink]]:
     """unit -> its chat links (for the board and ``reminder zalo-bot links``)."""
-    with store.transaction(readonly=True) as tx:
-        out: dict[str, list[records.ChatLink]] = {}
-        for link in records.links(tx):
-            out.setdefault(link.unit, []).append(link)
+    out: dict[str, list[records.ChatLink]] = {}
+    for link in records.links(store):
+        out.setdefault(link.unit, []).append(link)
     return out
 
 
 def all_links(store: Store) -> Iterable[records.ChatLink]:
     """Every active link, oldest first."""
-    with store.transaction(readonly=True) as tx:
-        return records.links(tx)
+    return records.links(store)
 
 
 # -- answering -------------------------------------------------------------------------------------

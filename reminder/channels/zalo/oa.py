@@ -111,11 +111,7 @@ class ZaloOAChannel(ZaloChannelBase):
         return await self.send_text(message.zalo_user_id, message.short_text)
 
     async def _check_window(self, user_id: str) -> None:
-        def read() -> Any:
-            with self.tokens.store.transaction(readonly=True) as tx:
-                return records.last_interaction(tx, user_id)
-
-        last = await asyncio.to_thread(read)
+        last = await asyncio.to_thread(records.last_interaction, self.tokens.store, user_id)
         hours = self.settings.cs_window_h
         now = pass_now()
         if last is None or now - last > timedelta(hours=hours):

@@ -1,10 +1,10 @@
 """Zalo records kept in the store: chat links, invite codes, processed update ids and each OA
 follower's last interaction.
 
-Every read and write of these records goes through this module, inside a store transaction the
-caller holds, so moving them into the store's generic keyed-record area is a change here only.
-A transaction holds the store's cross-process lock, so "look up, then insert" below is atomic:
-two processes handed the same update cannot both claim it.
+Every read and write of these records goes through this module, and through the store's generic
+keyed-record area (``RecordKind``): ``add_record`` inserts only a new key, so two processes
+handed the same update cannot both claim it, and ``replace_record`` (compare-and-set) lets an
+invite be used once.
 
 Invite codes are stored as a SHA-256 of the normalised code: the printed code is the only copy.
 """
@@ -16,11 +16,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from reminder.store import Transaction
+from reminder.store import RecordKind, Store
 
-FILE = "zalo.json"
 # Letters and digits that cannot be misread for one another on a phone (no 0/O, 1/I/L).
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -62,6 +60,42 @@ def looks_like_code(text: str) -> bool:
     return len(raw) == CODE_LENGTH and all(c in ALPHABET for c in raw) and len(text) < 20
 
 
+@dataclass(frozen=True)
+class LinkRecord:
+    """A chat link as stored (kept after unlinking, for the record)."""
+
+    unit: str
+    chat_id: str
+    name: str
+    linked_at: datetime
+    active: bool = True
+    unlinked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InviteRecord:
+    """An invite code as stored (under the SHA-256 of the code)."""
+
+    unit: str
+    created_at: datetime
+    expires: datetime
+    used_at: datetime | None = None
+    used_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """When an update was claimed, or when a follower last wrote to the OA."""
+
+    at: datetime
+
+
+LINKS = RecordKind("zalo_chat_link", LinkRecord)
+INVITES = RecordKind("zalo_invite", InviteRecord)
+UPDATES = RecordKind("zalo_update", Seen)
+INTERACTIONS = RecordKind("zalo_interaction", Seen)
+
+
 def _code_key(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
@@ -69,116 +103,98 @@ def _code_key(code: str) -> str:
 # -- links -----------------------------------------------------------------------------------------
 
 
-def _link(doc: Any) -> ChatLink:
-    return ChatLink(
-        unit=str(doc["unit"]),
-        chat_id=str(doc["chat_id"]),
-        name=str(doc.get("name", "")),
-        linked_at=datetime.fromisoformat(doc["linked_at"]),
-    )
-
-
-def links(tx: Transaction) -> list[ChatLink]:
+def links(store: Store) -> list[ChatLink]:
     """Every active link, oldest first."""
-    return [_link(d) for d in tx.all(FILE, "links") if d.get("active")]
+    return [
+        ChatLink(r.unit, r.chat_id, r.name, r.linked_at)
+        for r in store.records(LINKS).values()
+        if r.active
+    ]
 
 
-def chats_by_unit(tx: Transaction) -> dict[str, tuple[str, ...]]:
+def chats_by_unit(store: Store) -> dict[str, tuple[str, ...]]:
     """unit -> the chat ids linked to it."""
     out: dict[str, list[str]] = {}
-    for link in links(tx):
+    for link in links(store):
         out.setdefault(link.unit, []).append(link.chat_id)
     return {unit: tuple(chats) for unit, chats in out.items()}
 
 
-def units_of_chat(tx: Transaction, chat_id: str) -> list[str]:
+def units_of_chat(store: Store, chat_id: str) -> list[str]:
     """The units a chat is linked to."""
-    return [link.unit for link in links(tx) if link.chat_id == chat_id]
+    return [link.unit for link in links(store) if link.chat_id == chat_id]
 
 
-def add_link(tx: Transaction, unit: str, chat_id: str, name: str, at: datetime) -> None:
+def add_link(store: Store, unit: str, chat_id: str, name: str, at: datetime) -> None:
     """Link ``chat_id`` to ``unit`` (again, if it was unlinked)."""
-    key = f"{unit}/{chat_id}"
-    fields = {"unit": unit, "chat_id": chat_id, "name": name[:100], "active": True}
-    fields["linked_at"] = at.isoformat()
-    if not tx.update(FILE, "links", key, fields):
-        tx.insert_many(FILE, "links", [{"key": key, **fields}])
+    store.put_record(LINKS, f"{unit}/{chat_id}", LinkRecord(unit, chat_id, name[:100], at))
 
 
-def remove_link(tx: Transaction, unit: str, chat_id: str, at: datetime) -> bool:
+def remove_link(store: Store, unit: str, chat_id: str, at: datetime) -> bool:
     """Unlink; False when that chat was not linked to that unit. The record is kept."""
     key = f"{unit}/{chat_id}"
-    doc = tx.get(FILE, "links", key)
-    if doc is None or not doc.get("active"):
+    current = store.get_record(LINKS, key)
+    if current is None or not current.active:
         return False
-    tx.update(FILE, "links", key, {"active": False, "unlinked_at": at.isoformat()})
-    return True
+    ended = LinkRecord(current.unit, current.chat_id, current.name, current.linked_at, False, at)
+    return store.replace_record(LINKS, key, current, ended)
 
 
 # -- invites ---------------------------------------------------------------------------------------
 
 
-def add_invite(tx: Transaction, code: str, unit: str, created: datetime, expires: datetime) -> None:
+def add_invite(store: Store, code: str, unit: str, created: datetime, expires: datetime) -> None:
     """Store a new invite code for ``unit``."""
-    record = {
-        "key": _code_key(code),
-        "unit": unit,
-        "created_at": created.isoformat(),
-        "expires": expires.isoformat(),
-        "used_at": None,
-    }
-    tx.insert_many(FILE, "invites", [record])
+    store.add_record(INVITES, _code_key(code), InviteRecord(unit, created, expires))
 
 
-def invite(tx: Transaction, code: str) -> Invite | None:
+def invite(store: Store, code: str) -> Invite | None:
     """The invite with this code, or None."""
-    doc = tx.get(FILE, "invites", _code_key(code))
-    if doc is None:
+    record = store.get_record(INVITES, _code_key(code))
+    if record is None:
         return None
-    used = doc.get("used_at")
-    return Invite(
-        unit=str(doc["unit"]),
-        expires=datetime.fromisoformat(doc["expires"]),
-        used_at=datetime.fromisoformat(used) if used else None,
-    )
+    return Invite(unit=record.unit, expires=record.expires, used_at=record.used_at)
 
 
-def use_invite(tx: Transaction, code: str, chat_id: str, at: datetime) -> None:
-    """Mark the invite used (it works once)."""
-    tx.update(FILE, "invites", _code_key(code), {"used_at": at.isoformat(), "used_by": chat_id})
+def use_invite(store: Store, code: str, chat_id: str, at: datetime) -> bool:
+    """Mark the invite used; False when it was used already (it works once)."""
+    key = _code_key(code)
+    current = store.get_record(INVITES, key)
+    if current is None or current.used_at is not None:
+        return False
+    used = InviteRecord(current.unit, current.created_at, current.expires, at, chat_id)
+    return store.replace_record(INVITES, key, current, used)
 
 
 # -- processed updates -----------------------------------------------------------------------------
 
 
-def seen(tx: Transaction, source: str, update_id: str) -> bool:
-    """Whether update ``update_id`` from ``source`` was handled already."""
-    return tx.get(FILE, "updates", f"{source}/{update_id}") is not None
+def seen(store: Store, source: str, update_id: str) -> bool:
+    """Whether update ``update_id`` from ``source`` was claimed already."""
+    return store.get_record(UPDATES, f"{source}/{update_id}") is not None
 
 
-def claim_update(tx: Transaction, source: str, update_id: str, at: datetime) -> bool:
+def claim_update(store: Store, source: str, update_id: str, at: datetime) -> bool:
     """Record that update ``update_id`` from ``source`` is being handled; False when it was
     already (by this process or another one)."""
-    key = f"{source}/{update_id}"
-    if tx.get(FILE, "updates", key) is not None:
-        return False
-    tx.insert_many(FILE, "updates", [{"key": key, "at": at.isoformat()}])
-    return True
+    return store.add_record(UPDATES, f"{source}/{update_id}", Seen(at))
 
 
 # -- OA interactions -------------------------------------------------------------------------------
 
 
-def record_interaction(tx: Transaction, user_id: str, at: datetime) -> None:
+def record_interaction(store: Store, user_id: str, at: datetime) -> None:
     """Note that OA follower ``user_id`` interacted with the OA at ``at`` (the latest wins)."""
-    doc = tx.get(FILE, "interactions", user_id)
-    if doc is None:
-        tx.insert_many(FILE, "interactions", [{"key": user_id, "at": at.isoformat()}])
-    elif datetime.fromisoformat(doc["at"]) < at:
-        tx.update(FILE, "interactions", user_id, {"at": at.isoformat()})
+    while True:
+        current = store.get_record(INTERACTIONS, user_id)
+        if current is None:
+            if store.add_record(INTERACTIONS, user_id, Seen(at)):
+                return
+        elif current.at >= at or store.replace_record(INTERACTIONS, user_id, current, Seen(at)):
+            return
 
 
-def last_interaction(tx: Transaction, user_id: str) -> datetime | None:
+def last_interaction(store: Store, user_id: str) -> datetime | None:
     """When OA follower ``user_id`` last interacted with the OA, if ever recorded."""
-    doc = tx.get(FILE, "interactions", user_id)
-    return datetime.fromisoformat(doc["at"]) if doc is not None else None
+    record = store.get_record(INTERACTIONS, user_id)
+    return record.at if record is not None else None

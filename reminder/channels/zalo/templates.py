@@ -21,9 +21,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from reminder.channels.base import Message, Receipt, pass_now
 from reminder.channels.zalo.oa import ZaloChannelBase
@@ -31,6 +30,7 @@ from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.errors import ChannelError
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import ZaloSettings
+from reminder.store import Delivery
 
 NAME = "zalo_zns"
 
@@ -66,16 +66,14 @@ def next_allowed(now: datetime, settings: ZaloSettings) -> datetime | None:
     return datetime.combine(day, start, tzinfo=LOCAL_TZ)
 
 
-def sent_by_month(
-    deliveries: Iterable[Mapping[str, Any]], until: datetime | None = None
-) -> dict[str, int]:
+def sent_by_month(deliveries: Iterable[Delivery], until: datetime | None = None) -> dict[str, int]:
     """Template messages sent (paid for), per local month of sending ("2026-03" -> 41); with
     ``until``, only those sent at or before it (the digest of a past week)."""
     months: Counter[str] = Counter()
     for record in deliveries:
-        if record.get("channel") != NAME or record.get("status") != "sent":
+        if record.channel != NAME or record.status != "sent":
             continue
-        sent_at = datetime.fromisoformat(str(record.get("sent_at") or record["created_at"]))
+        sent_at = record.sent_at or record.created_at
         if until is not None and sent_at > until:
             continue
         months[f"{sent_at.astimezone(LOCAL_TZ):%Y-%m}"] += 1

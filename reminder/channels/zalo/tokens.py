@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 from filelock import FileLock, Timeout
@@ -79,32 +79,34 @@ class ZaloTokens:
     # -- blocking: run in a worker thread --------------------------------------------------------
 
     def _load(self) -> None:
-        with self.store.transaction() as tx:
-            state = tx.state(STATE)
-            env_refresh = self.settings.refresh_token
-            env_access = self.settings.access_token
-            seed = _fingerprint(
-                (env_refresh.get_secret_value() if env_refresh else "")
-                + (env_access.get_secret_value() if env_access else "")
-            )
-            if state.get("seeded_from") != seed:
-                state = {
-                    "access_token": env_access.get_secret_value() if env_access else None,
-                    "refresh_token": env_refresh.get_secret_value() if env_refresh else None,
-                    "expires_at": None,
-                    "seeded_from": seed,
-                }
-                tx.set_state(STATE, state)
-        self._take(state)
+        env_refresh = self.settings.refresh_token
+        env_access = self.settings.access_token
+        seed = _fingerprint(
+            (env_refresh.get_secret_value() if env_refresh else "")
+            + (env_access.get_secret_value() if env_access else "")
+        )
+        while True:
+            state = self.store.channel_state(STATE)
+            if state.values.get("seeded_from") == seed:
+                self._take(state.values)
+                return
+            seeded: dict[str, str | None] = {
+                "access_token": env_access.get_secret_value() if env_access else None,
+                "refresh_token": env_refresh.get_secret_value() if env_refresh else None,
+                "expires_at": None,
+                "seeded_from": seed,
+            }
+            if self.store.swap_channel_state(state, seeded) is not None:
+                self._take(seeded)
+                return  # else another process wrote meanwhile: look again
 
-    def _take(self, state: dict[str, Any]) -> None:
+    def _take(self, state: Mapping[str, str | None]) -> None:
         self._access = state.get("access_token")
         expires = state.get("expires_at")
         self._expires = datetime.fromisoformat(expires) if expires else None
 
-    def _stored(self) -> dict[str, Any]:
-        with self.store.transaction(readonly=True) as tx:
-            return tx.state(STATE)
+    def _stored(self) -> Mapping[str, str | None]:
+        return self.store.channel_state(STATE).values
 
     def _refresh(self, used: str | None) -> None:
         try:
@@ -159,14 +161,16 @@ class ZaloTokens:
             )
             raise self._failed
         expires_in = int(body.get("expires_in") or 90000)
-        fresh = {
-            "access_token": body["access_token"],
-            "refresh_token": body.get("refresh_token") or refresh,
+        fresh: dict[str, str | None] = {
+            "access_token": str(body["access_token"]),
+            "refresh_token": str(body.get("refresh_token") or refresh),
             "expires_at": (self.clock() + timedelta(seconds=expires_in)).isoformat(),
             "refreshed_at": self.clock().isoformat(),
         }
         # Saved before use: the old refresh token is spent from this moment on.
-        with self.store.transaction() as tx:
-            state = {**tx.state(STATE), **fresh}
-            tx.set_state(STATE, state)
-        self._take(state)
+        while True:
+            current = self.store.channel_state(STATE)
+            merged = {**current.values, **fresh}
+            if self.store.swap_channel_state(current, merged) is not None:
+                break
+        self._take(merged)

@@ -1,0 +1,123 @@
+"""A unit's due occurrences for one day -> one rendered message.
+
+Linear in the number of occurrences: every per-item value is a dictionary look-up or a
+bisection in the calendar, and the short (Zalo) text is fitted with a bounded search rather than
+by dropping one item per render.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from reminder import acks
+from reminder.calendar import weekday_vi
+from reminder.channels.base import Message
+from reminder.config import Config
+from reminder.labels import KIND_LABELS, vn_date
+from reminder.render import Renderer
+from reminder.schedule import ROLE_LABELS, Batch, Occurrence
+
+
+class Composer:
+    """Builds messages for one configuration (keep one per configuration)."""
+
+    def __init__(self, config: Config, secret: str) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.tokens = acks.Tokens(secret)
+        self.renderer = Renderer(self.settings.templates_dir)
+        self.titles = {(p.id, t.id): t.title for p in config.plans for t in p.tasks}
+        self.plan_titles = {p.id: p.title for p in config.plans}
+        self.years = {p.id: p.year for p in config.plans}
+
+    def compose(
+        self,
+        batch: Batch,
+        recipient: str,
+        channel: str,
+        key: str,
+        now: datetime,
+        today: date,
+        chats: tuple[str, ...] = (),
+    ) -> Message:
+        """The message ``key`` to ``recipient`` on ``channel`` carrying ``batch`` (``chats``:
+        the Zalo Bot chats linked to the unit, for the ``zalo_bot`` channel)."""
+        directory = self.config.directory
+        unit = directory.units[recipient]
+        base = self.settings.web.base_url.rstrip("/")
+        own = [o for o in batch.items if o.kind != "escalation" or o.unit == recipient]
+        escalated = [o for o in batch.items if o.kind == "escalation" and o.unit != recipient]
+        nearest_due = min(o.due for o in batch.items)
+        context = {
+            "unit": {"id": unit.id, "name": unit.name},
+            "day": today,
+            "weekday": weekday_vi(today),
+            "plan_title": self._plan_title(batch.items),
+            "items": [self._item(o, today, base) for o in own],
+            "escalations": [self._item(o, today, base) for o in escalated],
+            "nearest_due": nearest_due,
+            "board_url": base + "/",
+            "sender_name": "Hệ thống nhắc việc",
+        }
+        rendered = self.renderer.reminder(context)
+        parts = self.renderer.chat_parts(context) if channel == "zalo_bot" else ()
+        ids = sorted({o.task for o in batch.items})
+        return Message(
+            key=key,
+            channel=channel,
+            recipient=unit.id,
+            recipient_name=unit.name,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            short_text=rendered.short_text,
+            created_at=now.isoformat(),
+            emails=unit.email,
+            zalo_user_id=unit.zalo_user_id,
+            phone=unit.phone,
+            chat_ids=chats if channel == "zalo_bot" else (),
+            parts=tuple(parts),
+            data={
+                "don_vi": unit.name[:100],
+                "so_viec": str(len(batch.items)),
+                "ma_viec": ", ".join(ids)[:100],
+                "han_gan_nhat": vn_date(nearest_due),
+                "lien_ket": base + "/",
+            },
+        )
+
+    def _plan_title(self, items: list[Occurrence]) -> str:
+        titles = {self.plan_titles.get(o.plan, "") for o in items}
+        title = titles.pop() if len(titles) == 1 else "kế hoạch công tác"
+        return title[:1].lower() + title[1:] if title.startswith("Kế hoạch") else title
+
+    def _item(self, occ: Occurrence, today: date, base: str) -> dict[str, Any]:
+        cal = self.config.calendar
+        if occ.due >= today:
+            left = cal.working_days_between(today, occ.due)
+        else:
+            left = -cal.working_days_between(occ.due, today)
+        if left > 0:
+            days_text = f"còn {left} ngày làm việc"
+        elif left == 0:
+            days_text = "hạn là hôm nay"
+        else:
+            days_text = f"đã quá hạn {-left} ngày làm việc"
+        colour = "#1f5fbf" if left > 5 else ("#b54708" if left >= 0 else "#b42318")
+        token = self.tokens.make(occ.plan, occ.task, occ.unit, self.years.get(occ.plan, today.year))
+        return {
+            "task_id": occ.task,
+            "title": self.titles.get((occ.plan, occ.task), occ.task),
+            "role_label": ROLE_LABELS[occ.role],
+            "kind": occ.kind,
+            "kind_label": KIND_LABELS[occ.kind],
+            "due": occ.due,
+            "due_weekday": weekday_vi(occ.due),
+            "days_left": left,
+            "days_text": days_text,
+            "colour": colour,
+            "unit_name": self.config.directory.name_of(occ.unit),
+            "ack_url": f"{base}/ack/{token}",
+            "board_url": f"{base}/tasks/{occ.plan}/{occ.task}",
+        }

@@ -1,0 +1,71 @@
+"""Files that are replaced whole and atomically, and what to tell a person when writing fails."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from reminder.errors import StoreError
+
+#: Temporary files ``write_atomic`` leaves only when killed between creating and renaming.
+TEMP_GLOBS = (".*.tmp",)
+
+_HINTS = {
+    errno.ENOSPC: "đĩa đã đầy — giải phóng dung lượng rồi chạy lại (không mất dữ liệu đã ghi)",
+    errno.EDQUOT: "đã hết hạn mức đĩa của người dùng — xin thêm hạn mức rồi chạy lại",
+    errno.EFBIG: "tệp vượt giới hạn kích thước (ulimit -f) — bỏ giới hạn rồi chạy lại",
+    errno.EROFS: "ổ đĩa chỉ cho đọc — gắn lại ở chế độ ghi được hoặc chọn thư mục khác",
+    errno.EACCES: "không có quyền ghi — cấp quyền cho người dùng chạy reminder",
+    errno.EPERM: "không có quyền ghi — cấp quyền cho người dùng chạy reminder",
+}
+
+
+def write_error(path: Path, exc: OSError) -> StoreError:
+    """A ``StoreError`` naming ``path``, what failed and what to do."""
+    hint = _HINTS.get(exc.errno or 0, "kiểm tra ổ đĩa và quyền ghi rồi chạy lại")
+    reason = exc.strerror or str(exc)
+    return StoreError(f"{path}: không ghi được ({reason}) — {hint}")
+
+
+def write_atomic(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
+    """Replace ``path`` with ``data``: temp file, fsync, optional ``.bak`` link, rename.
+
+    Raises ``OSError`` as the system reports it; callers that face a person turn it into a
+    message with ``write_error``.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if keep_backup and path.exists():
+            backup_tmp = path.with_name(f".{path.name}.bak.tmp")
+            backup_tmp.unlink(missing_ok=True)
+            os.link(path, backup_tmp)
+            os.replace(backup_tmp, path.with_name(path.name + ".bak"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def remove_leftover_temps(directory: Path) -> list[Path]:
+    """Delete the temporary files a killed writer left in ``directory``; call it only while
+    holding the lock every writer of ``directory`` holds. Returns what was removed."""
+    removed = []
+    for pattern in TEMP_GLOBS:
+        for path in directory.glob(pattern):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(path)
+    return removed

@@ -1,0 +1,537 @@
+"""The records the store holds, declared once, and their JSON form.
+
+Every module reads these types, never a dict by key name. The JSON form (``*_to_json`` /
+``*_from_json``) is the one the TinyDB files have always used, so existing data directories
+read unchanged; a store that keeps columns (PostgreSQL) may use it for the nested parts.
+A JSON value of the wrong shape raises ``RecordShapeError`` (a ``ValueError``) naming the field.
+
+Times are aware ``datetime`` values. ``Delivery.day`` is the local day the message belongs to;
+``month`` ("2025-04") follows from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any, Generic, Literal, TypeVar, cast
+
+from pydantic import TypeAdapter, ValidationError
+
+from reminder.channels.base import Message, Receipt
+
+AckState = Literal["received", "done"]
+#: What an acknowledgment event says: a state, or "reopen" (the pair is owed again).
+AckKind = Literal["received", "done", "reopen"]
+ACK_KINDS: tuple[AckKind, ...] = ("received", "done", "reopen")
+DeliveryStatus = Literal["pending", "retry", "sent", "failed", "dead"]
+OutcomeStatus = Literal["sent", "retry", "failed", "dead"]
+
+DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = ("pending", "retry", "sent", "failed", "dead")
+#: Statuses that cover their occurrences: the reminder is sent or on its way.
+COVERING: frozenset[str] = frozenset({"pending", "retry", "sent"})
+#: Statuses a pass may still send (when leased to it).
+UNFINISHED: frozenset[str] = frozenset({"pending", "retry"})
+#: How many past errors a delivery keeps.
+ERROR_HISTORY = 20
+
+Json = dict[str, Any]
+
+
+class RecordShapeError(ValueError):
+    """A stored value does not have the shape of its record."""
+
+
+# -- deliveries ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryItem:
+    """One (task, unit) reminder carried by a delivery."""
+
+    plan: str
+    task: str
+    unit: str
+    kind: str
+    due: date
+
+
+@dataclass(frozen=True)
+class SendError:
+    """What went wrong with one attempt, in the provider's words where there are some."""
+
+    message: str
+    code: str | None
+    detail: str | None
+    permanent: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who may send a pending delivery, until when (judged by the store's clock).
+
+    ``owner`` is the pass's token; ``host`` and ``pid`` let a store on one host free the leases
+    of a process that has ended without waiting for ``until``.
+    """
+
+    owner: str
+    until: datetime
+    host: str = ""
+    pid: int = 0
+
+
+@dataclass(frozen=True)
+class Leaseholder:
+    """The pass asking for leases: a token unique to the pass, and where it runs."""
+
+    owner: str
+    host: str = ""
+    pid: int = 0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one unit on one channel for one day (key ``unit/channel/day``): the
+    outbox record, written before sending, and what became of it."""
+
+    key: str
+    recipient: str
+    channel: str
+    day: date
+    status: DeliveryStatus
+    occurrences: tuple[str, ...]
+    items: tuple[DeliveryItem, ...]
+    message: Message
+    created_at: datetime
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    receipt: Receipt | None = None
+    last_error: SendError | None = None
+    errors: tuple[SendError, ...] = ()
+    lease: Lease | None = None
+
+    @property
+    def month(self) -> str:
+        """ "2025-04": the month whose records hold this delivery."""
+        return month_of(self.day)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one send attempt, as the pass decided it (see ``reminder.outbox``).
+
+    ``apply_outcome`` turns a delivery and its outcome into the delivery's next state; every
+    store applies outcomes with it, so they agree.
+    """
+
+    key: str
+    day: date
+    status: OutcomeStatus
+    at: datetime
+    attempts: int
+    first_attempt_at: datetime | None
+    next_attempt_at: datetime | None = None
+    receipt: Receipt | None = None
+    error: SendError | None = None
+
+    @property
+    def month(self) -> str:
+        """The month of the delivery this outcome belongs to."""
+        return month_of(self.day)
+
+
+def month_of(day: date) -> str:
+    """ "2025-04" for any day of April 2025."""
+    return f"{day:%Y-%m}"
+
+
+def apply_outcome(delivery: Delivery, outcome: Outcome) -> Delivery:
+    """``delivery`` after ``outcome``: the status, attempt counters, the receipt or the error
+    (appended to the kept history), and no lease. Idempotent: applying the same outcome again
+    returns the delivery unchanged."""
+    if delivery.attempts == outcome.attempts and delivery.last_attempt_at == outcome.at:
+        return delivery  # already applied: folding a journal twice changes nothing
+    errors = delivery.errors
+    if outcome.error is not None:
+        errors = (*errors[-(ERROR_HISTORY - 1) :], outcome.error)
+    return replace(
+        delivery,
+        status=outcome.status,
+        attempts=outcome.attempts,
+        first_attempt_at=outcome.first_attempt_at,
+        last_attempt_at=outcome.at,
+        next_attempt_at=outcome.next_attempt_at,
+        sent_at=outcome.at if outcome.status == "sent" else delivery.sent_at,
+        receipt=outcome.receipt if outcome.status == "sent" else delivery.receipt,
+        last_error=outcome.error,
+        errors=errors,
+        lease=None,
+    )
+
+
+# -- acknowledgments, channel state, digests -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AckEvent:
+    """One acknowledgment as recorded: who said what about (plan, task, unit), when.
+
+    ``at`` is the moment it was given (local, aware); ``recorded_utc`` when the store took it.
+    Events are kept, never changed: the state of a pair is computed from its history.
+    """
+
+    plan: str
+    task: str
+    unit: str
+    kind: AckKind
+    at: datetime
+    source: str = ""
+    by: str = ""
+    note: str = ""
+    recorded_utc: datetime | None = None
+
+    @property
+    def pair(self) -> tuple[str, str, str]:
+        """(plan, task, unit)."""
+        return (self.plan, self.task, self.unit)
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """What a channel keeps between passes (the Zalo token pair). ``version`` grows by one at
+    each write, so a writer can replace exactly the state it read (``swap_channel_state``)."""
+
+    name: str
+    values: Mapping[str, str | None] = field(default_factory=dict)
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """One weekly digest that went out (``week`` "2025-W26")."""
+
+    week: str
+    sent_at: datetime
+    channel: str = ""
+    recipients: tuple[str, ...] = ()
+
+
+# -- the generic record area ---------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+class RecordKind(Generic[R]):
+    """A kind of small keyed record that other features keep in the store (chat links, invite
+    codes, processed event ids, pauses, extensions, accounts, sessions, audit entries).
+
+    Declare one per kind, once, next to its dataclass::
+
+        CHAT_LINKS = RecordKind("chat_link", ChatLink)
+
+    and use it with ``Store.get_record`` / ``put_record`` / ``add_record`` ... The value is
+    stored as JSON through pydantic (dataclasses, dates, datetimes, tuples, nested records);
+    ``name`` is the stored identity of the kind — never rename it.
+    """
+
+    def __init__(self, name: str, type_: type[R]) -> None:
+        if not name.replace("_", "").isalnum() or not name.islower():
+            raise ValueError(f"record kind names are lower-case words: {name!r}")
+        self.name = name
+        self.type = type_
+        self._adapter: TypeAdapter[R] = TypeAdapter(type_)
+
+    def to_json(self, value: R) -> Any:
+        """The JSON-ready form of ``value``."""
+        return self._adapter.dump_python(value, mode="json")
+
+    def from_json(self, data: Any) -> R:
+        """The record stored as ``data``; ``RecordShapeError`` when it does not fit."""
+        try:
+            return self._adapter.validate_python(data)
+        except ValidationError as exc:
+            raise RecordShapeError(f"{self.name}: {exc.errors()[0]['msg']}") from None
+
+    def __repr__(self) -> str:
+        return f"RecordKind({self.name!r}, {self.type.__name__})"
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _need(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = data.get(name)
+    if not isinstance(value, kind):
+        raise RecordShapeError(f"trường {name!r} thiếu hoặc sai kiểu")
+    return value
+
+
+def _when(data: Mapping[str, Any], name: str) -> datetime | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise RecordShapeError(f"trường {name!r} không phải thời điểm: {value!r}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _day(value: Any, name: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise RecordShapeError(f"trường {name!r} không phải ngày: {value!r}") from None
+
+
+def error_to_json(error: SendError) -> Json:
+    """The stored form of a send error."""
+    return {
+        "message": error.message,
+        "code": error.code,
+        "detail": error.detail,
+        "permanent": error.permanent,
+        "at": error.at.isoformat(),
+    }
+
+
+def error_from_json(data: Any) -> SendError:
+    """A send error from its stored form."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("lỗi gửi không đúng dạng")
+    at = _when(data, "at")
+    return SendError(
+        message=str(data.get("message", "")),
+        code=None if data.get("code") is None else str(data.get("code")),
+        detail=None if data.get("detail") is None else str(data.get("detail")),
+        permanent=bool(data.get("permanent", False)),
+        at=at or datetime(1970, 1, 1, tzinfo=UTC),
+    )
+
+
+def lease_to_json(lease: Lease | None) -> Json | None:
+    """The stored form of a lease (key ``claim`` in a delivery)."""
+    if lease is None:
+        return None
+    return {"host": lease.host, "pid": lease.pid, "token": lease.owner, "until": _iso(lease.until)}
+
+
+def lease_from_json(data: Any) -> Lease | None:
+    """A lease from its stored form (None for none)."""
+    if not data:
+        return None
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("trường 'claim' không đúng dạng")
+    until = _when(data, "until")
+    if until is None:
+        raise RecordShapeError("trường 'claim.until' thiếu")
+    return Lease(
+        owner=str(data.get("token", "")),
+        until=until,
+        host=str(data.get("host", "")),
+        pid=int(data.get("pid", 0) or 0),
+    )
+
+
+def delivery_to_json(delivery: Delivery) -> Json:
+    """The stored form of a delivery (the TinyDB document)."""
+    return {
+        "key": delivery.key,
+        "month": delivery.month,
+        "recipient": delivery.recipient,
+        "channel": delivery.channel,
+        "day": delivery.day.isoformat(),
+        "status": delivery.status,
+        "occurrences": list(delivery.occurrences),
+        "items": [
+            {
+                "plan": i.plan,
+                "task": i.task,
+                "unit": i.unit,
+                "kind": i.kind,
+                "due": i.due.isoformat(),
+            }
+            for i in delivery.items
+        ],
+        "message": delivery.message.to_record(),
+        "attempts": delivery.attempts,
+        "created_at": delivery.created_at.isoformat(),
+        "first_attempt_at": _iso(delivery.first_attempt_at),
+        "last_attempt_at": _iso(delivery.last_attempt_at),
+        "next_attempt_at": _iso(delivery.next_attempt_at),
+        "sent_at": _iso(delivery.sent_at),
+        "receipt": None
+        if delivery.receipt is None
+        else {"id": delivery.receipt.provider_id, "detail": delivery.receipt.detail},
+        "last_error": None if delivery.last_error is None else error_to_json(delivery.last_error),
+        "errors": [error_to_json(e) for e in delivery.errors],
+        "claim": lease_to_json(delivery.lease),
+    }
+
+
+def delivery_from_json(data: Any) -> Delivery:
+    """A delivery from its stored form; ``RecordShapeError`` when a field is missing or wrong."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
+    status = _need(data, "status", str)
+    if status not in DELIVERY_STATUSES:
+        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
+    message = _need(data, "message", Mapping)
+    try:
+        parsed_message = Message.from_record(dict(message))
+    except TypeError as exc:
+        raise RecordShapeError(f"trường 'message' không đúng dạng ({exc})") from None
+    items = []
+    for item in _need(data, "items", list):
+        if not isinstance(item, Mapping):
+            raise RecordShapeError("trường 'items' không đúng dạng")
+        items.append(
+            DeliveryItem(
+                plan=str(item.get("plan", "")),
+                task=str(item.get("task", "")),
+                unit=str(item.get("unit", "")),
+                kind=str(item.get("kind", "")),
+                due=_day(item.get("due"), "items.due"),
+            )
+        )
+    receipt = data.get("receipt")
+    last_error = data.get("last_error")
+    return Delivery(
+        key=_need(data, "key", str),
+        recipient=_need(data, "recipient", str),
+        channel=_need(data, "channel", str),
+        day=_day(_need(data, "day", str), "day"),
+        status=cast(DeliveryStatus, status),
+        occurrences=tuple(str(k) for k in _need(data, "occurrences", list)),
+        items=tuple(items),
+        message=parsed_message,
+        created_at=_when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
+        attempts=int(data.get("attempts") or 0),
+        first_attempt_at=_when(data, "first_attempt_at"),
+        last_attempt_at=_when(data, "last_attempt_at"),
+        next_attempt_at=_when(data, "next_attempt_at"),
+        sent_at=_when(data, "sent_at"),
+        receipt=Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
+        if isinstance(receipt, Mapping)
+        else None,
+        last_error=error_from_json(last_error) if last_error else None,
+        errors=tuple(error_from_json(e) for e in data.get("errors") or ()),
+        lease=lease_from_json(data.get("claim")),
+    )
+
+
+def outcome_to_json(outcome: Outcome) -> Json:
+    """The stored form of an outcome (one journal line)."""
+    return {
+        "key": outcome.key,
+        "day": outcome.day.isoformat(),
+        "status": outcome.status,
+        "at": outcome.at.isoformat(),
+        "attempts": outcome.attempts,
+        "first_attempt_at": _iso(outcome.first_attempt_at),
+        "next_attempt_at": _iso(outcome.next_attempt_at),
+        "receipt": None
+        if outcome.receipt is None
+        else {"id": outcome.receipt.provider_id, "detail": outcome.receipt.detail},
+        "error": None if outcome.error is None else error_to_json(outcome.error),
+    }
+
+
+def outcome_from_json(data: Any) -> Outcome:
+    """An outcome from its stored form."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("kết quả gửi không phải một đối tượng")
+    status = _need(data, "status", str)
+    if status not in ("sent", "retry", "failed", "dead"):
+        raise RecordShapeError(f"kết quả gửi không biết: {status!r}")
+    at = _when(data, "at")
+    first = _when(data, "first_attempt_at")
+    if at is None:
+        raise RecordShapeError("kết quả gửi thiếu thời điểm")
+    receipt = data.get("receipt")
+    error = data.get("error")
+    return Outcome(
+        key=_need(data, "key", str),
+        day=_day(_need(data, "day", str), "day"),
+        status=cast(OutcomeStatus, status),
+        at=at,
+        attempts=int(_need(data, "attempts", int)),
+        first_attempt_at=first,
+        next_attempt_at=_when(data, "next_attempt_at"),
+        receipt=Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
+        if isinstance(receipt, Mapping)
+        else None,
+        error=error_from_json(error) if error else None,
+    )
+
+
+def ack_to_json(event: AckEvent) -> Json:
+    """The stored form of an acknowledgment event."""
+    recorded = event.recorded_utc or event.at
+    return {
+        "plan": event.plan,
+        "task": event.task,
+        "unit": event.unit,
+        "state": event.kind,
+        "at": event.at.isoformat(),
+        "recorded_utc": recorded.astimezone(UTC).isoformat(),
+        "source": event.source,
+        "by": event.by,
+        "note": event.note,
+    }
+
+
+def ack_from_json(data: Any) -> AckEvent:
+    """An acknowledgment event from its stored form."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("xác nhận không phải một đối tượng")
+    kind = _need(data, "state", str)
+    if kind not in ACK_KINDS:
+        raise RecordShapeError(f"trạng thái xác nhận không biết: {kind!r}")
+    at = _when(data, "at")
+    if at is None:
+        raise RecordShapeError("xác nhận thiếu thời điểm 'at'")
+    return AckEvent(
+        plan=_need(data, "plan", str),
+        task=_need(data, "task", str),
+        unit=_need(data, "unit", str),
+        kind=cast(AckKind, kind),
+        at=at,
+        source=str(data.get("source", "")),
+        by=str(data.get("by", "")),
+        note=str(data.get("note", "")),
+        recorded_utc=_when(data, "recorded_utc"),
+    )
+
+
+def digest_run_to_json(run: DigestRun) -> Json:
+    """The stored form of a digest run."""
+    return {
+        "week": run.week,
+        "sent_at": run.sent_at.isoformat(),
+        "channel": run.channel,
+        "recipients": list(run.recipients),
+    }
+
+
+def digest_run_from_json(data: Any) -> DigestRun:
+    """A digest run from its stored form."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("lần gửi báo cáo tuần không đúng dạng")
+    sent = _when(data, "sent_at")
+    if sent is None:
+        raise RecordShapeError("lần gửi báo cáo tuần thiếu 'sent_at'")
+    return DigestRun(
+        week=_need(data, "week", str),
+        sent_at=sent,
+        channel=str(data.get("channel", "")),
+        recipients=tuple(str(r) for r in data.get("recipients") or ()),
+    )
