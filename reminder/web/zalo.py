@@ -21,13 +21,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder import acks
+from reminder import state as pair_state
 from reminder.channels.zalo import records as zalo_records
 from reminder.channels.zalo.inbound import parse_reply as parse_zalo_reply
 from reminder.channels.zalo.inbound import record_oa_event
 from reminder.channels.zalo.oa import ZaloOAChannel
 from reminder.labels import ACK_LABELS
 from reminder.schedule import assignments
-from reminder.store import AckEvent
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
 
@@ -119,16 +119,14 @@ def _ack_from_zalo(ctx: WebContext, event: str, user_id: str, text: str) -> str 
     if zalo_records.seen(ctx.store, SEEN_SOURCE, event):
         return _REPEAT
     reply = _reply_to(ctx, user_id, text)
-    if reply is not None and reply[1]:
-        ctx.store.add_acks(reply[1])
-        ctx.invalidate()
     if not zalo_records.claim_update(ctx.store, SEEN_SOURCE, event, ctx.clock()):
         return _REPEAT
-    return None if reply is None else reply[0]
+    return reply
 
 
-def _reply_to(ctx: WebContext, user_id: str, text: str) -> tuple[str, list[AckEvent]] | None:
-    """(reply, ack records to save) for a follower's text; None for a stranger."""
+def _reply_to(ctx: WebContext, user_id: str, text: str) -> str | None:
+    """Record the acknowledgments in a follower's text; the reply to send (None for a
+    stranger)."""
     unit = next(
         (
             u
@@ -141,10 +139,7 @@ def _reply_to(ctx: WebContext, user_id: str, text: str) -> tuple[str, list[AckEv
     if unit is None:
         return None
     if parsed is None:
-        return (
-            'Để xác nhận, trả lời "xong MÃ-VIỆC" hoặc "đã nhận MÃ-VIỆC", ví dụ "xong Q2-04".',
-            [],
-        )
+        return 'Để xác nhận, trả lời "xong MÃ-VIỆC" hoặc "đã nhận MÃ-VIỆC", ví dụ "xong Q2-04".'
     state, ids = parsed
     now = ctx.clock()
     mine = {
@@ -163,15 +158,28 @@ def _reply_to(ctx: WebContext, user_id: str, text: str) -> tuple[str, list[AckEv
             acks.ack_record(p, real_id, unit.id, state, now, "zalo", by=user_id, note=text[:200])
             for p in plans
         ]
+    if records:
+        ctx.store.add_acks(records)
+        ctx.invalidate()
     done = sorted({r.task for r in records})
     parts = []
     if done:
         parts.append(
             f"Đã ghi nhận {ACK_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
         )
+        # Say the state that results (an overdue task stays overdue after "đã nhận").
+        results = []
+        for r in records:
+            after = pair_state.one(
+                ctx.config, r.plan, r.task, r.unit, ctx.store.ack_events(pair=r.pair), now
+            )
+            if after is not None:
+                results.append(f"{r.task}: {after.label}")
+        if results:
+            parts.append("Tình trạng bây giờ: " + "; ".join(results) + ".")
     if unknown:
         parts.append(f"Không tìm thấy việc của đơn vị: {', '.join(unknown)}.")
-    return " ".join(parts), records
+    return " ".join(parts)
 
 
 async def _reply_zalo(ctx: WebContext, user_id: str, text: str) -> None:
