@@ -540,13 +540,29 @@ def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
     return store.ack_events(), store.deliveries()
 
 
-def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
-    """``compute`` over what ``store`` holds (extensions and pauses included)."""
+@dataclass(frozen=True)
+class Reading:
+    """The state as of a moment with the delivery records it was computed from, from one
+    read of the store: what ``/metrics`` counts beside the pairs (messages by channel and
+    status) then comes from the same records as the pairs."""
+
+    snapshot: Snapshot
+    deliveries: list[Delivery]
+
+
+def read(config: Config, store: Store, as_of: datetime) -> Reading:
+    """``compute`` over what ``store`` holds (extensions and pauses included), with the
+    delivery records read for it."""
     from reminder.keyed import Records
 
     adjustments = adjust.load(Records(store), as_of)
     events, deliveries = read_events(store)
-    return compute(config, events, deliveries, as_of, adjustments)
+    return Reading(compute(config, events, deliveries, as_of, adjustments), deliveries)
+
+
+def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
+    """``compute`` over what ``store`` holds (extensions and pauses included)."""
+    return read(config, store, as_of).snapshot
 
 
 def group_rows(pairs: Sequence[PairState]) -> dict[tuple[str, str], list[PairState]]:
