@@ -101,6 +101,20 @@ def test_requests_are_approved_with_another_date_or_refused(
     code, _, err = run("extend", "--approve", other.id, "--now", NOW)
     assert code == 2
     assert "đã được xử lý (không duyệt)" in err
+    # Each unit is told of the decision by its channel, at the next dispatch pass.
+    Dispatcher(cfg, TinyDBStore(tmp_path / "data"), secret="s").run(asked)
+    notices = {
+        k: r for k, r in delivery_records(TinyDBStore(tmp_path / "data")).items() if "gia-han" in k
+    }
+    assert set(notices) == {
+        f"nv/file/2025-04-15/gia-han-{first.id}",
+        f"tp/file/2025-04-15/gia-han-{other.id}",
+    }
+    assert {r["status"] for r in notices.values()} == {"sent"}
+    texts = {r["recipient"]: r["message"]["text"] for r in notices.values()}
+    assert "hạn mới của đơn vị là 20/07/2025" in texts["nv"]
+    assert "không được duyệt" in texts["tp"]
+    assert "/u/" in texts["nv"]
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from reminder import acks, adjust, audit
+from reminder import acks, adjust, audit, notice
 from reminder.errors import UsageError
 from reminder.web.context import WebContext, context
 from reminder.web.security import AdminUser, csrf_for, login_required, same
@@ -83,9 +83,10 @@ def _field(form: FormData, name: str) -> str:
 def decide_extension(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
     approve = _field(form, "decision") == "approve"
     to = _date(form, "to", required=False) if approve else None
-    adjust.decide(
+    ext = adjust.decide(
         ctx.records, ctx.config, request.path_params["id"], approve, ctx.clock(), user.account, to
     )
+    notice.queue_decision(ctx.config, ctx.store, ext, ctx.secret.decode(), ctx.clock())
 
 
 def extend(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
