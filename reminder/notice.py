@@ -1,4 +1,5 @@
-"""Telling a unit, by its own channel, what was decided about its extension request.
+"""Messages an administrator causes: the decision on an extension request, told to the unit by
+its own channel, and a resend of today's message to a unit.
 
 The notice is an ordinary outbox delivery (key ``unit/channel/day/gia-han-N``), written
 released so the next dispatch pass sends it with the usual retries and outcome records; the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import html
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from reminder.adjust import Extension
@@ -17,6 +19,7 @@ from reminder.channels import registry
 from reminder.channels.base import Message
 from reminder.channels.zalo import records as zalo_records
 from reminder.config import Config
+from reminder.errors import UsageError
 from reminder.labels import LOCAL_TZ, vn_date
 from reminder.links import UnitLinks
 from reminder.store import Delivery, Leaseholder, Store
@@ -87,3 +90,36 @@ def queue_decision(
     store.add_deliveries([delivery], holder, config.settings.channels.lease_s)
     store.release_leases(holder.owner)  # the next dispatch pass sends it
     return channel
+
+
+def queue_resend(config: Config, store: Store, unit_id: str, now: datetime) -> Delivery:
+    """Put today's latest reminder to ``unit_id`` in the outbox again (same text, a new key
+    ``…/gui-lai-N``) for the next dispatch pass; ``UsageError`` when nothing went out today."""
+    day = now.astimezone(LOCAL_TZ).date()
+    today = [
+        d
+        for d in store.deliveries(day.strftime("%Y-%m"))
+        if d.recipient == unit_id and d.day == day and d.items
+    ]
+    if unit_id not in config.directory.units:
+        raise UsageError(f"không có đơn vị {unit_id!r} — xem mã đơn vị trong units.toml")
+    if not today:
+        raise UsageError(
+            f"hôm nay ({vn_date(day)}) chưa có thư nhắc việc nào cho {unit_id} để gửi lại"
+        )
+    last = max(today, key=lambda d: d.created_at)
+    if any(d.status in ("pending", "retry") for d in today):
+        raise UsageError("thư hôm nay của đơn vị đang chờ gửi (hoặc chờ gửi lại); chưa cần gửi lại")
+    base_key = "/".join(last.key.split("/")[:3])
+    number = 1 + sum(1 for d in today if d.key.startswith(base_key + "/gui-lai-"))
+    key = f"{base_key}/gui-lai-{number}"
+    message = replace(last.message, key=key, created_at=now.isoformat())
+    again = replace(
+        last, key=key, status="pending", message=message, created_at=now, attempts=0,
+        first_attempt_at=None, last_attempt_at=None, next_attempt_at=None, sent_at=None,
+        receipt=None, last_error=None, errors=(), lease=None,
+    )  # fmt: skip
+    holder = Leaseholder(owner=f"resend-{secrets.token_hex(8)}")
+    store.add_deliveries([again], holder, config.settings.channels.lease_s)
+    store.release_leases(holder.owner)
+    return again

@@ -113,6 +113,16 @@ def resume(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -
     adjust.resume(ctx.records, ctx.config, _field(form, "unit"), ctx.clock(), user.account)
 
 
+def resend(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
+    """Today's message to a unit, once more (the next dispatch pass sends it)."""
+    unit = _field(form, "unit")
+    again = notice.queue_resend(ctx.config, ctx.store, unit, ctx.clock())
+    summary = f"gửi lại thư hôm nay qua {again.channel}"
+    audit.record(
+        ctx.records, audit.AuditEntry(ctx.clock(), user.account, "resend", summary, unit=unit)
+    )
+
+
 _ACK_KINDS: dict[str, tuple[acks.AckKind, str]] = {
     "received": ("received", "ack"),
     "done": ("done", "ack"),
@@ -160,4 +170,5 @@ ROUTES = [
     Route("/admin/pause", admin_action(pause), methods=["POST"]),
     Route("/admin/resume", admin_action(resume), methods=["POST"]),
     Route("/admin/ack", admin_action(record_ack), methods=["POST"]),
+    Route("/admin/resend", admin_action(resend), methods=["POST"]),
 ]
