@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="chỉ hiện kết quả, không ghi tệp")
     p.set_defaults(handler=cmd_import_plan)
 
-    p = sub.add_parser("preview", parents=[common], help="xem trước lịch nhắc việc")
+    p = sub.add_parser("preview", parents=[common, data], help="xem trước lịch nhắc việc")
     p.add_argument("--from", dest="start", type=_date_arg, metavar="NGÀY")
     p.add_argument("--to", dest="end", type=_date_arg, metavar="NGÀY")
     p.add_argument("--unit", metavar="MÃ")
@@ -165,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from reminder import cli_admin, zalo_cli
 
-    cli_admin.register(sub, common, data, _datetime_arg)
+    cli_admin.register(sub, common, data, _date_arg, _datetime_arg)
     zalo_cli.register(sub, [common, data], _datetime_arg)
     return parser
 

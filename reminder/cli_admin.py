@@ -19,7 +19,11 @@ from reminder.errors import UsageError
 
 
 def register(
-    sub: Any, common: argparse.ArgumentParser, data: argparse.ArgumentParser, now_arg: Any
+    sub: Any,
+    common: argparse.ArgumentParser,
+    data: argparse.ArgumentParser,
+    date_arg: Any,
+    now_arg: Any,
 ) -> None:
     """Add the administrative subcommands to ``sub`` (the main parser's subparsers)."""
     p = sub.add_parser("user", parents=[common, data], help="tài khoản bảng theo dõi")
@@ -39,6 +43,35 @@ def register(
     q.add_argument("name", metavar="TÊN")
     q.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào")
     q.set_defaults(handler=cmd_user_passwd)
+
+    p = sub.add_parser(
+        "extend", parents=[common, data], help="gia hạn một việc cho một đơn vị; duyệt đề nghị"
+    )
+    p.add_argument("task", metavar="MÃ_VIỆC", nargs="?")
+    p.add_argument("unit", metavar="MÃ_ĐƠN_VỊ", nargs="?")
+    p.add_argument("--to", type=date_arg, metavar="NGÀY", help="hạn mới, ví dụ 15/07/2025")
+    p.add_argument("--reason", default="", metavar="LÝ_DO")
+    p.add_argument("--plan", metavar="MÃ_KẾ_HOẠCH", help="khi có nhiều kế hoạch cùng mã việc")
+    p.add_argument("--list", action="store_true", help="danh sách đề nghị và gia hạn")
+    p.add_argument("--approve", metavar="SỐ", help="duyệt đề nghị số SỐ (có thể kèm --to)")
+    p.add_argument("--refuse", metavar="SỐ", help="không duyệt đề nghị số SỐ")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--now", type=now_arg, metavar="THỜI_ĐIỂM")
+    p.set_defaults(handler=cmd_extend)
+
+    p = sub.add_parser(
+        "pause", parents=[common, data], help="tạm dừng nhắc một đơn vị đến hết một ngày"
+    )
+    p.add_argument("unit", metavar="MÃ_ĐƠN_VỊ")
+    p.add_argument("--until", type=date_arg, required=True, metavar="NGÀY")
+    p.add_argument("--reason", default="", metavar="LÝ_DO")
+    p.add_argument("--now", type=now_arg, metavar="THỜI_ĐIỂM")
+    p.set_defaults(handler=cmd_pause)
+
+    p = sub.add_parser("resume", parents=[common, data], help="nhắc lại một đơn vị đang tạm dừng")
+    p.add_argument("unit", metavar="MÃ_ĐƠN_VỊ")
+    p.add_argument("--now", type=now_arg, metavar="THỜI_ĐIỂM")
+    p.set_defaults(handler=cmd_resume)
 
     p = sub.add_parser(
         "audit", parents=[common, data], help="nhật ký thay đổi (ai, làm gì, khi nào)"
@@ -161,4 +194,85 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for e in found:
         about = " ".join(x for x in (e.task, e.unit) if x)
         print(f"{e.at:%d/%m/%Y %H:%M}\t{e.actor}\t{e.label}\t{about}\t{e.summary}")
+    return 0
+
+
+def _extension_row(ext: Any) -> dict[str, Any]:
+    return {
+        "id": ext.id,
+        "plan": ext.plan,
+        "task": ext.task,
+        "unit": ext.unit,
+        "status": ext.status,
+        "requested_to": ext.requested_to.isoformat(),
+        "granted_to": ext.granted_to.isoformat() if ext.granted_to else None,
+        "reason": ext.reason,
+        "requested_at": ext.requested_at.isoformat(),
+        "requested_by": ext.requested_by,
+        "decided_at": ext.decided_at.isoformat() if ext.decided_at else None,
+        "decided_by": ext.decided_by,
+    }
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    """Extend directly, or list / approve / refuse extension requests."""
+    from reminder import adjust
+
+    loaded, records = _records(args)
+    now = _now(args)
+    if args.list:
+        found = sorted(records.records(adjust.EXTENSIONS).values(), key=lambda e: int(e.id))
+        if args.format == "json":
+            print(json.dumps([_extension_row(e) for e in found], ensure_ascii=False, indent=1))
+            return 0
+        if not found:
+            print("Chưa có đề nghị gia hạn nào.")
+        for e in found:
+            to = e.granted_to or e.requested_to
+            print(
+                f"{e.id}\t{e.task}\t{e.unit}\t{e.label}\tđến {to:%d/%m/%Y}\t{e.reason}"
+                f"\t({e.requested_by}, {e.requested_at:%d/%m/%Y})"
+            )
+        return 0
+    if args.approve or args.refuse:
+        ext_id = args.approve or args.refuse
+        ext = adjust.decide(records, loaded, ext_id, bool(args.approve), now, _cli_actor(), args.to)
+        if ext.status == "approved" and ext.granted_to:
+            print(
+                f"Đã duyệt đề nghị số {ext.id}: {ext.unit} làm {ext.task} đến hết"
+                f" {ext.granted_to:%d/%m/%Y}."
+            )
+        else:
+            print(f"Đã ghi: không duyệt đề nghị số {ext.id}.")
+        return 0
+    if not (args.task and args.unit and args.to):
+        raise UsageError(
+            "viết: reminder extend MÃ_VIỆC MÃ_ĐƠN_VỊ --to NGÀY --reason LÝ_DO, hoặc --list,"
+            " --approve SỐ, --refuse SỐ"
+        )
+    pair = adjust.find_pair(loaded, args.task, args.unit, args.plan)
+    ext = adjust.extend(records, loaded, pair, args.to, args.reason, now, _cli_actor())
+    print(f"Đã gia hạn (số {ext.id}): {ext.unit} làm {ext.task} đến hết {args.to:%d/%m/%Y}.")
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    from reminder import adjust
+
+    loaded, records = _records(args)
+    pause = adjust.pause(
+        records, loaded, args.unit, args.until, args.reason, _now(args), _cli_actor()
+    )
+    print(f"Đã tạm dừng nhắc {pause.unit} đến hết {pause.until:%d/%m/%Y}.")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from reminder import adjust
+
+    loaded, records = _records(args)
+    if adjust.resume(records, loaded, args.unit, _now(args), _cli_actor()):
+        print(f"Đã nhắc lại {args.unit} từ hôm nay.")
+    else:
+        print(f"{args.unit} không đang tạm dừng; không có gì thay đổi.")
     return 0

@@ -201,8 +201,8 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
 
 def load(config: Config, store: Store, as_of: datetime) -> Digest:
     """The digest as of ``as_of`` from the store (events after it are ignored)."""
-    events, deliveries = state.read_events(store)
-    snapshot = state.compute(config, events, deliveries, as_of)
+    snapshot = state.load(config, store, as_of)
+    _, deliveries = state.read_events(store)
     return build(config, snapshot, deliveries)
 
 

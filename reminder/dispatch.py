@@ -28,13 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from reminder import acks, outbox
+from reminder import acks, adjust, outbox
 from reminder.channels import registry
 from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
 from reminder.channels.zalo import records as zalo_records
 from reminder.compose import Composer
 from reminder.config import Config
 from reminder.errors import ChannelError
+from reminder.keyed import Records
 from reminder.schedule import LOCAL_TZ, Batch, DueIndex, Occurrence, batches, occurrences
 from reminder.store import Delivery, DeliveryItem, Leaseholder, Store
 
@@ -92,16 +93,36 @@ class Dispatcher:
         self.enabled = list(channels) if channels else registry.enabled(self.settings)
         self._channels = channels
         self.composer = Composer(config, secret)
+        self.adjustments = adjust.NONE
+        self._build_schedule()
+        council = self.settings.council
+        self.council = config.directory.expand([council]) if council else []
+        self.years = {p.id: p.year for p in config.plans}
+
+    def _build_schedule(self) -> None:
+        """The year's schedule under the current extensions and pauses, and its index."""
+        config = self.config
         years = [p.year for p in config.plans]
         start = date(min(years), 1, 1) if years else None
         end = date(max(years) + 1, 12, 31) if years else None
         self.schedule = occurrences(
-            config.plans, config.directory, self.settings.policy, config.calendar, start, end
+            config.plans,
+            config.directory,
+            self.settings.policy,
+            config.calendar,
+            start,
+            end,
+            self.adjustments,
         )
         self.index = DueIndex(self.schedule)
-        council = self.settings.council
-        self.council = config.directory.expand([council]) if council else []
-        self.years = {p.id: p.year for p in config.plans}
+
+    def _adjust(self, now: datetime) -> None:
+        """Follow the extensions and pauses as of ``now``: a change rebuilds the schedule (the
+        new index starts from the beginning; what deliveries cover stays settled)."""
+        current = adjust.load(Records(self.store), now)
+        if (current.due, current.pauses) != (self.adjustments.due, self.adjustments.pauses):
+            self.adjustments = current
+            self._build_schedule()
 
     # -- the pass ---------------------------------------------------------------------------
 
@@ -113,6 +134,7 @@ class Dispatcher:
     async def run_async(self, now: datetime, *, dry_run: bool = False) -> PassReport:
         """``run`` for callers that have an event loop."""
         report = PassReport(now=now)
+        await asyncio.to_thread(self._adjust, now)
         planned = await asyncio.to_thread(self._plan, now, report)
         if dry_run:
             return report

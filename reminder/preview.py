@@ -16,12 +16,17 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from itertools import groupby
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reminder.calendar import weekday_vi
 from reminder.config import Config
 from reminder.labels import KIND_LABELS
 from reminder.plan import Directory, Plan
 from reminder.schedule import ROLE_LABELS, Occurrence, occurrences
+
+if TYPE_CHECKING:
+    from reminder.adjust import Adjustments
 
 
 def select(
@@ -30,14 +35,16 @@ def select(
     end: date | None = None,
     unit: str | None = None,
     task: str | None = None,
+    adjustments: Adjustments | None = None,
 ) -> list[Occurrence]:
-    """The schedule of ``config`` filtered by range, unit (or group) and task."""
+    """The schedule of ``config`` filtered by range, unit (or group) and task, with the
+    extensions and pauses of ``adjustments``."""
     plans = config.plans
     if start is None and end is None and plans:
         years = [p.year for p in plans]
         start, end = date(min(years), 1, 1), date(max(years) + 1, 12, 31)
     result = occurrences(
-        plans, config.directory, config.settings.policy, config.calendar, start, end
+        plans, config.directory, config.settings.policy, config.calendar, start, end, adjustments
     )
     if unit is not None:
         units = set(config.directory.expand([unit]))
@@ -136,9 +143,22 @@ def print_table(items: Sequence[Occurrence], config: Config) -> None:
     out.print(table)
 
 
+def _adjustments(config: Config, args: argparse.Namespace) -> Adjustments | None:
+    """Every extension and pause decided in the data directory, when there is one."""
+    from reminder import adjust
+    from reminder.keyed import Records
+    from reminder.store import open_store
+
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else config.settings.data_dir
+    if not data_dir.exists():
+        return None
+    store = open_store(config.settings, data_dir)
+    return adjust.load(Records(store), datetime.max.replace(tzinfo=UTC))
+
+
 def run(config: Config, args: argparse.Namespace) -> int:
     """The ``preview`` command."""
-    items = select(config, args.start, args.end, args.unit, args.task)
+    items = select(config, args.start, args.end, args.unit, args.task, _adjustments(config, args))
     if args.format == "json":
         print(json.dumps(as_rows(items), ensure_ascii=False, indent=1))
     elif args.format == "csv":

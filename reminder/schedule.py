@@ -36,13 +36,16 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from reminder.calendar import WorkCalendar
 from reminder.labels import LOCAL_TZ as LOCAL_TZ  # re-exported: modules import it from here
 from reminder.labels import ROLE_LABELS as ROLE_LABELS
 from reminder.plan import Directory, Plan, Task
 from reminder.policy import Kind, Policy
+
+if TYPE_CHECKING:
+    from reminder.adjust import Adjustments
 
 Role = Literal["lead", "support"]
 _RANK: dict[str, int] = {"open": 0, "before_due": 1, "due": 2, "overdue": 3, "escalation": 4}
@@ -197,9 +200,14 @@ def occurrences(
     calendar: WorkCalendar,
     start: date | None = None,
     end: date | None = None,
+    adjustments: Adjustments | None = None,
 ) -> list[Occurrence]:
     """Every reminder of ``plans`` sent from ``start`` to ``end`` (inclusive; None = open),
-    sorted by send time, unit, task and kind. Deterministic and free of side effects."""
+    sorted by send time, unit, task and kind. Deterministic and free of side effects.
+
+    ``adjustments``: an approved extension replaces the due date of its (plan, task, unit)
+    only; a paused unit gets no reminder on the days of its pause (the council still hears of
+    its long-overdue tasks)."""
     stage_cache: dict[
         tuple[tuple[tuple[date, date], ...], str | None, Policy], list[tuple[Kind, date, int, date]]
     ] = {}
@@ -208,6 +216,9 @@ def occurrences(
     for a in assignments(plans, directory):
         merged = policy.merged(directory.units[a.unit].policy).merged(a.task.policy)
         windows = tuple(a.plan.windows(a.task))
+        extended = adjustments.due.get((a.plan.id, a.task.id, a.unit)) if adjustments else None
+        if extended is not None:  # the final due date moves; milestones before it stay
+            windows = (*windows[:-1], (windows[-1][0], extended))
         skey = (windows, a.task.recurring, merged)
         task_stages = stage_cache.get(skey)
         if task_stages is None:
@@ -219,6 +230,12 @@ def occurrences(
             if (start is not None and day < start) or (end is not None and day > end):
                 continue
             if kind not in allowed:
+                continue
+            if (
+                adjustments is not None
+                and kind != "escalation"
+                and adjustments.paused_on(a.unit, day)
+            ):
                 continue
             send_key = (day, merged.send_time)
             cached = send_cache.get(send_key)

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from reminder import acks
+from reminder import acks, adjust
+from reminder.adjust import Adjustments
 from reminder.channels import registry
 from reminder.config import Config
 from reminder.labels import LOCAL_TZ, STATE_LABELS
-from reminder.schedule import assignments, effective_due
+from reminder.schedule import Assignment, assignments, effective_due
 from reminder.store import Delivery, Store
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
@@ -92,6 +93,9 @@ class PairState:
     council_told: date | None = None
     council_problem: str | None = None
     deliveries: list[DeliveryFact] = field(default_factory=list)
+    extended_from: date | None = None  # the plan's due date an approved extension replaced
+    requested_to: date | None = None  # the date of an extension request waiting for a decision
+    paused_until: date | None = None  # reminders to the unit are paused up to this day
 
     @property
     def label(self) -> str:
@@ -135,6 +139,9 @@ class PairState:
             "long_overdue": self.long_overdue,
             "council_told": self.council_told.isoformat() if self.council_told else None,
             "council_problem": self.council_problem,
+            "extended_from": self.extended_from.isoformat() if self.extended_from else None,
+            "requested_to": self.requested_to.isoformat() if self.requested_to else None,
+            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
             "ack": None
             if self.ack is None
             else {
@@ -263,30 +270,20 @@ def compute(
     ack_events: Iterable[acks.AckEvent],
     deliveries: Iterable[Delivery],
     as_of: datetime,
+    adjustments: Adjustments = adjust.NONE,
 ) -> Snapshot:
-    """Every pair of ``config`` as of ``as_of`` (aware), from the store's events."""
+    """Every pair of ``config`` as of ``as_of`` (aware), from the store's events, with the
+    extensions and pauses of ``adjustments`` (as of the same moment)."""
     today = as_of.astimezone(LOCAL_TZ).date()
     latest = acks.latest_events(ack_events, as_of)
     carried = _facts(deliveries, as_of)
     reachable = council_reachable(config)
-    cal = config.calendar
     policy = config.settings.policy
     directory = config.directory
     by_task: dict[tuple[str, str], list[PairState]] = defaultdict(list)
     for a in assignments(config.plans, directory):
-        start, due_raw = a.plan.window(a.task)
-        pair = PairState(
-            plan=a.plan.id,
-            task=a.task.id,
-            quarter=a.task.quarter,
-            title=a.task.title,
-            unit=a.unit,
-            unit_name=directory.name_of(a.unit),
-            role=a.role,
-            start=start,
-            due=effective_due(cal, due_raw),
-            deliveries=carried.get((a.plan.id, a.task.id, a.unit), []),
-        )
+        pair = _pair(config, a, adjustments, today)
+        pair.deliveries = carried.get((a.plan.id, a.task.id, a.unit), [])
         _classify(pair, latest.get((a.plan.id, a.task.id, a.unit)), today, config)
         if pair.state == "overdue" and a.role == "lead":
             merged = policy.merged(directory.units[a.unit].policy).merged(a.task.policy)
@@ -301,6 +298,31 @@ def compute(
             out.extend(by_task.get((plan.id, task.id), []))
             out.extend(_unassigned(config, plan, task, today))
     return Snapshot(as_of=as_of, pairs=out)
+
+
+def _pair(config: Config, a: Assignment, adjustments: Adjustments, today: date) -> PairState:
+    """The pair of assignment ``a`` with its dates (an approved extension applied) and the
+    extension request and pause that concern it; state not classified yet."""
+    start, due_raw = a.plan.window(a.task)
+    key = (a.plan.id, a.task.id, a.unit)
+    cal = config.calendar
+    extended = adjustments.due.get(key)
+    request = adjustments.requested(key)
+    pause = adjustments.pauses.get(a.unit)
+    return PairState(
+        plan=a.plan.id,
+        task=a.task.id,
+        quarter=a.task.quarter,
+        title=a.task.title,
+        unit=a.unit,
+        unit_name=config.directory.name_of(a.unit),
+        role=a.role,
+        start=start,
+        due=effective_due(cal, extended or due_raw),
+        extended_from=effective_due(cal, due_raw) if extended else None,
+        requested_to=request.requested_to if request else None,
+        paused_until=pause.until if pause and today <= pause.until else None,
+    )
 
 
 def _classify(pair: PairState, event: acks.AckEvent | None, today: date, config: Config) -> None:
@@ -329,6 +351,7 @@ def one(
     unit: str,
     ack_events: Iterable[acks.AckEvent],
     as_of: datetime,
+    adjustments: Adjustments = adjust.NONE,
 ) -> PairState | None:
     """The state of one assigned pair (no delivery facts), or None if it is not assigned.
 
@@ -345,25 +368,10 @@ def one(
     )
     if found is None:
         return None
-    start, due_raw = found.plan.window(found.task)
-    pair = PairState(
-        plan=plan_id,
-        task=task_id,
-        quarter=found.task.quarter,
-        title=found.task.title,
-        unit=unit,
-        unit_name=config.directory.name_of(unit),
-        role=found.role,
-        start=start,
-        due=effective_due(config.calendar, due_raw),
-    )
+    today = as_of.astimezone(LOCAL_TZ).date()
+    pair = _pair(config, found, adjustments, today)
     mine = [e for e in ack_events if e.pair == (plan_id, task_id, unit)]
-    _classify(
-        pair,
-        acks.latest_events(mine, as_of).get((plan_id, task_id, unit)),
-        as_of.astimezone(LOCAL_TZ).date(),
-        config,
-    )
+    _classify(pair, acks.latest_events(mine, as_of).get((plan_id, task_id, unit)), today, config)
     return pair
 
 
@@ -421,9 +429,12 @@ def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
 
 
 def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
-    """``compute`` over what ``store`` holds."""
+    """``compute`` over what ``store`` holds (extensions and pauses included)."""
+    from reminder.keyed import Records
+
+    adjustments = adjust.load(Records(store), as_of)
     events, deliveries = read_events(store)
-    return compute(config, events, deliveries, as_of)
+    return compute(config, events, deliveries, as_of, adjustments)
 
 
 def group_rows(pairs: Sequence[PairState]) -> dict[tuple[str, str], list[PairState]]:

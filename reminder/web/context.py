@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
-from reminder import accounts, acks, audit, state
+from reminder import accounts, acks, adjust, audit, state
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.keyed import Records
@@ -130,6 +130,10 @@ class WebContext:
 
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
+
+    def adjustments(self) -> adjust.Adjustments:
+        """The extensions and pauses as of now (blocking: run it in a thread)."""
+        return adjust.load(self.records, self.clock())
 
     def snapshot(self) -> state.Snapshot:
         """Every (plan, task, unit) pair as of now, the one state every page and the CSV show;

@@ -87,7 +87,7 @@ class _Metrics(Collector):
         for month, n in templates.sent_by_month(deliveries).items():
             paid.add_metric([month], n)
         yield paid
-        snapshot = state.compute(ctx.config, events, deliveries, ctx.clock())
+        snapshot = state.compute(ctx.config, events, deliveries, ctx.clock(), ctx.adjustments())
         counts = snapshot.counts()
         pairs = GaugeMetricFamily(
             "reminder_pairs", "(plan, task, unit) pairs by state", labels=["state"]
