@@ -181,7 +181,7 @@ class _Builder:
         if when is None:
             return 1
         if when.due.year > self.year:
-            return 4 if when.start.year > self.year else (when.start.month - 1) // 3 + 1
+            return 4  # due next January: the year's last quarter is where it is read
         if when.due.year < self.year:
             return 1
         return (when.due.month - 1) // 3 + 1

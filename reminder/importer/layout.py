@@ -10,6 +10,7 @@ roman-numbered or capitalised section title.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -65,6 +66,7 @@ class Layout:
     width: int
 
 
+@functools.lru_cache(maxsize=4096)
 def column_kind(label: str) -> str | None:
     """The kind of column a header label names, or None."""
     text = fold(" ".join(label.split())).strip(" .:*")
@@ -147,6 +149,8 @@ def layout_from_columns(rows: list[Row], columns: dict[str, int]) -> Layout:
 
 def is_repeated_header(row: Row, layout: Layout) -> bool:
     """A header row repeated on a new page: it names the same kinds in the same columns."""
+    if len(cell(row, layout.columns["content"])) > 40:
+        return False  # a task's text, not a column name (the common case, decided cheaply)
     hits = 0
     for kind, i in layout.columns.items():
         found = column_kind(cell(row, i))
@@ -159,7 +163,7 @@ def headers_found(tables: list[Table]) -> str:
     """The first row of the largest table, for the "unknown headers" message."""
     if not tables:
         return "(không có bảng nào)"
-    largest = max(tables, key=lambda t: len(t.rows))
+    largest = max(tables, key=lambda t: len(t.rows) * max((len(r) for r in t.rows), default=0))
     first = largest.rows[0] if largest.rows else []
     return " | ".join(c.replace("\n", " ") or "(trống)" for c in first)
 

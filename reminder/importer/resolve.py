@@ -94,7 +94,9 @@ class Resolver:
                 spellings = [f"{n} {place_words}" for n in (entry.name, *entry.aliases)]
                 aliases = [n for n in spellings if name_key(n) != name_key(display)]
             else:
-                display = entry.name  # "Sở TC" is created as "Sở Tài chính", "Sở TC" an alias
+                # "Sở TC" is created as "Sở Tài chính" ("Sở TC" an alias); "Công an xã" as written.
+                same = name_key(name) == name_key(entry.name)
+                display = name if same else entry.name
                 spellings = [name, *entry.aliases]
                 aliases = [n for n in spellings if name_key(n) != name_key(display)]
                 aliases = [n for i, n in enumerate(aliases) if n not in aliases[:i]]
