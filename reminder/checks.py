@@ -68,7 +68,11 @@ def control_characters(parsed: TomlFile) -> list[Problem]:
 
 
 def calendar_file(parsed: TomlFile, cal: CalendarFile) -> list[Problem]:
-    """Days off on weekends, days declared twice, make-up days that are not weekends."""
+    """Days off on weekends, days declared twice, make-up days that are not weekends (unless
+    the day is a holiday of the package that the file overrides: 24/11 worked, say)."""
+    from reminder.calendar import WorkCalendar
+
+    package = WorkCalendar()
     out: list[Problem] = []
     seen: dict[date, str] = {}
     for key in ("days_off", "working_days"):
@@ -96,7 +100,7 @@ def calendar_file(parsed: TomlFile, cal: CalendarFile) -> list[Problem]:
                         warning=True,
                     )
                 )
-            if key == "working_days" and not weekend:
+            if key == "working_days" and not weekend and package.is_working_day(day.date):
                 out.append(
                     parsed.problem(
                         where,

@@ -49,7 +49,7 @@ from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import Dispatcher, PassReport, link_expiry
 from reminder.errors import Problem, ReminderError
-from reminder.labels import vn_date
+from reminder.labels import vn_date, vn_datetime
 from reminder.schedule import LOCAL_TZ
 from reminder.store import open_store
 from reminder.web import create_app
@@ -94,7 +94,7 @@ def single_instance(data_dir: Path) -> Iterator[None]:
         ) from None
     try:
         pid_file.write_text(
-            f"pid {os.getpid()}, từ {datetime.now(LOCAL_TZ):%H:%M %d/%m/%Y}", encoding="utf-8"
+            f"pid {os.getpid()}, từ {vn_datetime(datetime.now(LOCAL_TZ))}", encoding="utf-8"
         )
         yield
     finally:
@@ -161,7 +161,7 @@ class Service:
         try:
             report = await self.dispatcher.run_async(now)
         except ReminderError as exc:
-            log.error("lượt gửi lúc %s lỗi: %s", f"{now:%H:%M %d/%m/%Y}", exc)
+            log.error("lượt gửi lúc %s lỗi: %s", vn_datetime(now), exc)
             return
         finally:
             self.tick_task = None
@@ -333,7 +333,7 @@ def _log_pass(report: PassReport) -> None:
         return
     log.info(
         "lượt gửi %s: %d thư mới, %d đã gửi, %d gửi lại sau, %d lỗi, %d bỏ",
-        f"{report.now:%H:%M %d/%m/%Y}",
+        vn_datetime(report.now),
         len(report.planned),
         len(report.sent),
         len(report.retry),

@@ -142,7 +142,7 @@ class ChannelSettings(BaseModel):
 
     order: tuple[ChannelName, ...] = ("zalo_bot", "zalo_oa", "zalo_zns", "email", "webhook")
     concurrency: dict[str, Annotated[int, Field(ge=1, le=64)]] = {
-        "email": 1,
+        "email": 4,
         "zalo_bot": 4,
         "zalo_oa": 4,
         "zalo_zns": 4,

@@ -36,6 +36,8 @@ class SmtpSink:
         self.data_replies: list[str] = []
         self.data_delay = 0.0
         self.connections = 0
+        self.active = 0  # transactions in DATA right now, and the most at once
+        self.max_active = 0
         self.lock = threading.Lock()
 
     async def handle_EHLO(
@@ -66,10 +68,17 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.data_delay:
-            import asyncio
+        with self.lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            if self.data_delay:
+                import asyncio
 
-            await asyncio.sleep(self.data_delay)
+                await asyncio.sleep(self.data_delay)
+        finally:
+            with self.lock:
+                self.active -= 1
         if self.data_replies:
             return self.data_replies.pop(0)
         raw = envelope.content if isinstance(envelope.content, bytes) else b""

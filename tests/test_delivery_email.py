@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from reminder import config
+from reminder.channels.base import Message
+from reminder.channels.email import build_email
 from reminder.dispatch import Dispatcher
 from reminder.schedule import LOCAL_TZ
+from reminder.settings import SmtpSettings
 from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
-from tests.conftest import delivery_records, write_config
+from tests.conftest import delivery_records, units_leading_one_task, write_config
 from tests.servers import SmtpServer, free_port
 
 OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)  # Q2 opens on Tuesday 1/4/2025
@@ -186,8 +191,81 @@ def test_dry_run_changes_nothing(tmp_path: Path, smtp_server: SmtpServer) -> Non
     assert dispatcher.run(OPEN_DAY).sent  # the real pass still sends
 
 
-def test_one_connection_is_reused_for_a_pass(tmp_path: Path, smtp_server: SmtpServer) -> None:
-    dispatcher, _ = _setup(tmp_path, smtp_server)
+def test_a_pass_sends_over_a_pool_of_reused_connections(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    units, tasks = units_leading_one_task(12)
+    settings = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+    store = TinyDBStore(tmp_path / "data")
+    cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
+    smtp_server.sink.data_delay = 0.05  # long enough for the transactions to overlap
+    report = Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
+    assert len(report.sent) == 12
+    sink = smtp_server.sink
+    assert sorted(str(m["To"]) for m in sink.messages) == sorted(
+        f"{u['name']} <{u['id']}@huyen.example>" for u in units
+    )  # each unit exactly once
+    assert sink.connections == 4  # the default pool, each connection reused for three
+    assert sink.max_active == 4  # the four sent at the same time
+    assert all(r["status"] == "sent" for r in delivery_records(store).values())
+
+
+def test_concurrency_one_keeps_one_connection_for_the_pass(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    dispatcher, _ = _setup(
+        tmp_path, smtp_server, settings="[channels]\nconcurrency = { email = 1 }\n"
+    )
+    smtp_server.sink.data_delay = 0.02
     report = dispatcher.run(datetime(2025, 6, 23, 8, 5, tzinfo=LOCAL_TZ))
-    assert len(report.sent) >= 3
+    assert len(report.sent) == 4
     assert smtp_server.sink.connections == 1
+    assert smtp_server.sink.max_active == 1
+
+
+def test_a_connection_told_421_is_dropped_and_replaced(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    units, tasks = units_leading_one_task(8)
+    settings = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+        "[channels]\nconcurrency = { email = 2 }\n"
+    )
+    store = TinyDBStore(tmp_path / "data")
+    cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
+    smtp_server.sink.data_replies = ["421 4.3.2 Đang tắt máy"]
+    report = Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
+    assert (len(report.sent), len(report.retry)) == (7, 1)
+    assert smtp_server.sink.connections == 3  # the one told 421 was replaced once
+    ((key, _),) = report.retry
+    error = delivery_records(store)[key]["last_error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "421"
+
+
+def test_long_vietnamese_subjects_and_names_with_commas_survive_the_headers() -> None:
+    subject = "[Nhắc việc] 12 việc cần làm — hạn gần nhất 30/06/2026 — " + "Sở Văn hóa, " * 8
+    name = "Sở Văn hóa, Thể thao và Du lịch"
+    message = Message(
+        key="so-vhttdl/email/2026-04-01",
+        channel="email",
+        recipient="so-vhttdl",
+        recipient_name=name,
+        subject=subject,
+        text="Kính gửi: Sở Văn hóa, Thể thao và Du lịch",
+        html="<p>Kính gửi</p>",
+        short_text="",
+        created_at="2026-04-01T08:05:00+07:00",
+        emails=("vhttdl@tinh.example", "vp@tinh.example"),
+    )
+    smtp = SmtpSettings(host="x", sender="Văn phòng Nhắc việc <nv@tinh.example>")
+    raw = bytes(build_email(message, smtp))
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == subject
+    to = parsed["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in to] == [
+        (name, "vhttdl@tinh.example"),
+        (name, "vp@tinh.example"),
+    ]
+    assert parsed["From"].addresses[0].display_name == "Văn phòng Nhắc việc"
+    assert max(len(line) for line in raw.splitlines()) <= 78

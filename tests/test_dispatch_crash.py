@@ -23,7 +23,7 @@ def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
     settings = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
     cfg = write_config(tmp_path / "config", units, tasks, settings)
     data = tmp_path / "data"
-    smtp_server.sink.data_delay = 0.03  # a pass takes about two seconds
+    smtp_server.sink.data_delay = 0.12  # four at a time: a pass takes about two seconds
     command = [
         sys.executable,
         "-m",
@@ -51,7 +51,8 @@ def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
     received = Counter(str(m["To"]).split("<")[1].split("@")[0] for m in smtp_server.sink.messages)
     assert set(received) == {u["id"] for u in units}  # everything due was delivered
     twice = [unit for unit, n in received.items() if n > 1]
-    assert len(twice) <= 1, twice  # email sends one at a time: at most one was in flight
+    # The pool sends four at a time: at most those four were in flight at the kill.
+    assert len(twice) <= 4, twice
     assert max(received.values()) <= 2
 
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

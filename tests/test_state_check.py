@@ -225,6 +225,22 @@ def test_calendar_command_lists_days_with_their_source(
     assert "10/01/2026" in table
 
 
+def test_a_package_holiday_can_be_overridden_in_the_calendar_file(
+    cli: Callable[..., CliResult], config_copy: Path
+) -> None:
+    cal = config_copy / "calendar-2026.toml"
+    cal.write_text(
+        cal.read_text(encoding="utf-8")
+        + '\n[[working_days]]\ndate = 2026-11-24\nreason = "Làm việc bình thường"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = cli("calendar", "2026", "--format", "json", "--config-dir", str(config_copy))
+    assert code == 0
+    assert "2026-11-24" not in {d["date"] for d in json.loads(out)}  # a working Tuesday again
+    messages = [str(f["message"]) for f in _findings(cli, config_copy, "--now", "2026-06-01T08:00")]
+    assert not any("24/11/2026" in m for m in messages)
+
+
 def test_check_flags_calendar_mistakes_and_a_missing_next_year(
     cli: Callable[..., CliResult], config_copy: Path
 ) -> None:
@@ -335,3 +351,43 @@ def test_a_failed_login_is_logged_without_the_password(
     assert lines == ["đăng nhập thất bại từ 127.0.0.1, tài khoản 'admin'"]
     assert "doan-mo-sai-123" not in caplog.text
     assert date(2025, 3, 3)  # the clock given to the app; nothing here reads today's date
+
+
+def test_the_service_warns_at_start_up_that_the_plan_is_over(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import write_config
+    from tests.servers import free_port, wait_until
+
+    port = free_port()
+    units: list[dict[str, object]] = [
+        {"id": "nv", "name": "Phòng Nội vụ", "email": ["a@b.example"]}
+    ]
+    tasks: list[dict[str, object]] = [{"id": "T1", "quarter": 4, "title": "Việc", "lead": ["nv"]}]
+    settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+    cfg = write_config(tmp_path / "c", units, tasks, settings)
+    log_path = tmp_path / "service.log"
+    command = [
+        *(sys.executable, "-m", "reminder", "run", "--config-dir", str(cfg)),
+        *("--data-dir", str(tmp_path / "d"), "--now", "2026-04-02T09:00"),
+    ]
+    env = {**os.environ, "REMINDER_SECRET_KEY": "k"}
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+        try:
+
+            def log() -> str:
+                return log_path.read_text(encoding="utf-8", errors="replace")
+
+            assert wait_until(lambda: "liên kết xác nhận đã hết hạn" in log(), 30), log()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+    text = log()
+    assert "kế hoạch plan-2025 (năm 2025) đã hết" in text  # at start-up
+    assert "không có kế hoạch nào còn việc sau 02/04/2026" in text
+    assert text.count("liên kết xác nhận đã hết hạn") == 1
+    assert proc.returncode == 0
