@@ -15,6 +15,7 @@ from reminder.calendar import weekday_vi
 from reminder.channels.base import Message
 from reminder.config import Config
 from reminder.labels import KIND_LABELS, vn_date
+from reminder.links import UnitLinks
 from reminder.render import Renderer
 from reminder.schedule import ROLE_LABELS, Batch, Occurrence
 
@@ -26,6 +27,7 @@ class Composer:
         self.config = config
         self.settings = config.settings
         self.tokens = acks.Tokens(secret)
+        self.unit_links = UnitLinks(secret)
         self.renderer = Renderer(self.settings.templates_dir)
         self.titles = {(p.id, t.id): t.title for p in config.plans for t in p.tasks}
         self.plan_titles = {p.id: p.title for p in config.plans}
@@ -57,7 +59,7 @@ class Composer:
             "items": [self._item(o, today, base) for o in own],
             "escalations": [self._item(o, today, base) for o in escalated],
             "nearest_due": nearest_due,
-            "board_url": base + "/",
+            "unit_url": self._unit_url(base, recipient),
             "sender_name": "Hệ thống nhắc việc",
         }
         rendered = self.renderer.reminder(context)
@@ -83,9 +85,15 @@ class Composer:
                 "so_viec": str(len(batch.items)),
                 "ma_viec": ", ".join(ids)[:100],
                 "han_gan_nhat": vn_date(nearest_due),
-                "lien_ket": base + "/",
+                "lien_ket": str(context["unit_url"]),
             },
         )
+
+    def _unit_url(self, base: str, unit: str) -> str:
+        """``unit``'s own page (no login; expires with the ack links): reminders never link
+        to the board, which unit officials cannot open."""
+        year = max(self.years.values(), default=2000)
+        return f"{base}/u/{self.unit_links.make(unit, year)}"
 
     def _plan_title(self, items: list[Occurrence]) -> str:
         titles = {self.plan_titles.get(o.plan, "") for o in items}
@@ -119,5 +127,5 @@ class Composer:
             "colour": colour,
             "unit_name": self.config.directory.name_of(occ.unit),
             "ack_url": f"{base}/ack/{token}",
-            "board_url": f"{base}/tasks/{occ.plan}/{occ.task}",
+            "unit_url": self._unit_url(base, occ.unit),
         }

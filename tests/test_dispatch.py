@@ -124,7 +124,8 @@ def test_escalation_goes_to_the_council_in_its_one_daily_message(
     assert "Phòng Nội vụ" in text
     assert "Đơn vị không liên lạc được" in text
     assert "đã quá hạn 5 ngày làm việc" in text
-    assert "/tasks/plan-2025/T1" in text
+    assert "/u/" in text  # the late unit's own page: no admin page in a message
+    assert "/tasks/" not in text
     assert "/ack/" not in text  # the council does not acknowledge for the unit
     # The late unit acknowledges: the council hears nothing more about it.
     _ack(store, "nv", "done", _at(escalation_day))
@@ -178,7 +179,7 @@ def test_zalo_text_stays_within_the_limit_and_says_how_many_more() -> None:
         "colour": "#000",
         "unit_name": "Phòng Nội vụ",
         "ack_url": "https://nhacviec.example/ack/" + "x" * 120,
-        "board_url": "https://nhacviec.example/tasks/plan-2025/Q1-01",
+        "unit_url": "https://nhacviec.example/u/nv-token",
     }
     context = {
         "unit": {"id": "nv", "name": "Phòng Nội vụ"},
@@ -188,12 +189,12 @@ def test_zalo_text_stays_within_the_limit_and_says_how_many_more() -> None:
         "items": [item] * 30,
         "escalations": [],
         "nearest_due": date(2025, 3, 31),
-        "board_url": "https://nhacviec.example/",
+        "unit_url": "https://nhacviec.example/u/nv-token",
         "sender_name": "Hệ thống",
     }
     rendered = Renderer().reminder(context)
     assert len(rendered.short_text) <= ZALO_TEXT_LIMIT
-    assert "việc khác: https://nhacviec.example/" in rendered.short_text
+    assert "việc khác: https://nhacviec.example/u/nv-token" in rendered.short_text
     assert "31/03/2025" in rendered.text
     assert "Thứ Hai" in rendered.text
 

@@ -24,12 +24,14 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.store import Store
-from reminder.web import ack, board, feeds, login, ops, zalo, zalo_bot
+from reminder.web import ack, admin, board, feeds, login, ops, unit, zalo, zalo_bot
 from reminder.web.context import HealthCheck, WebContext
 from reminder.web.security import SessionBackend
 
 AREAS: tuple[Sequence[BaseRoute], ...] = (
     board.ROUTES,
+    admin.ROUTES,
+    unit.ROUTES,
     login.ROUTES,
     ack.ROUTES,
     feeds.ROUTES,

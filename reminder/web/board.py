@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reminder import state
+from reminder import audit, state
 from reminder.channels.zalo.inbound import linked_units
 from reminder.labels import STATE_LABELS, vn_date, vn_datetime
 from reminder.schedule import ROLE_LABELS, effective_due
@@ -21,6 +21,7 @@ from reminder.views import STATUS_LABELS
 from reminder.web.context import context
 from reminder.web.feeds import feed_url
 from reminder.web.security import AdminUser, csrf_for, login_required
+from reminder.web.unit import unit_url
 
 
 @login_required
@@ -45,15 +46,20 @@ async def board(request: Request, user: AdminUser) -> Response:
                     "plan": plan.id,
                     "task": task.id,
                     "title": task.title,
-                    "due": rows[0].due,
+                    "due": effective_due(ctx.config.calendar, plan.window(task)[1]),
                     "units": rows,
                 }
             )
         plans.append({"title": plan.title, "quarters": sorted(quarters.items())})
     units = sorted(ctx.config.directory.units.values(), key=lambda u: u.name)
+    adjustments = await run_in_threadpool(ctx.adjustments)
     return ctx.page(
         "board.html",
         {
+            "user": user,
+            "requests": adjustments.requests,
+            "pauses": sorted(adjustments.pauses.values(), key=lambda p: p.unit),
+            "names": ctx.config.directory.name_of,
             "plans": plans,
             "units": units,
             "labels": STATE_LABELS,
@@ -87,6 +93,9 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
             "chats": chats,
             "csrf": csrf_for(ctx, user),
             "feed_url": feed_url(ctx, unit.id),
+            "unit_url": unit_url(ctx, unit.id),
+            "user": user,
+            "today": ctx.today(),
         },
     )
 
@@ -112,6 +121,11 @@ async def task_page(request: Request, user: AdminUser) -> Response:
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,
             "csrf": csrf_for(ctx, user),
+            "user": user,
+            "plan_id": plan_id,
+            "history": await run_in_threadpool(
+                audit.entries, ctx.records, plan=plan_id, task=task_id
+            ),
         },
     )
 

@@ -21,6 +21,7 @@ from reminder import accounts, acks, adjust, audit, state
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.keyed import Records
+from reminder.links import UnitLinks
 from reminder.plan import Plan, Task
 from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
@@ -49,6 +50,7 @@ class WebContext:
         self.records = Records(store)
         self.secret = secret.encode()
         self.tokens = acks.Tokens(secret)
+        self.unit_links = UnitLinks(secret)
         self.clock = clock
         self.health_extra = health
         self.zalo_tokens = zalo_tokens
