@@ -112,23 +112,39 @@ class Renderer:
             start = end
 
     def _short(self, context: dict[str, Any]) -> str:
+        """The Zalo text: as many tasks as fit in 2,000 characters (escalations dropped before
+        the unit's own tasks), with how many more there are.
+
+        The number kept is found by bisection over renders of at most ``_SHORT_MAX`` items (no
+        item renders in fewer than 10 characters, so no more can fit): a few renders of a
+        bounded size whatever the task count, not one render per task dropped.
+        """
         items: Sequence[Any] = context["items"]
         escalations: Sequence[Any] = context["escalations"]
-        keep_items, keep_esc = len(items), len(escalations)
-        while True:
-            more = len(items) - keep_items + len(escalations) - keep_esc
-            text = self.render(
+        total = len(items) + len(escalations)
+
+        def text(keep: int) -> str:
+            keep_items = min(keep, len(items))
+            keep_esc = keep - keep_items
+            return self.render(
                 "zalo/reminder.txt",
                 {
                     **context,
                     "items": items[:keep_items],
                     "escalations": escalations[:keep_esc],
-                    "more": more,
+                    "more": total - keep,
                 },
             ).strip()
-            if len(text) <= ZALO_TEXT_LIMIT or keep_items + keep_esc <= 1:
-                return text[:ZALO_TEXT_LIMIT]
-            if keep_esc > 0:
-                keep_esc -= 1
+
+        high = min(total, ZALO_TEXT_LIMIT // 10)
+        first = text(high)
+        if len(first) <= ZALO_TEXT_LIMIT:
+            return first
+        low, high = min(total, 1), high - 1
+        while low < high:  # the largest count whose text fits; 1 if none does
+            mid = (low + high + 1) // 2
+            if len(text(mid)) <= ZALO_TEXT_LIMIT:
+                low = mid
             else:
-                keep_items -= 1
+                high = mid - 1
+        return text(low)[:ZALO_TEXT_LIMIT]

@@ -353,3 +353,33 @@ def test_dry_run_shows_tasks_decisions_and_units_to_create(
     assert "so-tai-chinh" in out
     assert "Sở TC" in out
     assert not (target / "plan-2026.toml").exists()
+
+
+def test_one_cell_per_line_keeps_an_empty_last_cell_after_a_multi_line_cell(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "p.txt"
+    lines = ["KẾ HOẠCH", "Công tác năm 2026", "STT", "Nội dung", "Đơn vị thực hiện", "Thời hạn"]
+    lines += ["Kết quả", "1", "Việc một", "Chủ trì: Phòng Kinh tế", "Phối hợp: Công an xã"]
+    lines += ["6 tháng đầu năm", "", "2", "Việc hai", "Phòng Kinh tế", "Quý III", "Báo cáo"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    one, two = _import(source).tasks
+    assert (one["lead"], one["support"], one["due"]) == (
+        ["phong-kinh-te"],
+        ["cong-an"],
+        date(2026, 6, 30),
+    )
+    assert two["due"] == date(2026, 9, 30)
+
+
+def test_a_name_broken_at_its_dash_by_a_page_break_stays_one_name(tmp_path: Path) -> None:
+    source = tmp_path / "p.txt"
+    source.write_text(
+        "KẾ HOẠCH\nCông tác năm 2026\nSTT\tNội dung\tChủ trì\tPhối hợp\n"
+        "1\tĐánh giá, công nhận phường đạt\tPhòng Kinh tế\tPhòng Văn hóa\n"
+        "\tchuẩn tiếp cận pháp luật\t\t- Xã hội\n",
+        encoding="utf-8",
+    )
+    task = _import(source).tasks[0]
+    assert task["title"] == "Đánh giá, công nhận phường đạt chuẩn tiếp cận pháp luật"
+    assert task["support"] == ["phong-van-hoa-xa-hoi"]

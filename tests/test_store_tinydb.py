@@ -21,6 +21,7 @@ import pytest
 from reminder.channels.base import Message
 from reminder.errors import StoreError
 from reminder.store import AckEvent, Delivery, Leaseholder, Outcome
+from reminder.store.acklog import FOLD_AT
 from reminder.store.tinydb import SCHEMA_VERSION, TinyDBStore
 from tests.servers import wait_until
 
@@ -37,6 +38,11 @@ def delivery(key: str, pad: str = "") -> Delivery:
 def ack(task: str, state: str = "done") -> AckEvent:
     """An acknowledgment of (p, task, u)."""
     return AckEvent("p", task, "u", state, NOW, "cli")  # type: ignore[arg-type]
+
+
+def folded(task: str) -> list[AckEvent]:
+    """Enough acknowledgments of ``task`` to fill the ack log, so it is folded into acks.json."""
+    return [AckEvent("p", task, f"u{i}", "done", NOW, "cli") for i in range(FOLD_AT)]
 
 
 def sent(key: str) -> Outcome:
@@ -76,8 +82,8 @@ def test_an_exception_inside_a_transaction_writes_nothing(tmp_path: Path) -> Non
 
 def test_a_corrupt_file_stops_with_a_clear_error_and_is_never_overwritten(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
-    store.add_acks([ack("t")])
-    store.add_acks([ack("t2")])
+    store.add_acks(folded("t"))
+    store.add_acks(folded("t2"))
     broken = b'{"acks": {"1": {"plan": '
     (tmp_path / "acks.json").write_bytes(broken)
     with pytest.raises(StoreError) as exc:
@@ -220,3 +226,149 @@ def test_kill_9_at_any_moment_leaves_a_readable_store(tmp_path: Path) -> None:
         records = TinyDBStore(tmp_path).deliveries("2025-04")
         assert len(records) % 50 == 0  # whole transactions only
     assert records
+
+
+# -- hardening (issue 12) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t", b"[]", b'{"acks": []}', b'{"acks": {"1": 5}}'])
+def test_an_empty_or_wrongly_shaped_file_stops_and_the_good_backup_is_kept(
+    tmp_path: Path, content: bytes
+) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_acks(folded("t1"))
+    store.add_acks(folded("t2"))  # acks.json.bak now holds the t1 events
+    backup = (tmp_path / "acks.json.bak").read_bytes()
+    (tmp_path / "acks.json").write_bytes(content)
+    with pytest.raises(StoreError) as exc:
+        TinyDBStore(tmp_path).ack_events()
+    assert str(tmp_path / "acks.json") in str(exc.value)
+    assert "acks.json.bak" in str(exc.value)
+    with pytest.raises(StoreError):
+        TinyDBStore(tmp_path).add_acks([ack("t3")])
+    assert (tmp_path / "acks.json").read_bytes() == content  # never overwritten
+    assert (tmp_path / "acks.json.bak").read_bytes() == backup  # never rotated over
+    health = TinyDBStore(tmp_path).health()
+    assert not health.ok
+    assert "acks.json" in health.problems[0]
+
+
+def test_a_record_of_the_wrong_shape_names_its_file(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_deliveries([delivery("a")], HOLDER, 600)
+    path = tmp_path / "deliveries-2025-04.json"
+    raw = json.loads(path.read_text())
+    raw["deliveries"]["1"]["status"] = "teleported"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(StoreError, match=r"deliveries-2025-04\.json: tệp dữ liệu hỏng"):
+        TinyDBStore(tmp_path).deliveries()
+
+
+def test_a_bad_journal_line_is_quarantined_and_reported_not_fatal(tmp_path: Path) -> None:
+    TinyDBStore(tmp_path).add_deliveries([delivery("a"), delivery("b")], HOLDER, 600)
+    journal = tmp_path / "outcomes.999999999.0badc0de.log"  # of a process that has ended
+    good = json.dumps({"outcome": {**_sent_json("a")}})
+    journal.write_text(f'{{"outcome": {{"key": 1}}}}\nnot json at all\n{good}\n')
+    store = TinyDBStore(tmp_path)
+    a = store.delivery("a", date(2025, 4, 1))
+    assert a is not None
+    assert a.status == "sent"  # the good line counts
+    store.flush()
+    assert not journal.exists()
+    kept = (tmp_path / "quarantine.log").read_text().splitlines()
+    assert len(kept) == 2
+    assert all(journal.name in line for line in kept)
+    health = store.health()
+    assert health.ok
+    assert "quarantine.log" in health.notes[0]
+
+
+def _sent_json(key: str) -> dict[str, object]:
+    from reminder.store.records import outcome_to_json
+
+    return outcome_to_json(sent(key))
+
+
+def test_leftover_temporary_files_are_removed_at_start_up(tmp_path: Path) -> None:
+    TinyDBStore(tmp_path).add_acks([ack("t")])
+    leftovers = [tmp_path / ".acks.json.k2j3h4.tmp", tmp_path / ".acks.json.bak.tmp"]
+    for path in leftovers:
+        path.write_bytes(b'{"acks": {"1": {"half": ')
+    TinyDBStore(tmp_path).ack_events()
+    assert not any(path.exists() for path in leftovers)
+
+
+WRITE_ACK = """
+import resource, sys
+from datetime import datetime, UTC
+from pathlib import Path
+from reminder.store import AckEvent
+from reminder.store.tinydb import TinyDBStore
+store = TinyDBStore(Path(sys.argv[1]))
+store.ack_events()
+resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+big = "x" * 5000
+store.add_acks([AckEvent("p", "t", "u", "done", datetime(2025, 4, 1, tzinfo=UTC), "cli", note=big)])
+"""
+
+
+def test_a_file_size_limit_names_the_file_and_what_to_do(tmp_path: Path) -> None:
+    TinyDBStore(tmp_path).add_acks(folded("t"))
+    TinyDBStore(tmp_path).add_deliveries([delivery("a")], HOLDER, 600)
+    before = (tmp_path / "acks.json").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-c", WRITE_ACK, str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "StoreError" in done.stderr
+    assert f"{tmp_path / 'acks-2.log'}: không ghi được" in done.stderr
+    assert "ulimit -f" in done.stderr
+    assert (tmp_path / "acks.json").read_bytes() == before
+    assert list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_acks_are_appended_to_a_log_and_folded_in_batches(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_acks([ack("first")])
+    assert not (tmp_path / "acks.json").exists()  # one appended line, no rewrite
+    assert (tmp_path / "acks-1.log").read_bytes().count(b"\n") == 1
+    store.add_acks(folded("batch"))  # the log is full: folded into acks.json
+    assert not (tmp_path / "acks-1.log").exists()
+    raw = json.loads((tmp_path / "acks.json").read_text())
+    assert len(raw["acks"]) == FOLD_AT + 1
+    store.add_acks([ack("after")])
+    assert (tmp_path / "acks-2.log").exists()
+    tasks = [e.task for e in TinyDBStore(tmp_path).ack_events()]
+    assert tasks == ["first", *["batch"] * FOLD_AT, "after"]  # in the order recorded
+
+
+def test_a_folded_log_left_by_a_kill_is_not_counted_twice(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_acks(folded("batch"))
+    # As if killed after acks.json was written and before the folded log was deleted.
+    (tmp_path / "acks-1.log").write_bytes(
+        b"".join(
+            json.dumps(
+                {
+                    "plan": "p",
+                    "task": "batch",
+                    "unit": f"u{i}",
+                    "state": "done",
+                    "at": NOW.isoformat(),
+                }
+            ).encode()
+            + b"\n"
+            for i in range(FOLD_AT)
+        )
+    )
+    assert len(TinyDBStore(tmp_path).ack_events()) == FOLD_AT
+
+
+def test_a_half_written_ack_line_is_dropped_and_the_next_ack_is_whole(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_acks([ack("one")])
+    with (tmp_path / "acks-1.log").open("ab") as handle:
+        handle.write(b'{"plan": "p", "task": "cut sh')  # a kill in the middle of an append
+    assert [e.task for e in TinyDBStore(tmp_path).ack_events()] == ["one"]
+    TinyDBStore(tmp_path).add_acks([ack("two")])
+    assert [e.task for e in TinyDBStore(tmp_path).ack_events()] == ["one", "two"]

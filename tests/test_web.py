@@ -268,6 +268,7 @@ def test_a_zalo_reply_acknowledges_for_the_sender_and_is_answered(site: Site) ->
     body = json.loads(site.zalo.messages()[0]["raw"])
     assert body["recipient"] == {"user_id": "777"}
     assert "Đã ghi nhận đã hoàn thành: Q2-01" in body["message"]["text"]
+    assert "Tình trạng bây giờ: Q2-01: đã hoàn thành." in body["message"]["text"]
 
 
 def test_a_zalo_event_with_a_bad_signature_is_refused(site: Site) -> None:

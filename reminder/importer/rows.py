@@ -146,6 +146,8 @@ def _join_continued(before: str, after: str) -> str:
     # break finish the last item ("Văn phòng HĐND&UBND" + "huyện phối hợp").
     if not before:
         return after
-    if starts_item(after):
+    bullet = after.lstrip()[:1] in "-+•*"
+    # "Phòng Văn hóa" + "- Xã hội": a dash after the break is a bullet only in a bullet list.
+    if starts_item(after) and (not bullet or before.lstrip()[:1] in "-+•*"):
         return before + "\n" + after
     return before + " " + after

@@ -54,7 +54,7 @@ def cells_per_line(lines: list[str], path: Path) -> Document | None:
             chunk.append(text)
         i += 1
     if chunk:
-        _add_row(table, chunk, kinds, chunk_line)
+        _add_row(table, chunk, kinds, chunk_line, last=True)
     blocks.extend(t for t in texts[i:] if t)
     return Document(path=path, blocks=blocks) if table.rows else None
 
@@ -82,12 +82,14 @@ def _heading_line(text: str) -> bool:
     return bool(_PERIOD_START.match(fold(text))) and all(c.isupper() for c in letters)
 
 
-def _add_row(table: Table, chunk: list[str], kinds: list[str | None], line: int) -> None:
+def _add_row(
+    table: Table, chunk: list[str], kinds: list[str | None], line: int, *, last: bool = False
+) -> None:
     width = len(kinds)
     if _heading_line(chunk[0]) and not _ROW_START.match(chunk[0]):
         chunk = ["", *chunk]  # a heading merged across the row: no number cell
-    while len(chunk) > 1 and not chunk[-1]:
-        chunk.pop()
+    while last and len(chunk) > width and not chunk[-1]:
+        chunk.pop()  # blank lines after the table's last row (an empty last cell is a cell)
     cells = chunk[:1]
     rest = chunk[1:]
     needed = width - 1

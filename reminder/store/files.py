@@ -57,6 +57,23 @@ def write_atomic(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
         os.close(dir_fd)
 
 
+def append_whole(fd: int, data: bytes) -> None:
+    """Append ``data`` to the file open at ``fd`` (``O_APPEND``) whole or not at all.
+
+    A short write (a file size limit reached mid-line) is carried on until every byte is
+    written, or the file is cut back to its size before and the ``OSError`` raised.
+    """
+    start = os.fstat(fd).st_size
+    view = memoryview(data)
+    try:
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except OSError:
+        os.ftruncate(fd, start)
+        raise
+
+
 def remove_leftover_temps(directory: Path) -> list[Path]:
     """Delete the temporary files a killed writer left in ``directory``; call it only while
     holding the lock every writer of ``directory`` holds. Returns what was removed."""

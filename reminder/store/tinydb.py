@@ -66,7 +66,8 @@ from tinydb.table import Document, Table
 
 from reminder.errors import StoreError
 from reminder.store import StoreHealth
-from reminder.store.files import remove_leftover_temps, write_atomic, write_error
+from reminder.store.acklog import AckLog
+from reminder.store.files import append_whole, remove_leftover_temps, write_atomic, write_error
 from reminder.store.records import (
     UNFINISHED,
     AckEvent,
@@ -78,8 +79,6 @@ from reminder.store.records import (
     Outcome,
     RecordKind,
     RecordShapeError,
-    ack_from_json,
-    ack_to_json,
     apply_outcome,
     delivery_from_json,
     delivery_to_json,
@@ -248,7 +247,7 @@ class _Disk:
                     self._journal_fd = os.open(
                         self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
                     )
-                os.write(self._journal_fd, line)
+                append_whole(self._journal_fd, line)
             except OSError as exc:
                 raise write_error(self.journal_path, exc) from None
 
@@ -297,7 +296,7 @@ class _Tx:
     def __init__(self, disk: _Disk) -> None:
         self.disk = disk
         self.touched: set[str] = set()
-        self._finished_journals: list[Path] = []
+        self.after_commit: list[Path] = []
         self._quarantine: list[Record] = []
 
     # -- generic ----------------------------------------------------------------------------------
@@ -451,7 +450,7 @@ class _Tx:
                     continue
                 outcomes.setdefault(outcome.month, []).append((outcome, path, number))
             if finished:
-                self._finished_journals.append(path)
+                self.after_commit.append(path)
         for month, by_key in legacy.items():
             self.update_many(f"deliveries-{month}.json", "deliveries", by_key)
         for month, found in outcomes.items():
@@ -464,7 +463,7 @@ class _Tx:
         for outcome, path, number in found:
             delivery = changed.get(outcome.key) or current.get(outcome.key)
             if delivery is None:
-                if path in self._finished_journals:
+                if path in self.after_commit:
                     self._quarantine.append(
                         {
                             "file": path.name,
@@ -517,8 +516,8 @@ class _Tx:
                     q["error"],
                     path,
                 )
-        for path in self._finished_journals:
-            path.unlink(missing_ok=True)  # its outcomes are in the files now
+        for path in self.after_commit:
+            path.unlink(missing_ok=True)  # folded: its outcomes (or acks) are in the files now
 
 
 _JOURNAL = re.compile(r"^outcomes\.(\d+)\.[0-9a-f]+\.log$")
@@ -586,6 +585,7 @@ class TinyDBStore:
         self.clock = clock
         self._disk = _Disk(data_dir, lock_timeout)
         self._owners: set[str] = set()  # holders of this process with a pass under way
+        self._acks = AckLog(self._disk)
 
     # -- generic ----------------------------------------------------------------------------------
 
@@ -607,7 +607,7 @@ class TinyDBStore:
         problems: list[str] = []
         try:
             with self._disk.transaction(readonly=True) as tx:
-                tx.typed(ACKS, "acks", ack_from_json)
+                self._acks.events(tx)
                 for month in self._months():
                     tx.typed(_deliveries_file(month), "deliveries", delivery_from_json)
                 for path in sorted(self.data_dir.glob("records-*.json")):
@@ -793,16 +793,14 @@ class TinyDBStore:
         now = self.clock()
         stamped = [e if e.recorded_utc else replace(e, recorded_utc=now) for e in events]
         with self._disk.transaction() as tx:
-            tx.insert_many(ACKS, "acks", [ack_to_json(e) for e in stamped])
+            self._acks.append(tx, stamped, tx.after_commit)
 
     def ack_events(
         self, *, as_of: datetime | None = None, pair: Pair | None = None
     ) -> list[AckEvent]:
         """Events in the order recorded (filtered by ``as_of`` and ``pair``)."""
         with self._disk.transaction(readonly=True) as tx:
-            events = tx.typed(ACKS, "acks", ack_from_json)
-        if pair is not None:
-            events = [e for e in events if e.pair == pair]
+            events = self._acks.events(tx) if pair is None else self._acks.events_of(tx, pair)
         if as_of is not None:
             events = [e for e in events if e.at <= as_of]
         return list(events)

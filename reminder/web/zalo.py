@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder import acks
+from reminder import state as pair_state
 from reminder.channels.zalo.inbound import parse_reply as parse_zalo_reply
 from reminder.channels.zalo.inbound import record_oa_event
 from reminder.channels.zalo.oa import ZaloOAChannel
@@ -114,6 +115,16 @@ def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
         parts.append(
             f"Đã ghi nhận {ACK_LABELS[state].lower()}: {', '.join(done)}. Cảm ơn {unit.name}."
         )
+        # Say the state that results (an overdue task stays overdue after "đã nhận").
+        results = []
+        for r in records:
+            after = pair_state.one(
+                ctx.config, r.plan, r.task, r.unit, ctx.store.ack_events(pair=r.pair), now
+            )
+            if after is not None:
+                results.append(f"{r.task}: {after.label}")
+        if results:
+            parts.append("Tình trạng bây giờ: " + "; ".join(results) + ".")
     if unknown:
         parts.append(f"Không tìm thấy việc của đơn vị: {', '.join(unknown)}.")
     return " ".join(parts)
