@@ -44,7 +44,7 @@ from tests.servers import free_port, wait_until
 
 N = 2000
 POOL = 4  # the email channel's default pool (channels.concurrency.email)
-ROUNDS = 5
+ROUNDS = 10
 
 SENT_AT = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
 

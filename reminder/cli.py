@@ -119,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "web", parents=[common, data], help="chạy trang web (xác nhận, bảng theo dõi)"
     )
+    p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
     p.set_defaults(handler=cmd_web)
 
     p = sub.add_parser(
@@ -348,6 +349,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     import uvicorn
 
     from reminder.channels.zalo.tokens import ZaloTokens
+    from reminder.service import Clock
     from reminder.web import create_app
     from reminder.web.server import server_config
 
@@ -357,6 +359,7 @@ def cmd_web(args: argparse.Namespace) -> int:
         loaded,
         store,
         _secret(loaded, data_dir),
+        clock=Clock(start=args.now).now,
         zalo_tokens=ZaloTokens(loaded.settings.zalo, store),
     )
     web = loaded.settings.web

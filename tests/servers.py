@@ -129,6 +129,7 @@ class FakeZalo:
         self.refresh_delay = 0.0
         self.refresh_started = threading.Event()
         self.webhook_status: list[int] = []
+        self.webhook_delay = 0.0  # seconds the webhook sink takes before it answers
         self.lock = threading.Lock()
         self._counter = 1
         # The Zalo Bot Platform (bot.zaloplatforms.com/docs): POST /bot<TOKEN>/<method>.
@@ -224,6 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"error": 0, "message": "Success", "data": data})
             return
         if self.path == "/hook":
+            if fake.webhook_delay:
+                time.sleep(fake.webhook_delay)
             with fake.lock:
                 status = fake.webhook_status.pop(0) if fake.webhook_status else 200
             self._reply(status, {"ok": status < 300})

@@ -301,7 +301,7 @@ def test_oa_events_record_the_followers_last_interaction(site: Site) -> None:
     follow: dict[str, object] = {
         "app_id": "app-1",
         "event_name": "follow",
-        "timestamp": "1744675200000",  # 15/04/2025 07:00 local
+        "timestamp": "1744682100000",  # 15/04/2025 08:55 local (events over 10 min old: refused)
         "follower": {"id": "888"},
         "oa_id": "oa-1",
     }
@@ -312,10 +312,43 @@ def test_oa_events_record_the_followers_last_interaction(site: Site) -> None:
         ).status_code
         == 200
     )
-    assert last("888") == datetime(2025, 4, 15, 7, 0, tzinfo=LOCAL_TZ)
+    assert last("888") == datetime(2025, 4, 15, 8, 55, tzinfo=LOCAL_TZ)
     raw, mac = _signed_event(_text_event("chào OA", sender="888"))  # 09:00 local
     httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
     assert last("888") == NOW
+
+
+def _post_event(site: Site, event: dict[str, object]) -> httpx.Response:
+    raw, mac = _signed_event(event)
+    return httpx.post(f"{site.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": mac})
+
+
+def test_a_replayed_zalo_event_is_acted_on_once(site: Site) -> None:
+    event = _text_event("xong Q2-01")
+    assert _post_event(site, event).status_code == 200
+    for _ in range(4):  # the same signed request again, as a replay or Zalo's retry
+        response = _post_event(site, event)
+        assert response.status_code == 200
+        assert response.json().get("repeat") is True
+    assert len(site.acks()) == 1
+    assert wait_until(lambda: len(site.zalo.messages()) == 1)
+    # Another message (its own msg_id) is a new event.
+    other = _text_event("đã nhận Q2-01")
+    other["message"] = {"text": "đã nhận Q2-01", "msg_id": "m2"}
+    assert _post_event(site, other).status_code == 200
+    assert len(site.acks()) == 2
+
+
+def test_old_or_undated_zalo_events_are_refused(site: Site) -> None:
+    for timestamp in ("1500000000000", "1744681500000", "1744683100000", "", "soon"):
+        # 2017; 15 minutes ago; 11 minutes ahead; none; not a number
+        event = _text_event("xong Q2-01")
+        event["timestamp"] = timestamp
+        assert _post_event(site, event).status_code == 400
+    recent = _text_event("xong Q2-01")
+    recent["timestamp"] = "1744681860000"  # 9 minutes ago: still accepted
+    assert _post_event(site, recent).status_code == 200
+    assert len(site.acks()) == 1
 
 
 def test_zalo_reply_words() -> None:

@@ -29,7 +29,7 @@ from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
 from tests.conftest import ack_records, write_config
-from tests.servers import WebServer, free_port
+from tests.servers import WebServer, free_port, wait_until
 
 PASSWORD = "mat-khau-quan-tri-2025"
 NOW = datetime(2025, 4, 15, 9, 0, tzinfo=LOCAL_TZ)
@@ -47,6 +47,7 @@ class Site:
     url: str
     store: Store
     now: list[datetime]  # the app's clock: tests move it
+    web: Any  # the app's WebContext (to reload a changed configuration, as the service does)
 
     def token(self, task: str = "Q2-01", unit: str = "nv") -> str:
         return acks.Tokens("web-secret").make("plan-2025", task, unit, 2025)
@@ -86,7 +87,7 @@ def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SiteF
         app = create_app(cfg, store, "web-secret", clock=lambda: now[0])
         server = WebServer(app, port).__enter__()
         servers.append(server)
-        return Site(server.url, store, now)
+        return Site(server.url, store, now, app.state.web)
 
     yield start
     for server in servers:
@@ -364,3 +365,145 @@ def test_a_fifo_in_the_config_dir_is_refused_not_read(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "units.toml" in result.stdout + result.stderr
     assert "không phải tệp thường" in result.stdout + result.stderr
+
+
+# -- 16. the board a page at a time --------------------------------------------------------------
+
+
+def test_the_board_pages_by_plan_and_quarter(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from reminder.web import board
+
+    site = make_site()
+    config_dir = next(tmp_path.glob("config-*"))
+    second = (config_dir / "plan-2025.toml").read_text(encoding="utf-8")
+    second = second.replace('title = "Kế hoạch thử"', 'title = "Kế hoạch thứ hai"')
+    second = second.replace('id = "Q2-01"', 'id = "K2-01"').replace("quarter = 2", "quarter = 3")
+    (config_dir / "plan-2025-b.toml").write_text(second, encoding="utf-8")
+    app_context = site.web
+    app_context.reload(config.load(config_dir))
+    with httpx.Client(base_url=site.url) as client:
+        site.login(client)
+        # Two plans: first the list of plans, with counts and no task rows.
+        front = client.get("/").text
+        assert 'data-plan="plan-2025"' in front
+        assert 'data-plan="plan-2025-b"' in front
+        assert 'data-unit="' not in front
+        one = client.get("/", params={"plan": "plan-2025-b"}).text
+        assert "K2-01" in one
+        assert "Q2-01" not in one
+        # A plan larger than a page: one quarter at a time, today's (April: Q2) first.
+        monkeypatch.setattr(board, "PAGE_PAIRS", 1)
+        both = second.replace('id = "K2-01"', 'id = "K3-01"') + (
+            '\n[[tasks]]\nid = "K2-09"\nquarter = 2\ntitle = "Việc quý hai"\nlead = ["nv"]\n'
+        )
+        (config_dir / "plan-2025-b.toml").write_text(both, encoding="utf-8")
+        app_context.reload(config.load(config_dir))
+        paged = client.get("/", params={"plan": "plan-2025-b"}).text
+        assert "K2-09" in paged
+        assert "K3-01" not in paged
+        assert 'data-quarter="3"' in paged
+        q3 = client.get("/", params={"plan": "plan-2025-b", "quarter": "3"}).text
+        assert "K3-01" in q3
+        assert "K2-09" not in q3
+        # A unit with more pairs than a page: its plans first, then one plan.
+        unit = client.get("/units/nv").text
+        assert 'data-plan="plan-2025-b"' in unit
+        assert "K3-01" not in unit
+        unit_b = client.get("/units/nv", params={"plan": "plan-2025-b"}).text
+        assert "K3-01" in unit_b
+        assert "Q2-01" not in unit_b
+
+
+def test_a_slow_state_is_refreshed_behind_the_page_not_in_front_of_it(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reminder.web import context as web_context
+
+    monkeypatch.setattr(web_context, "SLOW_S", -1.0)  # every computation counts as slow
+    site = make_site()
+    with httpx.Client(base_url=site.url) as client:
+        site.login(client)
+        assert 'data-unit="nv" data-state="pending"' in client.get("/").text
+        # Written by the CLI meanwhile.
+        site.store.add_acks([acks.ack_record("plan-2025", "Q2-01", "nv", "done", NOW, "cli")])
+        site.now[0] = NOW + timedelta(seconds=61)  # the next tick
+        # The page does not wait: it shows the previous state while the new one is computed...
+        assert 'data-unit="nv" data-state="pending"' in client.get("/").text
+        # ...and the next pages show the new one.
+        assert wait_until(lambda: 'data-unit="nv" data-state="done"' in client.get("/").text)
+
+
+# -- 10. a store that cannot write -----------------------------------------------------------------
+
+
+def test_an_ack_that_cannot_be_written_says_so_and_is_not_saved_later(tmp_path: Path) -> None:
+    """The real server process with a file size limit (``ulimit -f``): every store write fails
+    as on a full disk, until the limit is lifted."""
+    import resource
+
+    port = free_port()
+    settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+    config_dir = write_config(tmp_path / "config", UNITS, TASKS, settings)
+    data_dir = tmp_path / "data"
+    store = TinyDBStore(data_dir)  # a store file larger than the limit below
+    store.add_acks(
+        [
+            acks.ack_record("plan-2025", "Q2-01", "tp", "received", NOW, "cli", note="x" * 100)
+            for _ in range(200)
+        ]
+    )
+    store.close()
+    env = {
+        **os.environ,
+        "REMINDER_SECRET_KEY": "web-secret",
+        "REMINDER_WEB__ADMIN_PASSWORD_HASH": hash_password(PASSWORD),
+    }
+    limit = 16 * 1024
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    command = [sys.executable, "-m", "reminder", "web", "--now", "2025-04-15T09:00"]
+    command += ["--config-dir", str(config_dir), "--data-dir", str(data_dir)]
+    server = subprocess.Popen(
+        command,
+        env=env,
+        preexec_fn=limited,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        def up() -> bool:
+            try:
+                httpx.get(f"{url}/healthz")
+            except httpx.TransportError:
+                return False
+            return True
+
+        assert wait_until(up, 60)
+        health = httpx.get(f"{url}/healthz")
+        assert health.status_code == 503
+        assert "không ghi được" in health.json()["store_write"]
+        token = acks.Tokens("web-secret").make("plan-2025", "Q2-01", "nv", 2025)
+        page = httpx.get(f"{url}/ack/{token}")
+        assert page.status_code == 200
+        refused = httpx.post(f"{url}/ack/{token}", data={"csrf": _csrf(page.text), "state": "done"})
+        assert refused.status_code == 503
+        assert "Chưa ghi được, thử lại" in refused.text
+        # Space again: the refused ack must not turn up with the next write.
+        resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (-1, -1))
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        other = acks.Tokens("web-secret").make("plan-2025", "Q2-01", "tp", 2025)
+        page = httpx.get(f"{url}/ack/{other}")
+        answer = httpx.post(f"{url}/ack/{other}", data={"csrf": _csrf(page.text), "state": "done"})
+        assert answer.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(30)
+    recorded = [(a["unit"], a["state"]) for a in ack_records(TinyDBStore(data_dir))]
+    assert ("tp", "done") in recorded
+    assert ("nv", "done") not in recorded

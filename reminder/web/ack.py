@@ -8,6 +8,7 @@ token is served whatever its address did.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -17,11 +18,14 @@ from starlette.routing import Route
 
 from reminder import acks, state
 from reminder.calendar import weekday_vi
+from reminder.errors import StoreError
 from reminder.labels import ACK_LABELS, STATE_LABELS, vn_datetime
 from reminder.plan import Plan, Task
 from reminder.schedule import ROLE_LABELS, effective_due
 from reminder.web.context import WebContext, address, context
 from reminder.web.security import same
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,16 @@ async def ack_post(request: Request) -> Response:
         ctx.store.add_acks([record])
         return ctx.store.ack_events(pair=pair)
 
-    mine = await run_in_threadpool(save)
+    try:
+        mine = await run_in_threadpool(save)
+    except (StoreError, OSError) as exc:  # disk full, read-only, quota: nothing was recorded
+        log.error("không ghi được xác nhận %s: %s", "/".join(pair), exc)
+        return ctx.error(
+            "Chưa ghi được, thử lại",
+            "Máy chủ chưa ghi được xác nhận này (lỗi lưu trữ), nên chưa có gì được ghi nhận."
+            " Hãy bấm lại sau ít phút; nếu vẫn không được, báo Phòng Nội vụ.",
+            503,
+        )
     ctx.invalidate()
     after = state.one(ctx.config, *pair, mine, now)
     result = after.state if after is not None else "pending"

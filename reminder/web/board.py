@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,30 +19,80 @@ from reminder.channels.zalo.inbound import linked_units
 from reminder.labels import STATE_LABELS, vn_date, vn_datetime
 from reminder.schedule import ROLE_LABELS, effective_due
 from reminder.views import STATUS_LABELS
-from reminder.web.context import context
+from reminder.web.context import WebContext, context
 from reminder.web.feeds import feed_url
 from reminder.web.security import AdminUser, csrf_for, login_required
 from reminder.web.unit import unit_url
 
+#: A page lists at most about this many (task, unit) pairs: beyond it the board asks for a plan
+#: and a quarter, so a province's board is never megabytes of HTML.
+PAGE_PAIRS = 2000
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A plan offered for choosing, with its pairs' counts under the current filters."""
+
+    id: str
+    title: str
+    counts: dict[state.StateName, int]
+    total: int
+
+
+def _plan_links(ctx: WebContext, pairs: list[state.PairState]) -> list[PlanLink]:
+    by_plan: dict[str, list[state.PairState]] = defaultdict(list)
+    for p in pairs:
+        by_plan[p.plan].append(p)
+    return [
+        PlanLink(plan.id, plan.title, state.tally(rows), len(rows))
+        for plan in ctx.config.plans
+        if (rows := by_plan.get(plan.id))
+    ]
+
+
+def _quarter_of_today(ctx: WebContext, plan_year: int) -> int:
+    today = ctx.today()
+    return (today.month - 1) // 3 + 1 if today.year == plan_year else 1
+
 
 @login_required
 async def board(request: Request, user: AdminUser) -> Response:
+    """The board, a page at a time: with several plans, first the list of plans (with their
+    counts), then one plan; a plan with more than ``PAGE_PAIRS`` pairs one quarter at a time."""
     ctx = context(request)
     snapshot = await run_in_threadpool(ctx.snapshot)
-    unit_filter = request.query_params.get("unit", "")
-    state_filter = request.query_params.get("state", "")
+    params = request.query_params
+    unit_filter = params.get("unit", "")
+    state_filter = params.get("state", "")
+    plan_id = params.get("plan", "")
+    if not plan_id and len(ctx.config.plans) == 1:
+        plan_id = ctx.config.plans[0].id
     in_unit = [p for p in snapshot.pairs if not unit_filter or p.unit == unit_filter]
-    counts = state.tally(in_unit)  # the counts follow the unit filter
+    counts = state.tally(in_unit)  # the counts follow the unit filter (all plans)
     shown = [p for p in in_unit if not state_filter or p.state == state_filter]
-    by_task = state.group_rows(shown)
-    plans = []
-    for plan in ctx.config.plans:
-        quarters: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    plan = next((p for p in ctx.config.plans if p.id == plan_id), None)
+    plans: list[dict[str, Any]] = []
+    quarter: int | None = None
+    quarters_offered: list[int] = []
+    paged = False
+    if plan is not None:
+        in_plan = [p for p in shown if p.plan == plan.id]
+        by_task = state.group_rows(in_plan)
+        quarter_of = {task.id: task.quarter for task in plan.tasks}
+        quarters_offered = sorted({quarter_of.get(p.task, 0) for p in in_plan})
+        asked = params.get("quarter", "")
+        paged = len(in_plan) > PAGE_PAIRS
+        if asked.isdigit():
+            quarter = int(asked)
+        elif paged and quarters_offered:
+            today_q = _quarter_of_today(ctx, plan.year)
+            quarter = today_q if today_q in quarters_offered else quarters_offered[0]
+        rows_by_quarter: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for task in plan.tasks:
             rows = by_task.get((plan.id, task.id))
-            if not rows:
+            if not rows or (quarter is not None and task.quarter != quarter):
                 continue
-            quarters[task.quarter].append(
+            rows_by_quarter[task.quarter].append(
                 {
                     "plan": plan.id,
                     "task": task.id,
@@ -50,7 +101,7 @@ async def board(request: Request, user: AdminUser) -> Response:
                     "units": rows,
                 }
             )
-        plans.append({"title": plan.title, "quarters": sorted(quarters.items())})
+        plans.append({"title": plan.title, "quarters": sorted(rows_by_quarter.items())})
     units = sorted(ctx.config.directory.units.values(), key=lambda u: u.name)
     adjustments = await run_in_threadpool(ctx.adjustments)
     return ctx.page(
@@ -61,6 +112,11 @@ async def board(request: Request, user: AdminUser) -> Response:
             "pauses": sorted(adjustments.pauses.values(), key=lambda p: p.unit),
             "names": ctx.config.directory.name_of,
             "plans": plans,
+            "plan_id": plan.id if plan is not None else "",
+            "plan_links": _plan_links(ctx, shown) if len(ctx.config.plans) > 1 else [],
+            "quarter": quarter,
+            "quarters_offered": quarters_offered,
+            "paged": paged,
             "units": units,
             "labels": STATE_LABELS,
             "unit_filter": unit_filter,
@@ -80,12 +136,20 @@ async def unit_page(request: Request, user: AdminUser) -> Response:
         return ctx.error("Không có đơn vị này", "Kiểm tra lại đường dẫn.", 404)
     snapshot = await run_in_threadpool(ctx.snapshot)
     chats = (await run_in_threadpool(linked_units, ctx.store)).get(unit.id, [])
+    rows = snapshot.select(units=[unit.id])
+    # A unit in many plans: one plan at a time (the list of plans first), like the board.
+    plan_links = _plan_links(ctx, rows) if len(rows) > PAGE_PAIRS else []
+    plan_id = request.query_params.get("plan", "")
+    if plan_links or plan_id:
+        rows = [r for r in rows if r.plan == plan_id]
     contacts = ", ".join([*unit.email, *(x for x in (unit.zalo_user_id, unit.phone) if x)])
     return ctx.page(
         "unit.html",
         {
             "unit": unit,
-            "rows": snapshot.select(units=[unit.id]),
+            "rows": rows,
+            "plan_links": plan_links,
+            "plan_id": plan_id,
             "labels": STATE_LABELS,
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,

@@ -6,9 +6,12 @@ One ``WebContext`` per application, kept in ``app.state.web``; handlers reach it
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -30,6 +33,19 @@ from reminder.web.security import Passwords, Sessions, Throttle
 
 HealthCheck = Callable[[], dict[str, Any]]
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+#: A memoised result that took longer than this is refreshed in the background (see ``memo``).
+SLOW_S = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class _Memo:
+    at: datetime
+    value: object
+    cost_s: float
+    valid: bool = True
 
 
 class WebContext:
@@ -65,7 +81,8 @@ class WebContext:
         self.bad_links = Throttle(web.bad_token_limit)
         self.bad_logins = Throttle(web.bad_token_limit)
         self.passwords = Passwords()
-        self._memo: dict[str, tuple[datetime, object]] = {}
+        self._memo: dict[str, _Memo] = {}
+        self._refreshing: set[str] = set()
         self._memo_lock = threading.Lock()
         self._memo_locks: dict[str, threading.Lock] = {}
 
@@ -99,23 +116,53 @@ class WebContext:
         """``compute()``'s result, computed once per tick (``service.tick_seconds`` on this
         app's clock) and shared by every request until then or until ``invalidate``.
 
+        When a result is out of date and took longer than ``SLOW_S`` to compute (a province's
+        board), readers get the previous one (it says as of when) while one background thread
+        computes the next, so no page waits seconds; a quick result is recomputed at once.
         Blocking: call it in a worker thread. Concurrent callers wait for one computation.
         """
         with self._memo_lock:
             lock = self._memo_locks.setdefault(name, threading.Lock())
-        with lock:
-            now = self.clock()
-            tick = timedelta(seconds=self.config.settings.service.tick_seconds)
             held = self._memo.get(name)
-            if held is not None and held[0] <= now < held[0] + tick:
-                return cast(T, held[1])
-            value = compute()
-            self._memo[name] = (now, value)
-            return value
+            if held is not None and not self._fresh(held) and held.cost_s > SLOW_S:
+                if name not in self._refreshing:
+                    self._refreshing.add(name)
+                    threading.Thread(
+                        target=self._refresh, args=(name, lock, compute), daemon=True
+                    ).start()
+                return cast(T, held.value)
+        with lock:
+            held = self._memo.get(name)
+            if held is not None and self._fresh(held):
+                return cast(T, held.value)
+            return cast(T, self._compute(name, compute))
+
+    def _fresh(self, held: _Memo) -> bool:
+        tick = timedelta(seconds=self.config.settings.service.tick_seconds)
+        return held.valid and held.at <= self.clock() < held.at + tick
+
+    def _compute(self, name: str, compute: Callable[[], object]) -> object:
+        at, started = self.clock(), time.perf_counter()
+        value = compute()
+        self._memo[name] = _Memo(at, value, time.perf_counter() - started)
+        return value
+
+    def _refresh(self, name: str, lock: threading.Lock, compute: Callable[[], object]) -> None:
+        try:
+            with lock:
+                self._compute(name, compute)
+        except Exception:  # the next reader computes it and sees the error itself
+            log.exception("không tính lại được %s", name)
+        finally:
+            with self._memo_lock:
+                self._refreshing.discard(name)
 
     def invalidate(self) -> None:
-        """Forget every ``memo``: the next reader computes afresh (after this app wrote)."""
-        self._memo.clear()
+        """Mark every ``memo`` out of date: the next reader gets it computed afresh (after
+        this app wrote; at once unless it is slow to compute, see ``memo``)."""
+        with self._memo_lock:
+            for name, held in self._memo.items():
+                self._memo[name] = dataclasses.replace(held, valid=False)
 
     def page(self, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
         """The page ``templates/web/<name>`` rendered with ``context``."""

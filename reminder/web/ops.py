@@ -4,7 +4,10 @@ was told of and could not be told of)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -20,8 +23,26 @@ from reminder.channels.zalo import templates
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
 
+#: The write probe's size: about a store file's, so "can write" means it for real.
+WRITE_PROBE_BYTES = 64 * 1024
+
+
+def write_probe(directory: Path) -> None:
+    """Write, fsync and remove a scratch file in ``directory``; ``OSError`` when it cannot
+    (disk full, read-only file system, quota, file size limit)."""
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".healthz.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(b"\0" * WRITE_PROBE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    finally:
+        Path(name).unlink(missing_ok=True)
+
 
 async def healthz(request: Request) -> Response:
+    """200 when the store reads and can be written (and, in ``run``, the scheduler ticks);
+    503 naming what is wrong otherwise."""
     ctx = context(request)
     checks: dict[str, Any] = {}
     health = await run_in_threadpool(ctx.store.health)
@@ -29,6 +50,15 @@ async def healthz(request: Request) -> Response:
     checks["store"] = "ok" if health.ok else "error: " + "; ".join(health.problems)
     if health.notes:
         checks["store_notes"] = list(health.notes)
+    try:  # a write the size of a store file: a small probe passes where real writes fail
+        await run_in_threadpool(write_probe, ctx.store.data_dir)
+        checks["store_write"] = "ok"
+    except OSError as exc:
+        checks["store_write"] = (
+            f"error: không ghi được vào {ctx.store.data_dir} ({exc.strerror or exc})"
+            " — giải phóng dung lượng hoặc sửa quyền ghi; xác nhận mới chưa lưu được"
+        )
+        ok = False
     if ctx.health_extra is not None:
         extra = ctx.health_extra()
         checks.update(extra)

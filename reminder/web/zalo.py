@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -20,6 +22,7 @@ from starlette.routing import Route
 
 from reminder import acks
 from reminder import state as pair_state
+from reminder.channels.zalo import records as zalo_records
 from reminder.channels.zalo.inbound import parse_reply as parse_zalo_reply
 from reminder.channels.zalo.inbound import record_oa_event
 from reminder.channels.zalo.oa import ZaloOAChannel
@@ -27,6 +30,8 @@ from reminder.labels import ACK_LABELS
 from reminder.schedule import assignments
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
+
+log = logging.getLogger(__name__)
 
 
 def signature_ok(ctx: WebContext, raw: bytes, event: dict[str, Any], header: str) -> bool:
@@ -62,17 +67,66 @@ async def zalo_webhook(request: Request) -> Response:
         return JSONResponse({"error": "bad body"}, status_code=400)
     if not signature_ok(ctx, raw, event, request.headers.get("x-zevent-signature", "")):
         return JSONResponse({"error": "bad signature"}, status_code=401)
-    await run_in_threadpool(record_oa_event, ctx.store, event, ctx.clock())
+    now = ctx.clock()
+    at = event_time(event)
+    if at is None or not now - MAX_EVENT_AGE <= at <= now + MAX_EVENT_AGE:
+        log.warning("bỏ sự kiện Zalo OA quá cũ hoặc không có thời điểm: %r", event.get("timestamp"))
+        return JSONResponse({"error": "stale or undated event"}, status_code=400)
     if event.get("event_name") != "user_send_text":
+        await run_in_threadpool(record_oa_event, ctx.store, event, now)
         return JSONResponse({"ok": True})
     sender = str((event.get("sender") or {}).get("id", ""))
     text = str((event.get("message") or {}).get("text", ""))
-    reply = await run_in_threadpool(_ack_from_zalo, ctx, sender, text)
+    reply = await run_in_threadpool(_ack_from_zalo, ctx, event_id(raw, event), sender, text)
+    if reply is _REPEAT:
+        return JSONResponse({"ok": True, "repeat": True})
+    await run_in_threadpool(record_oa_event, ctx.store, event, now)
     task = BackgroundTask(_reply_zalo, ctx, sender, reply) if reply else None
     return JSONResponse({"ok": True}, background=task)
 
 
-def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
+#: Signed events older (or further ahead) than this are refused: a captured request cannot be
+#: replayed later. Zalo delivers within seconds and retries for a few minutes.
+MAX_EVENT_AGE = timedelta(minutes=10)
+#: Where processed OA message ids are kept (the store's Zalo records, as the bot's updates).
+SEEN_SOURCE = "oa"
+_REPEAT = "\0repeat"
+
+
+def event_time(event: dict[str, Any]) -> datetime | None:
+    """The event's own time (``timestamp``, milliseconds since the epoch), or None."""
+    try:
+        return datetime.fromtimestamp(int(str(event["timestamp"])) / 1000, UTC)
+    except (KeyError, ValueError, OverflowError, OSError):
+        return None
+
+
+def event_id(raw: bytes, event: dict[str, Any]) -> str:
+    """The message id Zalo gives a text event; a digest of the signed body otherwise."""
+    message = event.get("message")
+    msg_id = message.get("msg_id") if isinstance(message, dict) else None
+    return str(msg_id) if msg_id else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _ack_from_zalo(ctx: WebContext, event: str, user_id: str, text: str) -> str | None:
+    """The reply to a follower's text; ``_REPEAT`` when this event was handled before.
+
+    A seen event is not acted on again. Otherwise its acknowledgments are recorded first and
+    its id claimed after (insert-if-new), so a crash between the two loses no acknowledgment:
+    Zalo's retry records the same ones again (harmless: the latest wins) and is then claimed.
+    Two copies racing both record the same acks; only the one that claims replies.
+    """
+    if zalo_records.seen(ctx.store, SEEN_SOURCE, event):
+        return _REPEAT
+    reply = _reply_to(ctx, user_id, text)
+    if not zalo_records.claim_update(ctx.store, SEEN_SOURCE, event, ctx.clock()):
+        return _REPEAT
+    return reply
+
+
+def _reply_to(ctx: WebContext, user_id: str, text: str) -> str | None:
+    """Record the acknowledgments in a follower's text; the reply to send (None for a
+    stranger)."""
     unit = next(
         (
             u
@@ -82,12 +136,10 @@ def _ack_from_zalo(ctx: WebContext, user_id: str, text: str) -> str | None:
         None,
     )
     parsed = parse_zalo_reply(text)
-    if unit is None or parsed is None:
-        return (
-            None
-            if unit is None
-            else ('Để xác nhận, trả lời "xong MÃ-VIỆC" hoặc "đã nhận MÃ-VIỆC", ví dụ "xong Q2-04".')
-        )
+    if unit is None:
+        return None
+    if parsed is None:
+        return 'Để xác nhận, trả lời "xong MÃ-VIỆC" hoặc "đã nhận MÃ-VIỆC", ví dụ "xong Q2-04".'
     state, ids = parsed
     now = ctx.clock()
     mine = {
