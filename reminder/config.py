@@ -189,6 +189,9 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
                 hint="tạo bằng: reminder hash-password, rồi đặt biến môi trường này",
             )
         )
+    from reminder.channels.zalo.bot import check_settings
+
+    problems.extend(check_settings(settings, settings_file))
     return Config(config_dir, settings, directory, tuple(plans), calendar)
 
 

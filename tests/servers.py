@@ -251,6 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
             with fake.lock:
                 update = fake.bot_updates.pop(0) if fake.bot_updates else None
             if update is None:
+                time.sleep(0.2)  # a (short) long poll that ends with nothing new
                 self._reply(200, {"ok": False, "error_code": 408, "description": "Request timeout"})
                 return
             result = update

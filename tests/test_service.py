@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
+from reminder.labels import LOCAL_TZ
 from tests.conftest import write_config
 from tests.servers import SmtpServer, free_port, wait_until
 
@@ -120,3 +122,45 @@ def test_the_service_lives_a_real_life(tmp_path: Path, smtp_server: SmtpServer) 
     keys = Counter(str(m["X-Reminder-Key"]) for m in sink.messages)
     assert max(keys.values()) == 1  # one message per unit per day, nothing sent twice
     assert not (data / "service.pid").exists()
+
+
+def test_the_service_polls_the_zalo_bot_in_poll_mode(tmp_path: Path) -> None:
+    from reminder import config
+    from reminder.channels.zalo.inbound import create_invite
+    from reminder.store.tinydb import TinyDBStore
+    from tests.servers import ZaloServer, bot_update
+
+    port = free_port()
+    with ZaloServer() as zalo:
+        settings = (
+            f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+            f'[zalo_bot]\napi_base = "{zalo.url}"\nmode = "poll"\n'
+            "[service]\ntick_seconds = 1\n"
+        )
+        cfg = write_config(tmp_path / "config", UNITS, TASKS, settings)
+        data = tmp_path / "data"
+        os.environ["REMINDER_ZALO_BOT__TOKEN"] = zalo.fake.bot_token
+        try:
+            loaded = config.load(cfg)
+        finally:
+            del os.environ["REMINDER_ZALO_BOT__TOKEN"]
+        code = create_invite(
+            loaded, TinyDBStore(data), "nv", datetime(2025, 4, 1, 8, tzinfo=LOCAL_TZ)
+        )
+        zalo.fake.bot_updates = [bot_update("chat-poll", code.code, "poll-1")]
+        env = {**os.environ, "REMINDER_ZALO_BOT__TOKEN": zalo.fake.bot_token}
+        proc = subprocess.Popen(
+            _command(cfg, data), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        try:
+            assert wait_until(lambda: bool(zalo.fake.bot_sent), 30), "no reply from the poller"
+            assert zalo.fake.bot_sent[0]["chat_id"] == "chat-poll"
+            assert "Phòng Nội vụ" in zalo.fake.bot_sent[0]["text"]
+            paths = zalo.fake.requests
+            assert wait_until(  # and it keeps asking
+                lambda: sum(r["path"].endswith("/getUpdates") for r in paths) >= 2, 10
+            )
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err.decode()

@@ -441,3 +441,25 @@ def test_ack_states_reply_matches_the_store(office: Office, cli: Callable[..., C
     office.say("chat-a", "đã nhận Q2-02", "m2")
     states = acks.current_states(office.store.ack_events())
     assert states == {("plan-2025", "Q2-02", "nv"): "received"}
+
+
+def test_check_warns_about_a_bot_that_cannot_receive(
+    tmp_path: Path,
+    zalo_server: ZaloServer,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REMINDER_ZALO_BOT__TOKEN", zalo_server.fake.bot_token)
+    office = _office(tmp_path, zalo_server, order='["email"]')
+    code, _, err = cli("check", "--config-dir", str(office.config_dir))
+    assert code == 0  # warnings only: the rest runs
+    assert "[REMINDER_ZALO_BOT__SECRET_TOKEN]" in err
+    assert "[zalo_bot.mode] Zalo chỉ gửi tin đến địa chỉ https công khai" in err
+    assert "[channels.order] Zalo Bot đã bật nhưng không có trong thứ tự kênh" in err
+    monkeypatch.setenv("REMINDER_ZALO_BOT__SECRET_TOKEN", SECRET)
+    monkeypatch.setenv("REMINDER_WEB__BASE_URL", "https://nhacviec.example.gov.vn")
+    code, _, err = cli(
+        "check", "--config-dir", str(_office(tmp_path / "b", zalo_server).config_dir)
+    )
+    assert code == 0
+    assert "Zalo" not in err

@@ -22,12 +22,13 @@ A bot can only write to someone who has written to it first; that is what linkin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reminder.channels.base import Message, Receipt
 from reminder.channels.http import HttpChannel, is_transient, json_body
-from reminder.errors import ChannelError
-from reminder.settings import ZaloBotSettings
+from reminder.errors import ChannelError, Problem
+from reminder.settings import Settings, ZaloBotSettings
 
 NAME = "zalo_bot"
 TEXT_LIMIT = 2000
@@ -201,3 +202,53 @@ class ZaloBotChannel(BotClient):
             )
         transient = [e for e in errors if not e.permanent]
         raise (transient or errors)[0]
+
+
+def check_settings(settings: Settings, settings_file: Path) -> list[Problem]:
+    """What ``reminder check`` says about the bot's settings (warnings: the rest still runs)."""
+    bot = settings.zalo_bot
+    if bot.token is None:
+        return []
+    out: list[Problem] = []
+    secret = bot.secret_token.get_secret_value() if bot.secret_token else ""
+    if bot.mode == "webhook" and not secret:
+        out.append(
+            Problem(
+                "warning",
+                "Zalo Bot ở chế độ webhook nhưng chưa có mã bí mật: /zalo/bot từ chối mọi tin",
+                key="REMINDER_ZALO_BOT__SECRET_TOKEN",
+                hint="tạo bằng: openssl rand -hex 32, đặt biến môi trường này rồi chạy"
+                " reminder zalo-bot set-webhook",
+            )
+        )
+    elif secret and not 8 <= len(secret) <= 256:
+        out.append(
+            Problem(
+                "warning",
+                f"mã bí mật Zalo Bot dài {len(secret)} ký tự; Zalo cần từ 8 đến 256",
+                key="REMINDER_ZALO_BOT__SECRET_TOKEN",
+                hint="tạo bằng: openssl rand -hex 32",
+            )
+        )
+    if bot.mode == "webhook" and not settings.web.base_url.startswith("https://"):
+        out.append(
+            Problem(
+                "warning",
+                "Zalo chỉ gửi tin đến địa chỉ https công khai; base_url là"
+                f" {settings.web.base_url}",
+                file=settings_file,
+                key="zalo_bot.mode",
+                hint='đặt REMINDER_WEB__BASE_URL=https://…, hoặc [zalo_bot] mode = "poll"',
+            )
+        )
+    if NAME not in settings.channels.order:
+        out.append(
+            Problem(
+                "warning",
+                "Zalo Bot đã bật nhưng không có trong thứ tự kênh: không nhắc việc qua bot",
+                file=settings_file,
+                key="channels.order",
+                hint='thêm "zalo_bot" vào đầu [channels] order',
+            )
+        )
+    return out
