@@ -363,6 +363,7 @@ def cmd_web(args: argparse.Namespace) -> int:
         zalo_tokens=ZaloTokens(loaded.settings.zalo, store),
     )
     web = loaded.settings.web
+    app.state.web.warm()  # the first page after start-up finds the state computed
     print(f"Trang web: {web.base_url} (nghe tại {web.host}:{web.port})", file=sys.stderr)
     uvicorn.Server(server_config(app, web, log_level="info")).run()
     return EXIT_OK

@@ -237,6 +237,7 @@ def cmd_extend(args: argparse.Namespace) -> int:
     if args.approve or args.refuse:
         ext_id = args.approve or args.refuse
         ext = adjust.decide(records, loaded, ext_id, bool(args.approve), now, _cli_actor(), args.to)
+        _tell_unit(args, loaded, records, ext, now)
         if ext.status == "approved" and ext.granted_to:
             print(
                 f"Đã duyệt đề nghị số {ext.id}: {ext.unit} làm {ext.task} đến hết"
@@ -254,6 +255,21 @@ def cmd_extend(args: argparse.Namespace) -> int:
     ext = adjust.extend(records, loaded, pair, args.to, args.reason, now, _cli_actor())
     print(f"Đã gia hạn (số {ext.id}): {ext.unit} làm {ext.task} đến hết {args.to:%d/%m/%Y}.")
     return 0
+
+
+def _tell_unit(
+    args: argparse.Namespace, loaded: Any, records: Any, ext: Any, now: datetime
+) -> None:
+    """Queue the decision's notice for the unit and say which channel will carry it."""
+    from reminder import notice
+    from reminder.cli import _secret
+
+    secret = _secret(loaded, records.store.data_dir)
+    channel = notice.queue_decision(loaded, records.store, ext, secret, now)
+    if channel is None:
+        print(f"Lưu ý: {ext.unit} không có kênh liên lạc nào; hãy báo đơn vị bằng điện thoại.")
+    else:
+        print(f"Thông báo cho {ext.unit} sẽ gửi qua {channel} ở lượt gửi kế tiếp.")
 
 
 def cmd_pause(args: argparse.Namespace) -> int:

@@ -81,6 +81,9 @@ class Digest:
     progress: list[UnitProgress] = field(default_factory=list)
     board_url: str = ""
     template_messages: dict[str, int] = field(default_factory=dict)  # paid, per month
+    extension_requests: list[PairState] = field(default_factory=list)  # waiting for a decision
+    extended: list[PairState] = field(default_factory=list)  # open pairs with a moved due date
+    paused: list[tuple[str, date]] = field(default_factory=list)  # (unit name, until)
 
     @property
     def today(self) -> date:
@@ -155,6 +158,9 @@ def build(config: Config, snapshot: Snapshot, deliveries: list[Delivery] | None 
     digest.overdue_by_unit.sort(key=lambda u: (-u.worst, u.unit))
     digest.not_acknowledged = _by_unit([p for p in pairs if p.state == "pending"])
     digest.unassigned = [p for p in pairs if p.state == "unassigned"]
+    digest.extension_requests = [p for p in pairs if p.requested_to is not None]
+    digest.extended = [p for p in pairs if p.extended_from is not None and p.state != "done"]
+    digest.paused = sorted({(p.unit_name, p.paused_until) for p in pairs if p.paused_until})
     digest.long_overdue = sorted(
         (p for p in pairs if p.long_overdue), key=lambda p: (-p.days_late, p.task, p.unit_name)
     )

@@ -178,19 +178,38 @@ class Assignment:
     role: Role
 
 
+class TaskUnits:
+    """The (unit, role) pairs of a task, lead before support, groups expanded: each distinct
+    list of ids is expanded once (a province's tasks name the same few groups thousands of
+    times)."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self._expanded: dict[tuple[str, ...], list[str]] = {}
+
+    def _expand(self, ids: tuple[str, ...]) -> list[str]:
+        held = self._expanded.get(ids)
+        if held is None:
+            held = self._expanded[ids] = self.directory.expand(ids)
+        return held
+
+    def __call__(self, task: Task) -> list[tuple[str, Role]]:
+        lead = self._expand(tuple(task.lead))
+        leading = set(lead)
+        out: list[tuple[str, Role]] = [(unit, "lead") for unit in lead]
+        out += [(u, "support") for u in self._expand(tuple(task.support)) if u not in leading]
+        return out
+
+
 def assignments(plans: Iterable[Plan], directory: Directory) -> list[Assignment]:
     """Every (task, unit) pair of ``plans``, groups expanded, lead before support."""
-    out: list[Assignment] = []
-    for plan in plans:
-        for task in plan.tasks:
-            lead = directory.expand(task.lead)
-            out.extend(Assignment(plan, task, unit, "lead") for unit in lead)
-            out.extend(
-                Assignment(plan, task, unit, "support")
-                for unit in directory.expand(task.support)
-                if unit not in lead
-            )
-    return out
+    units_of = TaskUnits(directory)
+    return [
+        Assignment(plan, task, unit, role)
+        for plan in plans
+        for task in plan.tasks
+        for unit, role in units_of(task)
+    ]
 
 
 def occurrences(

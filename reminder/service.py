@@ -276,6 +276,7 @@ class Service:
                 misfire_grace_time=86400,
             )
         scheduler.start()
+        self.app.state.web.warm()  # the first page after start-up finds the state computed
         web = settings.web
         server = _QuietServer(
             server_config(self.app, web, lifespan="off", log_config=None, access_log=False)

@@ -27,18 +27,22 @@ two different things.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from reminder import acks, adjust
-from reminder.adjust import Adjustments
+from reminder.adjust import Adjustments, Extension
 from reminder.channels import registry
 from reminder.config import Config
 from reminder.labels import LOCAL_TZ, STATE_LABELS
-from reminder.schedule import Assignment, assignments, effective_due
+from reminder.plan import Plan, Task
+from reminder.policy import Policy
+from reminder.schedule import Role, TaskUnits, assignments, effective_due
 from reminder.store import Delivery, Store
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
@@ -274,64 +278,171 @@ def compute(
 ) -> Snapshot:
     """Every pair of ``config`` as of ``as_of`` (aware), from the store's events, with the
     extensions and pauses of ``adjustments`` (as of the same moment)."""
-    today = as_of.astimezone(LOCAL_TZ).date()
     latest = acks.latest_events(ack_events, as_of)
     carried = _facts(deliveries, as_of)
     reachable = council_reachable(config)
-    policy = config.settings.policy
-    directory = config.directory
-    by_task: dict[tuple[str, str], list[PairState]] = defaultdict(list)
-    for a in assignments(config.plans, directory):
-        pair = _pair(config, a, adjustments, today)
-        pair.deliveries = carried.get((a.plan.id, a.task.id, a.unit), [])
-        _classify(pair, latest.get((a.plan.id, a.task.id, a.unit)), today, config)
-        if pair.state == "overdue" and a.role == "lead":
-            merged = policy.merged(directory.units[a.unit].policy).merged(a.task.policy)
-            pair.long_overdue = (
-                merged.escalate_after > 0 and pair.days_late >= merged.escalate_after
-            )
-        _council(pair, reachable)
-        by_task[(a.plan.id, a.task.id)].append(pair)
+    facts = _Facts(config, adjustments, as_of.astimezone(LOCAL_TZ).date())
+    units_of = TaskUnits(config.directory)
     out: list[PairState] = []
-    for plan in config.plans:
-        for task in plan.tasks:
-            out.extend(by_task.get((plan.id, task.id), []))
-            out.extend(_unassigned(config, plan, task, today))
+    with _collector_paused():
+        for plan in config.plans:
+            for task in plan.tasks:
+                shared = facts.task(plan, task)
+                for unit, role in units_of(task):
+                    key = (plan.id, task.id, unit)
+                    pair = _pair(facts, shared, unit, role)
+                    pair.deliveries = carried.get(key, [])
+                    _classify(pair, latest.get(key), facts)
+                    if pair.state == "overdue" and role == "lead":
+                        escalate_after = facts.escalate_after(unit, task)
+                        pair.long_overdue = 0 < escalate_after <= pair.days_late
+                    _council(pair, reachable)
+                    out.append(pair)
+                out.extend(_unassigned(facts, plan, task))
     return Snapshot(as_of=as_of, pairs=out)
 
 
-def _pair(config: Config, a: Assignment, adjustments: Adjustments, today: date) -> PairState:
-    """The pair of assignment ``a`` with its dates (an approved extension applied) and the
+class _TaskFacts(NamedTuple):
+    """What every pair of one task shares."""
+
+    plan: str
+    task: str
+    quarter: int
+    title: str
+    start: date
+    due_raw: date  # the plan's due date
+    due: date  # effective: the last working day on or before ``due_raw``
+
+
+class _Facts:
+    """What many pairs of one computation share, each worked out once: a task's window, the
+    effective due date of a plan date, the working days late since a due date, a unit's name
+    and pause, the escalation day of a (unit, task), the open extension request of a pair.
+
+    Every answer depends only on the configuration, the adjustments and ``today``, so a
+    remembered answer is the one working it out again would give.
+    """
+
+    def __init__(self, config: Config, adjustments: Adjustments, today: date) -> None:
+        self.config = config
+        self.adjustments = adjustments
+        self.today = today
+        self._due: dict[date, date] = {}
+        self._late: dict[date, int] = {}
+        self._names: dict[str, str] = {}
+        self._paused: dict[str, date | None] = {}
+        self._unit_policy: dict[str, Policy] = {}
+        self._escalate: dict[tuple[str, int], int] = {}
+        self._requests: dict[acks.Pair, Extension] | None = None
+
+    def task(self, plan: Plan, task: Task) -> _TaskFacts:
+        """What every pair of ``task`` shares."""
+        start, due_raw = plan.window(task)
+        return _TaskFacts(
+            plan.id, task.id, task.quarter, task.title, start, due_raw, self.due(due_raw)
+        )
+
+    def due(self, day: date) -> date:
+        """``effective_due`` of ``day``."""
+        held = self._due.get(day)
+        if held is None:
+            held = self._due[day] = effective_due(self.config.calendar, day)
+        return held
+
+    def days_late(self, due: date) -> int:
+        """Working days from ``due`` to today (0 when today is not past ``due``)."""
+        held = self._late.get(due)
+        if held is None:
+            today = self.today
+            held = self.config.calendar.working_days_between(due, today) if today > due else 0
+            self._late[due] = held
+        return held
+
+    def name(self, unit: str) -> str:
+        """``directory.name_of(unit)``."""
+        held = self._names.get(unit)
+        if held is None:
+            held = self._names[unit] = self.config.directory.name_of(unit)
+        return held
+
+    def paused_until(self, unit: str) -> date | None:
+        """The last day reminders to ``unit`` are paused, if that is today or later."""
+        if unit not in self._paused:
+            pause = self.adjustments.pauses.get(unit)
+            self._paused[unit] = pause.until if pause and self.today <= pause.until else None
+        return self._paused[unit]
+
+    def requested(self, pair: acks.Pair) -> Extension | None:
+        """``adjustments.requested(pair)`` (the first open request), from an index built on
+        first use instead of a scan of every request per pair."""
+        if not self.adjustments.requests:
+            return None
+        if self._requests is None:
+            self._requests = {}
+            for request in self.adjustments.requests:
+                self._requests.setdefault(request.pair, request)
+        return self._requests.get(pair)
+
+    def escalate_after(self, unit: str, task: Task) -> int:
+        """``escalate_after`` of the settings' policy with ``unit``'s then ``task``'s
+        overrides applied (``Policy.merged`` validates a whole policy: once per unit and
+        task policy, not per pair)."""
+        key = (unit, id(task.policy))
+        held = self._escalate.get(key)
+        if held is None:
+            base = self._unit_policy.get(unit)
+            if base is None:
+                own = self.config.directory.units[unit].policy
+                base = self._unit_policy[unit] = self.config.settings.policy.merged(own)
+            held = self._escalate[key] = base.merged(task.policy).escalate_after
+        return held
+
+
+def _pair(facts: _Facts, task: _TaskFacts, unit: str, role: Role) -> PairState:
+    """The pair of ``unit`` in ``task`` with its dates (an approved extension applied) and the
     extension request and pause that concern it; state not classified yet."""
-    start, due_raw = a.plan.window(a.task)
-    key = (a.plan.id, a.task.id, a.unit)
-    cal = config.calendar
-    extended = adjustments.due.get(key)
-    request = adjustments.requested(key)
-    pause = adjustments.pauses.get(a.unit)
+    key = (task.plan, task.task, unit)
+    extended = facts.adjustments.due.get(key)
+    request = facts.requested(key)
     return PairState(
-        plan=a.plan.id,
-        task=a.task.id,
-        quarter=a.task.quarter,
-        title=a.task.title,
-        unit=a.unit,
-        unit_name=config.directory.name_of(a.unit),
-        role=a.role,
-        start=start,
-        due=effective_due(cal, extended or due_raw),
-        extended_from=effective_due(cal, due_raw) if extended else None,
+        plan=task.plan,
+        task=task.task,
+        quarter=task.quarter,
+        title=task.title,
+        unit=unit,
+        unit_name=facts.name(unit),
+        role=role,
+        start=task.start,
+        due=facts.due(extended) if extended else task.due,
+        extended_from=task.due if extended else None,
         requested_to=request.requested_to if request else None,
-        paused_until=pause.until if pause and today <= pause.until else None,
+        paused_until=facts.paused_until(unit),
     )
 
 
-def _classify(pair: PairState, event: acks.AckEvent | None, today: date, config: Config) -> None:
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: building a province's ~120,000 pairs (none of
+    them in a reference cycle) otherwise sets off collections that walk the whole heap
+    again and again, about half the cost of ``compute``. Reference counting still frees
+    everything; the collector resumes (if it ran before) on the way out."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _classify(pair: PairState, event: acks.AckEvent | None, facts: _Facts) -> None:
     """Set ``pair``'s state and lateness from its latest ack event (see the module doc)."""
+    today = facts.today
     pair.ack = event
     kind = event.kind if event is not None else "reopen"
     late = today > pair.due
     if late:
-        pair.days_late = config.calendar.working_days_between(pair.due, today)
+        pair.days_late = facts.days_late(pair.due)
     if kind == "done":
         pair.state = "done"
     elif today < pair.start and kind == "reopen":
@@ -368,15 +479,17 @@ def one(
     )
     if found is None:
         return None
-    today = as_of.astimezone(LOCAL_TZ).date()
-    pair = _pair(config, found, adjustments, today)
+    facts = _Facts(config, adjustments, as_of.astimezone(LOCAL_TZ).date())
+    pair = _pair(facts, facts.task(found.plan, found.task), unit, found.role)
     mine = [e for e in ack_events if e.pair == (plan_id, task_id, unit)]
-    _classify(pair, acks.latest_events(mine, as_of).get((plan_id, task_id, unit)), today, config)
+    _classify(pair, acks.latest_events(mine, as_of).get((plan_id, task_id, unit)), facts)
     return pair
 
 
 def _council(pair: PairState, reachable: bool | None) -> None:
     """Fill ``council_told`` from the records, or say why the council was not told."""
+    if not pair.deliveries and not pair.long_overdue:
+        return  # nothing told and nothing to tell: most pairs
     escalations = [d for d in pair.deliveries if d.kind == "escalation"]
     told = [d.sent_at for d in escalations if d.status == "sent" and d.sent_at is not None]
     if told:
@@ -394,17 +507,16 @@ def _council(pair: PairState, reachable: bool | None) -> None:
         pair.council_problem = COUNCIL_NOT_YET
 
 
-def _unassigned(config: Config, plan: Any, task: Any, today: date) -> list[PairState]:
+def _unassigned(facts: _Facts, plan: Plan, task: Task) -> list[PairState]:
     """Pairs for the names in ``task`` that own it but are no unit, or its ownerless lead."""
-    directory = config.directory
+    directory = facts.config.directory
     names = list(task.unassigned)
     if not names and not directory.expand(task.lead):
         names = [directory.name_of(ref) for ref in task.lead] or ["(chưa có đơn vị chủ trì)"]
     if not names:
         return []
-    start, due_raw = plan.window(task)
-    due = effective_due(config.calendar, due_raw)
-    late = config.calendar.working_days_between(due, today) if today > due else 0
+    shared = facts.task(plan, task)
+    late = facts.days_late(shared.due)
     return [
         PairState(
             plan=plan.id,
@@ -414,8 +526,8 @@ def _unassigned(config: Config, plan: Any, task: Any, today: date) -> list[PairS
             unit="",
             unit_name=name,
             role="lead",
-            start=start,
-            due=due,
+            start=shared.start,
+            due=shared.due,
             state="unassigned",
             days_late=late,
         )
@@ -428,13 +540,29 @@ def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
     return store.ack_events(), store.deliveries()
 
 
-def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
-    """``compute`` over what ``store`` holds (extensions and pauses included)."""
+@dataclass(frozen=True)
+class Reading:
+    """The state as of a moment with the delivery records it was computed from, from one
+    read of the store: what ``/metrics`` counts beside the pairs (messages by channel and
+    status) then comes from the same records as the pairs."""
+
+    snapshot: Snapshot
+    deliveries: list[Delivery]
+
+
+def read(config: Config, store: Store, as_of: datetime) -> Reading:
+    """``compute`` over what ``store`` holds (extensions and pauses included), with the
+    delivery records read for it."""
     from reminder.keyed import Records
 
     adjustments = adjust.load(Records(store), as_of)
     events, deliveries = read_events(store)
-    return compute(config, events, deliveries, as_of, adjustments)
+    return Reading(compute(config, events, deliveries, as_of, adjustments), deliveries)
+
+
+def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
+    """``compute`` over what ``store`` holds (extensions and pauses included)."""
+    return read(config, store, as_of).snapshot
 
 
 def group_rows(pairs: Sequence[PairState]) -> dict[tuple[str, str], list[PairState]]:

@@ -101,6 +101,20 @@ def test_requests_are_approved_with_another_date_or_refused(
     code, _, err = run("extend", "--approve", other.id, "--now", NOW)
     assert code == 2
     assert "đã được xử lý (không duyệt)" in err
+    # Each unit is told of the decision by its channel, at the next dispatch pass.
+    Dispatcher(cfg, TinyDBStore(tmp_path / "data"), secret="s").run(asked)
+    notices = {
+        k: r for k, r in delivery_records(TinyDBStore(tmp_path / "data")).items() if "gia-han" in k
+    }
+    assert set(notices) == {
+        f"nv/file/2025-04-15/gia-han-{first.id}",
+        f"tp/file/2025-04-15/gia-han-{other.id}",
+    }
+    assert {r["status"] for r in notices.values()} == {"sent"}
+    texts = {r["recipient"]: r["message"]["text"] for r in notices.values()}
+    assert "hạn mới của đơn vị là 20/07/2025" in texts["nv"]
+    assert "không được duyệt" in texts["tp"]
+    assert "/u/" in texts["nv"]
 
 
 @pytest.mark.parametrize(
@@ -159,3 +173,24 @@ def test_pause_silences_a_unit_until_the_day_included_and_resume_ends_it(
     assert recipients == {"tp", "nv"}
     _, out, _ = run("audit", "--format", "json")
     assert [e["action"] for e in json.loads(out)] == ["pause", "resume"]
+
+
+def test_the_digest_shows_requests_extensions_and_pauses(
+    run: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    cfg = config.load(tmp_path / "config")
+    records = Records(TinyDBStore(tmp_path / "data"))
+    asked = datetime(2025, 6, 2, 9, 0, tzinfo=LOCAL_TZ)
+    pair = adjust.find_pair(cfg, "Q2-01", "tp")
+    adjust.request(records, cfg, pair, asked.date().replace(month=7), "thiếu người", asked, "tp")
+    assert run("extend", "Q2-01", "nv", "--to", "2025-07-15", "--reason", "x", "--now", NOW)[0] == 0
+    assert run("pause", "nv", "--until", "2025-06-20", "--now", NOW)[0] == 0
+    code, out, _ = run("digest", "--now", "2025-06-09T07:30", "--format", "text")
+    assert code == 0
+    assert "GIA HẠN: 1 đề nghị chờ duyệt; 1 lượt việc đang theo hạn đã gia hạn" in out
+    assert "Q2-01 — Phòng Tư pháp: xin gia hạn từ 30/06/2025 đến 02/07/2025" in out
+    assert "Q2-01 — Phòng Nội vụ: hạn mới 15/07/2025 (hạn cũ 30/06/2025)" in out
+    assert "TẠM DỪNG NHẮC: 1 đơn vị" in out
+    assert "Phòng Nội vụ: đến hết 20/06/2025" in out
+    _, html, _ = run("digest", "--now", "2025-06-09T07:30", "--format", "html")
+    assert "Gia hạn: 1 đề nghị chờ duyệt · tạm dừng nhắc: 1 đơn vị" in html

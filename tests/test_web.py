@@ -380,6 +380,17 @@ def test_calendar_feed_needs_its_key_and_has_alarms(site: Site) -> None:
     assert len(list(events[0].walk("VALARM"))) == 2
 
 
+def test_health_answers_503_naming_an_empty_store_file(site: Site) -> None:
+    assert isinstance(site.store, TinyDBStore)  # the file layout below is TinyDB's
+    # A store in use: its first write created state.json.
+    site.store.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "received", NOW, "cli")])
+    assert (site.store.data_dir / "state.json").exists()
+    (site.store.data_dir / "state.json").write_bytes(b"")  # emptied by a full disk or a hand
+    health = httpx.get(f"{site.url}/healthz")
+    assert health.status_code == 503
+    assert "state.json: tệp dữ liệu hỏng (tệp rỗng)" in health.json()["store"]
+
+
 def test_health_and_metrics(site: Site) -> None:
     health = httpx.get(f"{site.url}/healthz")
     assert health.status_code == 200

@@ -108,20 +108,33 @@ def test_oversized_bodies_are_refused_while_reading(make_site: SiteFactory) -> N
     big = b"x" * (65 * 1024)
     url = f"{site.url}/ack/{site.token()}"
     csrf = _csrf(httpx.get(url).text)
-    # Declared too long: refused before reading.
-    assert httpx.post(f"{site.url}/zalo/webhook", content=big).status_code == 413
+    # Declared too long: refused before reading, with a page in Vietnamese.
+    response = httpx.post(f"{site.url}/zalo/webhook", content=big)
+    assert response.status_code == 413
+    assert "Nội dung gửi lên quá lớn" in response.text
+    assert "Too Large" not in response.text
+    assert "content-security-policy" in response.headers
     form = {"csrf": csrf, "state": "done", "note": "x" * (65 * 1024)}
-    assert httpx.post(url, data=form).status_code == 413
+    response = httpx.post(url, data=form)
+    assert response.status_code == 413
+    assert "Nội dung gửi lên quá lớn" in response.text
+    # Also where the handler would never read the body.
+    response = httpx.request("GET", f"{site.url}/login", content=big)
+    assert response.status_code == 413
+    assert "Nội dung gửi lên quá lớn" in response.text
 
     # Streamed without a length: refused once 64 KB have arrived.
     def chunks() -> Iterator[bytes]:
         for _ in range(1000):
             yield b"x" * 1024
 
-    assert httpx.post(f"{site.url}/zalo/webhook", content=chunks()).status_code == 413
+    response = httpx.post(f"{site.url}/zalo/webhook", content=chunks())
+    assert response.status_code == 413
+    assert "Nội dung gửi lên quá lớn" in response.text
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
     response = httpx.post(f"{site.url}/login", content=chunks(), headers=form_type)
     assert response.status_code == 413
+    assert "Nội dung gửi lên quá lớn" in response.text
     assert site.acks() == []
     # A form of ordinary size still works.
     assert httpx.post(url, data={"csrf": csrf, "state": "done"}).status_code == 200
@@ -337,6 +350,54 @@ def test_metrics_are_computed_once_per_tick(make_site: SiteFactory) -> None:
     assert 'reminder_pairs{state="done"} 1.0' in httpx.get(f"{site.url}/metrics").text
 
 
+def _count_reads(site: Site, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts the state computations and the reads of the delivery records from now on."""
+    from reminder import state
+
+    calls = {"compute": 0, "deliveries": 0}
+    compute, deliveries = state.compute, site.store.deliveries
+
+    def counted_compute(*args: Any, **kwargs: Any) -> state.Snapshot:
+        calls["compute"] += 1
+        return compute(*args, **kwargs)
+
+    def counted_deliveries(*args: Any, **kwargs: Any) -> Any:
+        calls["deliveries"] += 1
+        return deliveries(*args, **kwargs)
+
+    monkeypatch.setattr(state, "compute", counted_compute)
+    monkeypatch.setattr(site.store, "deliveries", counted_deliveries)
+    return calls
+
+
+def test_metrics_and_the_board_share_one_reading_per_tick(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site()
+    calls = _count_reads(site, monkeypatch)
+    with httpx.Client(base_url=site.url) as client:
+        site.login(client)
+        assert "Báo cáo sơ kết" in client.get("/").text
+        metrics = client.get("/metrics").text
+    assert 'reminder_pairs{state="pending"} 2.0' in metrics
+    # One computation of the state and one read of the deliveries for the board and the
+    # scrape, the message counts included.
+    assert calls == {"compute": 1, "deliveries": 1}
+
+
+def test_the_state_is_computed_in_the_background_at_start(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site()
+    calls = _count_reads(site, monkeypatch)
+    site.web.warm().join(timeout=60)
+    assert calls["compute"] == 1
+    with httpx.Client(base_url=site.url) as client:
+        site.login(client)
+        assert "Báo cáo sơ kết" in client.get("/").text
+    assert calls["compute"] == 1  # the first page found it computed
+
+
 def test_an_ack_through_the_web_shows_at_once_on_the_board(make_site: SiteFactory) -> None:
     site = make_site()
     with httpx.Client(base_url=site.url) as client:
@@ -363,8 +424,14 @@ def test_a_fifo_in_the_config_dir_is_refused_not_read(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert "units.toml" in result.stdout + result.stderr
-    assert "không phải tệp thường" in result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "units.toml" in said
+    assert "không phải tệp thường" in said
+    # The real error, then one line that the checks needing the units were skipped, not an
+    # "unknown unit" error for every unit the plans and settings name.
+    assert "1 lỗi" in said
+    assert said.count("units.toml có lỗi: đã bỏ qua việc kiểm tra tên đơn vị") == 1
+    assert "không phải mã đơn vị" not in said
 
 
 # -- 16. the board a page at a time --------------------------------------------------------------

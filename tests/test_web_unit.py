@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reminder import adjust, config, preview
+from reminder import adjust, audit, config, preview
 from reminder.cli import main
 from reminder.config import Config
 from reminder.dispatch import Dispatcher
@@ -27,7 +27,7 @@ from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password
-from tests.conftest import ack_records, write_config
+from tests.conftest import ack_records, delivery_records, write_config
 from tests.servers import WebServer, free_port
 
 NOW = datetime(2025, 6, 23, 9, 0, tzinfo=LOCAL_TZ)  # a Monday, a week before 30/06
@@ -269,3 +269,26 @@ def test_admin_records_an_ack_by_phone_reopens_it_and_pauses_a_unit(site: Site) 
     assert site.store  # the dispatcher now skips nv until 27/06 included
     report = Dispatcher(site.cfg, site.store, secret="unit-secret").run(NOW, dry_run=True)
     assert "nv" not in {m.recipient for m in report.planned}
+
+
+def test_admin_resends_todays_message_to_a_unit(site: Site) -> None:
+    Dispatcher(site.cfg, site.store, secret="unit-secret").run(NOW)
+    with httpx.Client(base_url=site.url) as admin:
+        _login(admin, "admin", ADMIN_PASSWORD)
+        page = admin.get("/units/nv").text
+        assert "Gửi lại thư hôm nay" in page
+        csrf = _csrf(page)
+        assert admin.post("/admin/resend", data={"csrf": csrf, "unit": "nv"}).status_code == 303
+        waiting = admin.post("/admin/resend", data={"csrf": csrf, "unit": "nv"})
+        assert waiting.status_code == 400
+        assert "đang chờ gửi" in waiting.text
+    Dispatcher(site.cfg, site.store, secret="unit-secret").run(NOW.replace(minute=5))
+    records = delivery_records(site.store)
+    again = records["nv/file/2025-06-23/gui-lai-1"]
+    assert again["status"] == "sent"
+    assert again["message"]["text"] == records["nv/file/2025-06-23"]["message"]["text"]
+    assert len([k for k in records if k.startswith("nv/")]) == 2  # nothing else resent
+    entries = audit.entries(Records(site.store))
+    assert [(e.actor, e.action, e.unit) for e in entries if e.action == "resend"] == [
+        ("admin", "resend", "nv")
+    ]

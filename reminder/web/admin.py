@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from reminder import acks, adjust, audit
+from reminder import acks, adjust, audit, notice
 from reminder.errors import UsageError
 from reminder.web.context import WebContext, context
 from reminder.web.security import AdminUser, csrf_for, login_required, same
@@ -83,9 +83,10 @@ def _field(form: FormData, name: str) -> str:
 def decide_extension(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
     approve = _field(form, "decision") == "approve"
     to = _date(form, "to", required=False) if approve else None
-    adjust.decide(
+    ext = adjust.decide(
         ctx.records, ctx.config, request.path_params["id"], approve, ctx.clock(), user.account, to
     )
+    notice.queue_decision(ctx.config, ctx.store, ext, ctx.secret.decode(), ctx.clock())
 
 
 def extend(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
@@ -110,6 +111,16 @@ def pause(ctx: WebContext, user: AdminUser, form: FormData, request: Request) ->
 
 def resume(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
     adjust.resume(ctx.records, ctx.config, _field(form, "unit"), ctx.clock(), user.account)
+
+
+def resend(ctx: WebContext, user: AdminUser, form: FormData, request: Request) -> None:
+    """Today's message to a unit, once more (the next dispatch pass sends it)."""
+    unit = _field(form, "unit")
+    again = notice.queue_resend(ctx.config, ctx.store, unit, ctx.clock())
+    summary = f"gửi lại thư hôm nay qua {again.channel}"
+    audit.record(
+        ctx.records, audit.AuditEntry(ctx.clock(), user.account, "resend", summary, unit=unit)
+    )
 
 
 _ACK_KINDS: dict[str, tuple[acks.AckKind, str]] = {
@@ -159,4 +170,5 @@ ROUTES = [
     Route("/admin/pause", admin_action(pause), methods=["POST"]),
     Route("/admin/resume", admin_action(resume), methods=["POST"]),
     Route("/admin/ack", admin_action(record_ack), methods=["POST"]),
+    Route("/admin/resend", admin_action(resend), methods=["POST"]),
 ]

@@ -4,9 +4,10 @@ A new area of the web app is one module with a ``ROUTES`` list plus one line in 
 
 Middleware, outermost first: uvicorn's ``ProxyHeadersMiddleware`` only when
 ``web.trusted_proxies`` names the proxies (so the client address is theirs to tell, and nobody
-else's); ``SecurityHeaders`` on every response; Starlette's ``AuthenticationMiddleware`` with the
-session backend; Starlette's request body limit (``MAX_BODY_BYTES``, enforced while the body is
-read, oversize answers 413).
+else's); ``SecurityHeaders`` on every response; ``DeclaredBodyLimit`` (a body declared longer
+than ``MAX_BODY_BYTES`` answers 413 with a Vietnamese page at once); Starlette's request body
+limit (enforced while the body is read; the 413 it raises gets the same page); Starlette's
+``AuthenticationMiddleware`` with the session backend.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -42,6 +46,10 @@ AREAS: tuple[Sequence[BaseRoute], ...] = (
 
 #: Every request body (forms, webhooks) is at most this long.
 MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE_HEADING = "Nội dung gửi lên quá lớn"
+TOO_LARGE_MESSAGE = (
+    f"Mỗi lần gửi tối đa {MAX_BODY_BYTES // 1024} KB. Hãy rút ngắn ghi chú rồi gửi lại."
+)
 
 #: Pages use inline style attributes and nothing else: no scripts, no frames, forms post here.
 CONTENT_SECURITY_POLICY = (
@@ -78,6 +86,30 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _too_large(ctx: WebContext) -> Response:
+    return ctx.error(TOO_LARGE_HEADING, TOO_LARGE_MESSAGE, 413)
+
+
+class DeclaredBodyLimit:
+    """Answers 413 with the Vietnamese page when a request declares (``Content-Length``) a body
+    over ``MAX_BODY_BYTES``, before any handler runs; it sits outside Starlette's
+    ``RequestBodyLimitMiddleware``, which answers such a request with its own English text. A
+    body that arrives without a length is cut by Starlette's while it is read, and
+    ``create_app``'s 413 handler answers."""
+
+    def __init__(self, app: ASGIApp, ctx: WebContext) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                await _too_large(self.ctx)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(
     config: Config,
     store: Store,
@@ -103,6 +135,8 @@ def create_app(
     middleware = [
         *([Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []),
         Middleware(SecurityHeaders),
+        Middleware(DeclaredBodyLimit, ctx=ctx),
+        Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         Middleware(
             AuthenticationMiddleware, backend=SessionBackend(ctx.sessions, ctx.lookup_session)
         ),
@@ -110,7 +144,7 @@ def create_app(
     app = Starlette(
         routes=[route for area in AREAS for route in area],
         middleware=middleware,
-        max_body_size=MAX_BODY_BYTES,
+        exception_handlers={413: lambda request, exc: _too_large(ctx)},
     )
     app.state.web = ctx
     return app

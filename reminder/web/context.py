@@ -188,7 +188,27 @@ class WebContext:
         """Every (plan, task, unit) pair as of now, the one state every page and the CSV show;
         computed at most once per tick and after this app records an ack (blocking: run it
         in a thread)."""
-        return self.memo("state", lambda: state.load(self.config, self.store, self.clock()))
+        return self.reading().snapshot
+
+    def reading(self) -> state.Reading:
+        """``snapshot`` with the delivery records it was computed from (``/metrics`` counts
+        messages from them): one read of the store and one computation per tick for every
+        reader (blocking: run it in a thread)."""
+        return self.memo("state", lambda: state.read(self.config, self.store, self.clock()))
+
+    def warm(self) -> threading.Thread:
+        """Compute ``reading`` in a background thread now, so the first page after start-up
+        does not wait for a province's state (call when the server starts)."""
+
+        def run() -> None:
+            try:
+                self.reading()
+            except Exception:  # the first reader computes it again and sees the error itself
+                log.exception("không tính trước được tình trạng")
+
+        thread = threading.Thread(target=run, name="warm-state", daemon=True)
+        thread.start()
+        return thread
 
     def plan_task(self, plan_id: str, task_id: str) -> tuple[Plan, Task] | None:
         """The plan and task with these ids, if the configuration has them."""

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reminder import state
 from reminder.channels.zalo import templates
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
@@ -96,9 +95,8 @@ class _Metrics(Collector):
         self.ctx = ctx
 
     def collect(self) -> Any:
-        ctx = self.ctx
-        deliveries = ctx.store.deliveries()
-        events = ctx.store.ack_events()
+        reading = self.ctx.reading()  # the board's state of this tick, and its records
+        deliveries = reading.deliveries
         messages = GaugeMetricFamily(
             "reminder_messages",
             "Delivery records by channel and status",
@@ -117,7 +115,7 @@ class _Metrics(Collector):
         for month, n in templates.sent_by_month(deliveries).items():
             paid.add_metric([month], n)
         yield paid
-        snapshot = state.compute(ctx.config, events, deliveries, ctx.clock(), ctx.adjustments())
+        snapshot = reading.snapshot
         counts = snapshot.counts()
         pairs = GaugeMetricFamily(
             "reminder_pairs", "(plan, task, unit) pairs by state", labels=["state"]
