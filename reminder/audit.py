@@ -7,6 +7,7 @@ nothing edits or removes entries. The board's task page lists the entries about 
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ ACTION_LABELS: dict[str, str] = {
     "login": "đăng nhập",
     "logout": "đăng xuất",
     "ack": "ghi xác nhận thay đơn vị",
+    "unit_ack": "đơn vị xác nhận qua liên kết",
     "reopen": "mở lại việc",
     "resend": "gửi lại thư hôm nay",
     "extension_request": "đơn vị xin gia hạn",
@@ -49,6 +51,11 @@ class AuditEntry:
 
 
 AUDIT: RecordKind[AuditEntry] = RecordKind("audit", AuditEntry)
+
+
+def cli_actor() -> str:
+    """The actor named for a change made from the command line."""
+    return f"dòng lệnh ({os.environ.get('USER', '?')})"
 
 
 def record(records: Records, entry: AuditEntry) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from dataclasses import asdict
 from datetime import datetime
@@ -89,10 +88,6 @@ def _records(args: argparse.Namespace) -> tuple[Any, Any]:
     return loaded, Records(store)
 
 
-def _cli_actor() -> str:
-    return f"dòng lệnh ({os.environ.get('USER', '?')})"
-
-
 def _now(args: argparse.Namespace) -> datetime:
     from reminder.schedule import LOCAL_TZ
 
@@ -109,6 +104,12 @@ def _password(args: argparse.Namespace) -> str:
     if password != getpass.getpass("Nhập lại: "):
         raise UsageError("hai lần nhập không khớp")
     return password
+
+
+def _cli_actor() -> str:
+    from reminder import audit
+
+    return audit.cli_actor()
 
 
 def _audit(records: Any, action: str, summary: str, now: datetime, **about: str) -> None:

@@ -13,9 +13,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from reminder import acks, lookup, state
+from reminder import acks, audit, lookup, state
 from reminder.config import Config
 from reminder.errors import UsageError
+from reminder.keyed import Records
 from reminder.labels import ACK_LABELS, LOCAL_TZ, STATE_LABELS, vn_datetime
 from reminder.schedule import assignments
 from reminder.store import Store, open_store
@@ -111,6 +112,21 @@ def cmd_ack(args: argparse.Namespace) -> int:
     )
     store = _store(args, loaded)
     store.add_acks([record])
+    summary = f"{ACK_LABELS[kind]} thay {loaded.directory.name_of(unit)} (qua điện thoại)"
+    if args.note:
+        summary += f": {args.note}"
+    audit.record(
+        Records(store),
+        audit.AuditEntry(
+            now,
+            audit.cli_actor(),
+            "reopen" if kind == "reopen" else "ack",
+            summary,
+            plan_id,
+            task,
+            unit,
+        ),
+    )
     after = state.load(loaded, store, now).select(units=[unit], plan=plan_id, task=task)
     result = after[0].state if after else "pending"
     print(

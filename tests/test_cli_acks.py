@@ -62,6 +62,16 @@ def test_ack_by_phone_then_status_shows_it(
     assert code == 0
     assert "đã hoàn thành" in table
     assert "quá hạn" in table
+    # Both acks taken by phone are administrative changes: in the audit log, with who and what.
+    code, out, _ = cli("audit", "--format", "json", *base)
+    assert code == 0
+    entries = json.loads(out)
+    assert [(e["action"], e["task"], e["unit"]) for e in entries] == [
+        ("ack", "Q2-04", "phong-noi-vu"),
+        ("ack", "Q2-04", "hd-tdkt"),
+    ]
+    assert all(e["actor"].startswith("dòng lệnh") for e in entries)
+    assert "Báo qua điện thoại" in entries[0]["summary"]
 
 
 def test_ack_refuses_unknown_units_and_tasks_not_theirs(

@@ -16,8 +16,9 @@ import httpx
 import icalendar
 import pytest
 
-from reminder import acks, config
+from reminder import acks, audit, config
 from reminder.channels.zalo.tokens import ZaloTokens
+from reminder.keyed import Records
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
@@ -128,6 +129,12 @@ def test_post_records_the_ack_and_repeating_it_is_harmless(site: Site) -> None:
     assert "127.0.0.1" in str(events[0]["by"])
     assert "thu-nghiem" in str(events[0]["by"])
     assert events[0]["at"] == NOW.isoformat()
+    # A change made on the web: the unit's own ack is in the audit log too.
+    entries = audit.entries(Records(site.store), plan="plan-2025", task="Q2-01")
+    assert [(e.action, e.actor, e.unit) for e in entries] == [
+        ("unit_ack", "Phòng Nội vụ", "nv"),
+        ("unit_ack", "Phòng Nội vụ", "nv"),
+    ]
     assert "Đã hoàn thành" in httpx.get(url).text  # the page shows the new state
 
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reminder import acks, state
+from reminder import acks, audit, state
 from reminder.calendar import weekday_vi
 from reminder.errors import StoreError
 from reminder.labels import ACK_LABELS, STATE_LABELS, vn_datetime
@@ -144,6 +144,12 @@ async def ack_post(request: Request) -> Response:
             503,
         )
     ctx.invalidate()
+    unit_name = ctx.config.directory.name_of(target.unit)
+    entry = audit.AuditEntry(now, unit_name, "unit_ack", f"{ACK_LABELS[kind]} qua liên kết", *pair)
+    try:  # the ack is recorded already: a failed audit line must not make it look unsaved
+        await run_in_threadpool(audit.record, ctx.records, entry)
+    except (StoreError, OSError) as exc:
+        log.error("không ghi được nhật ký thay đổi cho %s: %s", "/".join(pair), exc)
     after = state.one(ctx.config, *pair, mine, now)
     result = after.state if after is not None else "pending"
     return ctx.page(
@@ -155,7 +161,7 @@ async def ack_post(request: Request) -> Response:
             "kind_label": ACK_LABELS[kind],
             "state": result,
             "state_label": STATE_LABELS[result],
-            "unit_name": ctx.config.directory.name_of(target.unit),
+            "unit_name": unit_name,
             "at": vn_datetime(now),
         },
     )
