@@ -8,6 +8,7 @@ wrong, 130 interrupted. No input produces a traceback; ``--debug`` shows one for
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -140,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=_lazy("cli_state", "cmd_status"))
 
+    p = sub.add_parser(
+        "migrate", parents=[common, data], help="chép toàn bộ dữ liệu sang PostgreSQL trống"
+    )
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://người_dùng@máy/csdl")
+    p.set_defaults(handler=cmd_migrate)
+
     p = sub.add_parser("digest", parents=[common, data], help="báo cáo tuần cho Chủ tịch")
     p.add_argument("--now", type=_datetime_arg, metavar="THỜI_ĐIỂM")
     p.add_argument("--format", choices=("html", "text", "json"), default="text")
@@ -209,7 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        with contextlib.ExitStack() as args.resources:  # stores the command opened
+            return handler(args)
     except ConfigError as exc:
         print_problems(exc.problems)
         return EXIT_INVALID
@@ -300,7 +308,9 @@ def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
     from reminder.store import open_store
 
     data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    return open_store(loaded.settings, data_dir), data_dir
+    store = open_store(loaded.settings, data_dir)
+    args.resources.callback(store.close)
+    return store, data_dir
 
 
 def _secret(loaded: Config, data_dir: Path) -> str:
@@ -431,6 +441,15 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         for month, n in sent_by_month(records).items():
             print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
     return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy the current store into an empty PostgreSQL database and compare the counts."""
+    from reminder.store import copy
+
+    loaded = _config(args)
+    store, data_dir = _store(args, loaded)
+    return copy.migrate_command(store, args.to, data_dir, loaded.settings.store_url == "")
 
 
 if __name__ == "__main__":  # pragma: no cover

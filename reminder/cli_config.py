@@ -38,11 +38,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     directory = config.config_dir_from(args.config_dir)
     now: datetime = args.now or datetime.now(LOCAL_TZ)
     loaded, problems = config.validate(directory)
+    store_line = ""
     if loaded is not None:
         problems = [*problems, *checks.timely(loaded, now)]
+        if loaded.settings.store_url:
+            store_problem, store_line = _store_schema(loaded.settings.store_url)
+            problems += [store_problem] if store_problem else []
+    usable = loaded is not None and not any(p.severity == "error" for p in problems)
     if args.format == "json":
         print(json.dumps([problem_json(p) for p in problems], ensure_ascii=False, indent=1))
-        return EXIT_OK if loaded is not None else EXIT_INVALID
+        return EXIT_OK if usable else EXIT_INVALID
     print_problems(problems)
     if loaded is None:
         return EXIT_INVALID
@@ -52,7 +57,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         f" {len(loaded.directory.units)} đơn vị, {len(loaded.directory.groups)} nhóm,"
         f" {len(problems)} cảnh báo."
     )
-    return EXIT_OK
+    if store_line:
+        print(store_line)
+    return EXIT_OK if usable else EXIT_INVALID
+
+
+def _store_schema(url: str) -> tuple[Problem | None, str]:
+    """The PostgreSQL store's schema as ``check`` reports it: a finding (an error when the
+    database cannot be used, a warning when ``run`` will upgrade it) or a line saying it is
+    current."""
+    from reminder.store import schema
+
+    where, line = schema.check_report(url)
+    if where == "unusable":
+        return Problem("error", line, key="store_url"), ""
+    if where == "behind":
+        return Problem("warning", line, key="store_url"), ""
+    return None, line
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:

@@ -31,7 +31,9 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _store(args: argparse.Namespace, loaded: Config) -> Store:
     data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    return open_store(loaded.settings, data_dir)
+    store = open_store(loaded.settings, data_dir)
+    args.resources.callback(store.close)  # closed when the command ends (cli.main)
+    return store
 
 
 def _now(args: argparse.Namespace) -> datetime:

@@ -61,7 +61,8 @@ def _behaviour(config: Config, seed: int) -> dict[tuple[str, str, str], tuple[ac
 def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> DemoResult:
     """Simulate the plans' year(s) into ``data_dir`` (a new temporary one by default)."""
     target = data_dir or Path(tempfile.mkdtemp(prefix="reminder-demo-"))
-    store = open_store(config.settings, target)
+    # Always files in the demo's own directory, never the configured database.
+    store = open_store(config.settings.model_copy(update={"store_url": ""}), target)
     channels: dict[str, Channel] = {"file": FileChannel(target / "outbox", config.settings.smtp)}
     dispatcher = Dispatcher(config, store, secret="demo-secret", channels=channels)
     renderer = Renderer(config.settings.templates_dir)
@@ -107,4 +108,5 @@ def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> Demo
         result.by_kind.update(item.kind for item in record.items)
     end = datetime.combine(last, time(17, 0), tzinfo=LOCAL_TZ)
     result.overdue_at_end = digest.load(config, store, end).counts["overdue"]
+    store.close()
     return result

@@ -10,6 +10,7 @@ weeks sent, so a restart or a catch-up does not send it twice) and returns a typ
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,7 +28,7 @@ from reminder.errors import ChannelError
 from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.render import Renderer
 from reminder.state import PairState, Snapshot
-from reminder.store import Delivery, DigestRun, Store
+from reminder.store import Delivery, DigestRun, RecordKind, Store
 
 
 @dataclass
@@ -212,10 +213,36 @@ def load(config: Config, store: Store, as_of: datetime) -> Digest:
 
 
 @dataclass(frozen=True)
+class DigestClaim:
+    """A worker is sending a week's digest, until ``until`` (its clock) at the latest: workers
+    sharing a store never both send it, and a claim whose worker died runs out."""
+
+    owner: str
+    until: datetime
+
+
+DIGEST_CLAIMS = RecordKind("digest_claim", DigestClaim)
+CLAIM_FOR = timedelta(minutes=15)
+
+
+def _claim_week(store: Store, week: str, now: datetime) -> DigestClaim | None:
+    """This worker's claim on ``week``'s digest, or None while another worker holds one."""
+    mine = DigestClaim(owner=secrets.token_hex(8), until=now + CLAIM_FOR)
+    if store.add_record(DIGEST_CLAIMS, week, mine):
+        return mine
+    held = store.get_record(DIGEST_CLAIMS, week)
+    if held is None:  # released meanwhile
+        return mine if store.add_record(DIGEST_CLAIMS, week, mine) else None
+    if held.until > now:
+        return None
+    return mine if store.replace_record(DIGEST_CLAIMS, week, held, mine) else None
+
+
+@dataclass(frozen=True)
 class DigestOutcome:
     """What ``send`` did; ``message`` says it in Vietnamese for logs and the CLI."""
 
-    status: Literal["sent", "already_sent", "no_recipient", "failed"]
+    status: Literal["sent", "already_sent", "in_progress", "no_recipient", "failed"]
     week: str
     channel: str = ""
     error: str = ""
@@ -226,6 +253,8 @@ class DigestOutcome:
             return f"đã gửi báo cáo tuần {self.week} qua {self.channel}"
         if self.status == "already_sent":
             return f"báo cáo tuần {self.week} đã gửi trước đó"
+        if self.status == "in_progress":
+            return f"báo cáo tuần {self.week} đang được một tiến trình khác gửi"
         if self.status == "no_recipient":
             return "chưa có người nhận báo cáo tuần ([digest] to)"
         return f"gửi báo cáo tuần {self.week} thất bại: {self.error}"
@@ -248,6 +277,20 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
         return DigestOutcome("already_sent", week)
     if not settings.digest.to:
         return DigestOutcome("no_recipient", week)
+    claim = _claim_week(store, week, now)
+    if claim is None:
+        return DigestOutcome("in_progress", week)
+    try:
+        if not force and week in {run.week for run in store.digest_runs()}:
+            return DigestOutcome("already_sent", week)  # sent while this worker was claiming
+        return _send(config, store, now, week)
+    finally:
+        if store.get_record(DIGEST_CLAIMS, week) == claim:
+            store.delete_record(DIGEST_CLAIMS, week)
+
+
+def _send(config: Config, store: Store, now: datetime, week: str) -> DigestOutcome:
+    settings = config.settings
     digest = load(config, store, now)
     subject, text, html = render(digest, Renderer(settings.templates_dir))
     message = Message(

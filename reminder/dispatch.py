@@ -68,6 +68,10 @@ def link_expiry(year: int) -> date:
     return date(year + 1, 3, 31)
 
 
+#: Messages leased at a time by a pass on a shared (PostgreSQL) store, unless configured.
+SHARED_BATCH = 50
+
+
 class Dispatcher:
     """Dispatch passes for one configuration. Keep one per process and configuration: it
     holds the year's schedule and the tick's cursor."""
@@ -136,19 +140,34 @@ class Dispatcher:
             return report
         holder = outbox.new_holder()
         lease_s = float(self.settings.channels.lease_s)
+        batch = self._batch_size()
         try:
-            claimed = await asyncio.to_thread(self._claim, planned, holder, now, lease_s)
-            report.claimed = len(claimed)
+            claimed = await asyncio.to_thread(self._claim, planned, holder, now, lease_s, batch)
             if claimed:
                 renewing = asyncio.create_task(self._renew(holder.owner, lease_s))
                 try:
                     with pass_moment(now):
-                        await self._send_all(claimed, now, report)
+                        while claimed:
+                            report.claimed += len(claimed)
+                            await self._send_all(claimed, now, report)
+                            if batch is None:
+                                break
+                            claimed = await asyncio.to_thread(
+                                self.store.lease_due, holder, now, lease_s, batch
+                            )
                 finally:
                     renewing.cancel()
         finally:
             await asyncio.to_thread(self._finish, holder.owner)
         return report
+
+    def _batch_size(self) -> int | None:
+        """How many messages to lease at a time (None: all). Workers sharing a database take
+        batches, so a second worker finds work while the first sends."""
+        configured = self.settings.channels.lease_batch
+        if configured:
+            return configured
+        return SHARED_BATCH if self.settings.store_url else None
 
     def _plan(self, now: datetime, report: PassReport) -> list[Delivery]:
         """The new deliveries due at ``now``, composed (nothing written)."""
@@ -181,15 +200,24 @@ class Dispatcher:
         return planned
 
     def _claim(
-        self, planned: list[Delivery], holder: Leaseholder, now: datetime, lease_s: float
+        self,
+        planned: list[Delivery],
+        holder: Leaseholder,
+        now: datetime,
+        lease_s: float,
+        batch: int | None,
     ) -> list[Delivery]:
-        """Hand the new deliveries to the store, then lease what else is due."""
-        added = self.store.add_deliveries(planned, holder, lease_s)
+        """Hand the new deliveries to the store, then lease what else is due (all of it, or
+        the first ``batch``: the new ones are then written with no lease held, so any worker
+        may take them)."""
+        added = self.store.add_deliveries(planned, holder, lease_s if batch is None else 0)
         if len(added) < len(planned):
             # Another pass wrote some of these keys first: it sends them, not this one.
             mine = {d.key for d in added}
             log.info("%d thư đã do lượt gửi khác ghi trước", len(planned) - len(mine))
-        return added + self.store.lease_due(holder, now, lease_s)
+        if batch is None:
+            return added + self.store.lease_due(holder, now, lease_s)
+        return self.store.lease_due(holder, now, lease_s, batch)
 
     async def _renew(self, owner: str, lease_s: float) -> None:
         """Renew this pass's leases every third of their length until cancelled."""

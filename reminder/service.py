@@ -13,7 +13,8 @@ Live reload: a change in the config directory (watchfiles) or SIGHUP validates t
 configuration; a valid one takes effect at the next tick, an invalid one is refused with the
 same findings as ``reminder check`` and the running one stays.
 
-One instance per data directory (``service.lock``); SIGTERM/SIGINT stop the web server and the
+One instance per data directory (``service.lock``) with the TinyDB store; with PostgreSQL
+(``store_url``) several workers share the database. SIGTERM/SIGINT stop the web server and the
 scheduler, let an in-flight pass finish for up to ``service.stop_timeout_s`` (its unsent
 messages stay pending and are sent at the next start), and exit 0.
 
@@ -381,6 +382,12 @@ def run(config_dir: Path, data_dir: Path | None, clock: Clock, log_format: str) 
     for problem in [*problems, *checks.timely(loaded, clock.now())]:
         log.warning("%s", Problem.format(problem))
     target = data_dir or loaded.settings.data_dir
-    with single_instance(target):
+    # TinyDB files are one process's at a time; workers sharing a PostgreSQL database may be
+    # many (the database hands each message to one of them).
+    shared = bool(loaded.settings.store_url)
+    with contextlib.nullcontext() if shared else single_instance(target):
         service = Service(config_dir, data_dir, clock, loaded)
-        return asyncio.run(service.serve())
+        try:
+            return asyncio.run(service.serve())
+        finally:
+            service.store.close()

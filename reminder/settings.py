@@ -12,7 +12,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -155,6 +155,10 @@ class ChannelSettings(BaseModel):
     # A pass renews its leases every third of lease_s: 3 s still leaves 2 s for a renewal held
     # up by a lock wait or a slow fsync (tests use it to outlive several lease periods).
     lease_s: int = Field(600, ge=3)
+    # How many messages a pass takes at a time. Workers sharing a PostgreSQL database take
+    # turns by batches (0: 50 with PostgreSQL, all at once with the TinyDB files, where one
+    # process sends).
+    lease_batch: int = Field(default=0, ge=0)
 
 
 class DigestSettings(BaseModel):
@@ -189,6 +193,9 @@ class Settings(BaseSettings):
 
     config_dir: Path = Path("config")
     data_dir: Path = Path("data")
+    # Empty: TinyDB files in data_dir (one host). postgresql://user@host:port/db: a database
+    # that several workers share (a password is best given by PGPASSWORD or ~/.pgpass).
+    store_url: str = ""
     secret_key: SecretStr | None = None
     council: str | None = None
     templates_dir: Path | None = None
@@ -201,6 +208,17 @@ class Settings(BaseSettings):
     channels: ChannelSettings = ChannelSettings()
     digest: DigestSettings = DigestSettings()
     service: ServiceSettings = ServiceSettings()
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "phải để trống (lưu trong thư mục dữ liệu) hoặc là địa chỉ PostgreSQL dạng"
+                " postgresql://người_dùng@máy_chủ:5432/tên_cơ_sở_dữ_liệu"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import psycopg
 import pytest
 
 from reminder.cli import main
 from reminder.store import Store
+from reminder.store import schema as pg_schema
+from reminder.store.postgres import PostgresStore
 from reminder.store.records import ack_to_json, delivery_to_json
 from reminder.store.tinydb import TinyDBStore, utc_now
+from tests import pgserver
+from tests.pgserver import PgServer
 from tests.servers import SmtpServer, ZaloServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +100,13 @@ def ack_records(store: Store) -> list[dict[str, Any]]:
 
 
 class StoreFactory(Protocol):
-    """Opens a store for ``data_dir``; ``clock`` replaces the store's own clock (leases)."""
+    """Opens a store for ``data_dir``; ``clock`` replaces the store's own clock (leases).
+
+    ``env`` is what a subprocess (``reminder …``) needs in its environment to open the same
+    store: nothing for TinyDB (the data dir says it all), ``REMINDER_STORE_URL`` otherwise.
+    """
+
+    env: dict[str, str]
 
     def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
         """The store."""
@@ -103,20 +115,47 @@ class StoreFactory(Protocol):
 
 #: The store implementations every store-touching test runs against. A new implementation adds
 #: its name here and a branch in ``store_factory``.
-STORES = ["tinydb"]
+STORES = ["tinydb", "postgresql"]
+
+
+class _TinyDBFactory:
+    def __init__(self) -> None:
+        self.env: dict[str, str] = {}
+
+    def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        return TinyDBStore(data_dir, clock=clock or utc_now)
+
+
+class _PostgresFactory:
+    """Stores on one fresh database (closed at the end of the test)."""
+
+    def __init__(self, url: str) -> None:
+        self.env = {"REMINDER_STORE_URL": url}
+        self.url = url
+        self.opened: list[PostgresStore] = []
+
+    def __call__(self, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        store = PostgresStore(self.url, data_dir, clock=clock)
+        self.opened.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self.opened:
+            store.close()
 
 
 @pytest.fixture(params=STORES)
-def store_factory(request: pytest.FixtureRequest) -> StoreFactory:
+def store_factory(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
     """Opens a store of the parametrized kind for a data directory (the same kind and
     database for every call in one test, so two "processes" can share it)."""
     if request.param == "tinydb":
-
-        def tinydb(data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
-            return TinyDBStore(data_dir, clock=clock or utc_now)
-
-        return tinydb
-    raise AssertionError(f"unknown store {request.param}")
+        yield _TinyDBFactory()
+    elif request.param == "postgresql":
+        factory = _PostgresFactory(request.getfixturevalue("pg_url"))
+        yield factory
+        factory.close()
+    else:
+        raise AssertionError(f"unknown store {request.param}")
 
 
 @pytest.fixture
@@ -206,3 +245,31 @@ def write_config(
     (target / "settings.toml").write_text(settings, encoding="utf-8")
     shutil.copy(ROOT / "config" / "calendar-2025.toml", target / "calendar-2025.toml")
     return target
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (Debian's binaries, a temporary cluster);
+    skipped, saying why, where PostgreSQL is not installed — except in CI, where it fails."""
+    reason = pgserver.missing_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with PgServer() as server:
+        template = server.create_database()
+        with psycopg.connect(server.url(template), autocommit=True) as conn:
+            pg_schema.apply(conn)
+        server.template = template
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh database with the current schema, for this test alone."""
+    name = pg_server.create_database(template=pg_server.template)
+    yield pg_server.url(name)
+    pg_server.drop_database(name)

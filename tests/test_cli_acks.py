@@ -8,14 +8,21 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, StoreFactory
 
 
 def test_ack_by_phone_then_status_shows_it(
-    cli: Callable[..., CliResult], shipped_config: Path, tmp_path: Path
+    cli: Callable[..., CliResult],
+    shipped_config: Path,
+    tmp_path: Path,
+    store_factory: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for name, value in store_factory.env.items():
+        monkeypatch.setenv(name, value)
     data = str(tmp_path / "data")
     base = ("--config-dir", str(shipped_config), "--data-dir", data)
     code, out, _ = cli(

@@ -6,7 +6,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from reminder.render import Renderer
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
-from tests.conftest import ROOT, CliResult, write_config
+from tests.conftest import ROOT, CliResult, StoreFactory, write_config
 from tests.servers import SmtpServer
 
 MONDAY = datetime(2025, 6, 23, 7, 30, tzinfo=LOCAL_TZ)
@@ -146,3 +147,35 @@ def test_digest_html_renders_in_a_browser(reference_store: tuple[config.Config, 
     assert done.returncode == 0, done.stderr
     assert re.search(r"Báo cáo tuần", done.stdout)
     assert shot.stat().st_size > 20_000
+
+
+def test_workers_sharing_a_store_send_the_weeks_digest_once(
+    tmp_path: Path, smtp_server: SmtpServer, store_factory: StoreFactory
+) -> None:
+    settings = (
+        '[digest]\nto = ["chu-tich@huyen.example"]\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+    )
+    units: list[dict[str, object]] = [
+        {"id": "nv", "name": "Phòng Nội vụ", "email": ["n@x.example"]}
+    ]
+    tasks: list[dict[str, object]] = [
+        {"id": "Q1-01", "quarter": 1, "title": "Việc", "lead": ["nv"]}
+    ]
+    loaded = config.load(write_config(tmp_path / "c", units, tasks, settings))
+    smtp_server.sink.data_delay = 0.3  # both workers are at it at the same time
+    workers = [store_factory(tmp_path / "data") for _ in range(3)]  # three processes
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = list(pool.map(lambda s: digest.send(loaded, s, MONDAY), workers))
+    assert sorted(o.status for o in outcomes) == ["in_progress", "in_progress", "sent"]
+    assert len(smtp_server.sink.messages) == 1
+    assert [r.week for r in workers[0].digest_runs()] == ["2025-W26"]
+    assert digest.send(loaded, workers[1], MONDAY).status == "already_sent"
+    # A claim left by a worker that died runs out: the digest is not lost for the week.
+    next_monday = MONDAY + timedelta(days=7)
+    claim = digest.DigestClaim("dead-worker", next_monday + timedelta(minutes=5))
+    assert workers[0].add_record(digest.DIGEST_CLAIMS, "2025-W27", claim)
+    assert digest.send(loaded, workers[1], next_monday).status == "in_progress"
+    later = next_monday + timedelta(minutes=20)
+    assert digest.send(loaded, workers[2], later).status == "sent"
+    assert len(smtp_server.sink.messages) == 2

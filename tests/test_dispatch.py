@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from reminder import acks, config
 from reminder.dispatch import Dispatcher
 from reminder.outbox import HOST
 from reminder.render import ZALO_TEXT_LIMIT, Renderer
 from reminder.schedule import LOCAL_TZ
 from reminder.store import Delivery, Leaseholder, Store
-from reminder.store.tinydb import TinyDBStore
 from tests.conftest import CliResult, StoreFactory, write_config
 
 UNITS: list[dict[str, object]] = [
@@ -39,9 +40,11 @@ TASKS: list[dict[str, object]] = [
 ]
 
 
-def _setup(tmp_path: Path, settings: str = 'council = "hd"\n') -> tuple[Dispatcher, Store]:
+def _setup(
+    tmp_path: Path, store_factory: StoreFactory, settings: str = 'council = "hd"\n'
+) -> tuple[Dispatcher, Store]:
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = TinyDBStore(tmp_path / "data")
+    store = store_factory(tmp_path / "data")
     return Dispatcher(cfg, store, secret="s"), store
 
 
@@ -58,8 +61,10 @@ def _ack(store: Store, unit: str, state: acks.AckKind, when: datetime) -> None:
     store.add_acks([acks.ack_record("plan-2025", "T1", unit, state, when, "cli")])
 
 
-def test_without_accounts_messages_go_to_the_file_outbox_as_eml_and_json(tmp_path: Path) -> None:
-    dispatcher, store = _setup(tmp_path)
+def test_without_accounts_messages_go_to_the_file_outbox_as_eml_and_json(
+    tmp_path: Path, store_factory: StoreFactory
+) -> None:
+    dispatcher, store = _setup(tmp_path, store_factory)
     report = dispatcher.run(_at(date(2025, 3, 3)))
     assert sorted(report.sent) == [
         "nv/file/2025-03-03",
@@ -77,9 +82,12 @@ def test_without_accounts_messages_go_to_the_file_outbox_as_eml_and_json(tmp_pat
     assert parsed["Subject"].startswith("[Nhắc việc]")
 
 
-def test_done_stops_every_reminder_and_received_only_the_early_ones(tmp_path: Path) -> None:
+def test_done_stops_every_reminder_and_received_only_the_early_ones(
+    tmp_path: Path, store_factory: StoreFactory
+) -> None:
     dispatcher, store = _setup(
         tmp_path,
+        store_factory,
         'council = "hd"\n[channels]\norder = ["email"]\n[smtp]\nhost = "127.0.0.1"\nport = 9\n',
     )
     # "received" from nv before the before-due reminder: no before_due, but due/overdue stay.
@@ -103,8 +111,10 @@ def test_done_stops_every_reminder_and_received_only_the_early_ones(tmp_path: Pa
         assert [m.recipient for m in report.planned if m.recipient in ("nv", "tp")] == ["nv"]
 
 
-def test_escalation_goes_to_the_council_in_its_one_daily_message(tmp_path: Path) -> None:
-    dispatcher, store = _setup(tmp_path)
+def test_escalation_goes_to_the_council_in_its_one_daily_message(
+    tmp_path: Path, store_factory: StoreFactory
+) -> None:
+    dispatcher, store = _setup(tmp_path, store_factory)
     escalation_day = date(2025, 3, 21)  # due 14/3 + 5 working days
     report = dispatcher.run(_at(escalation_day))
     council = [m for m in report.planned if m.recipient == "hd"]
@@ -123,16 +133,20 @@ def test_escalation_goes_to_the_council_in_its_one_daily_message(tmp_path: Path)
     assert not [m for m in later.planned if "Phòng Nội vụ" in m.text and m.recipient == "hd"]
 
 
-def test_a_unit_no_channel_reaches_is_reported(tmp_path: Path) -> None:
+def test_a_unit_no_channel_reaches_is_reported(tmp_path: Path, store_factory: StoreFactory) -> None:
     dispatcher, _ = _setup(
-        tmp_path, '[channels]\norder = ["email"]\n[smtp]\nhost = "127.0.0.1"\nport = 9\n'
+        tmp_path,
+        store_factory,
+        '[channels]\norder = ["email"]\n[smtp]\nhost = "127.0.0.1"\nport = 9\n',
     )
     report = dispatcher.run(_at(date(2025, 3, 3)), dry_run=True)
     assert report.unreachable == ["silent"]
 
 
-def test_what_falls_due_after_todays_message_waits_for_tomorrow(tmp_path: Path) -> None:
-    dispatcher, store = _setup(tmp_path)
+def test_what_falls_due_after_todays_message_waits_for_tomorrow(
+    tmp_path: Path, store_factory: StoreFactory
+) -> None:
+    dispatcher, store = _setup(tmp_path, store_factory)
     dispatcher.run(_at(date(2025, 3, 3)))
     extra = tmp_path / "config" / "plan-2025.toml"
     extra.write_text(
@@ -186,8 +200,14 @@ def test_zalo_text_stays_within_the_limit_and_says_how_many_more() -> None:
 
 
 def test_send_due_and_deliveries_commands(
-    cli: Callable[..., CliResult], shipped_config: Path, tmp_path: Path
+    cli: Callable[..., CliResult],
+    shipped_config: Path,
+    tmp_path: Path,
+    store_factory: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for name, value in store_factory.env.items():
+        monkeypatch.setenv(name, value)
     data = str(tmp_path / "data")
     code, out, err = cli(
         "send-due",
@@ -254,13 +274,13 @@ def test_a_pending_message_whose_lease_ran_out_by_the_stores_clock_is_sent_by_th
     assert sent["subject"] == message.subject
 
 
-def test_administrators_can_override_templates(tmp_path: Path) -> None:
+def test_administrators_can_override_templates(tmp_path: Path, store_factory: StoreFactory) -> None:
     custom = tmp_path / "mau"
     (custom / "email").mkdir(parents=True)
     (custom / "email" / "reminder.subject.txt").write_text(
         "[UBND huyện] {{ items | length }} việc — {{ unit.name }}", encoding="utf-8"
     )
-    dispatcher, _ = _setup(tmp_path, f'council = "hd"\ntemplates_dir = "{custom}"\n')
+    dispatcher, _ = _setup(tmp_path, store_factory, f'council = "hd"\ntemplates_dir = "{custom}"\n')
     report = dispatcher.run(_at(date(2025, 3, 3)), dry_run=True)
     subjects = {m.recipient: m.subject for m in report.planned}
     assert subjects["nv"] == "[UBND huyện] 1 việc — Phòng Nội vụ"

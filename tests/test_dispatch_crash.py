@@ -11,14 +11,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import units_leading_one_task, write_config
+from tests.conftest import StoreFactory, units_leading_one_task, write_config
 from tests.servers import SmtpServer, ZaloServer, wait_until
 
 UNITS = 60
 
 
 def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
-    tmp_path: Path, smtp_server: SmtpServer
+    tmp_path: Path, smtp_server: SmtpServer, store_factory: StoreFactory
 ) -> None:
     units, tasks = units_leading_one_task(UNITS)
     settings = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
@@ -37,7 +37,7 @@ def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
         "--now",
         "2025-04-01T08:05",
     ]
-    env = {**os.environ, "REMINDER_SECRET_KEY": "k"}
+    env = {**os.environ, "REMINDER_SECRET_KEY": "k", **store_factory.env}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert wait_until(lambda: len(smtp_server.sink.messages) >= 20)
     os.kill(proc.pid, signal.SIGKILL)

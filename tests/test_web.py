@@ -22,7 +22,7 @@ from reminder.schedule import LOCAL_TZ
 from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
 from reminder.web import create_app, hash_password, parse_zalo_reply
-from tests.conftest import ack_records, write_config
+from tests.conftest import StoreFactory, ack_records, write_config
 from tests.servers import WebServer, ZaloServer, free_port, wait_until
 
 PASSWORD = "mat-khau-quan-tri-2025"
@@ -59,7 +59,10 @@ class Site:
 
 @pytest.fixture
 def site(
-    tmp_path: Path, zalo_server: ZaloServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    zalo_server: ZaloServer,
+    monkeypatch: pytest.MonkeyPatch,
+    store_factory: StoreFactory,
 ) -> Iterator[Site]:
     port = free_port()
     monkeypatch.setenv("REMINDER_WEB__ADMIN_PASSWORD_HASH", hash_password(PASSWORD))
@@ -70,7 +73,7 @@ def site(
         f'[zalo]\napp_id = "app-1"\napi_base = "{zalo_server.url}"\n'
     )
     cfg = config.load(write_config(tmp_path / "config", UNITS, TASKS, settings))
-    store = TinyDBStore(tmp_path / "data")
+    store = store_factory(tmp_path / "data")
     app = create_app(
         cfg,
         store,
@@ -379,7 +382,8 @@ def test_calendar_feed_needs_its_key_and_has_alarms(site: Site) -> None:
 
 
 def test_health_answers_503_naming_an_empty_store_file(site: Site) -> None:
-    assert isinstance(site.store, TinyDBStore)  # the file layout below is TinyDB's
+    if not isinstance(site.store, TinyDBStore):
+        pytest.skip("an emptied store file is a TinyDB matter; PostgreSQL has no such file")
     # A store in use: its first write created state.json.
     site.store.add_acks([acks.ack_record("plan-2025", "Q2-02", "tp", "received", NOW, "cli")])
     assert (site.store.data_dir / "state.json").exists()

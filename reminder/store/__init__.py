@@ -14,7 +14,8 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   this pass may send: ``retry`` ones whose ``next_attempt_at`` is at or before ``now`` (the
   caller's clock: it wrote that time), and ``pending`` ones nobody holds — no lease, a lease
   whose time ran out by **the store's own clock**, or a lease released or whose process is known
-  to be gone. A delivery is leased to at most one holder at a time. ``renew_leases`` pushes
+  to be gone. A delivery is leased to at most one holder at a time. At most ``limit`` are leased at
+  once when it is given (oldest day and creation first). ``renew_leases`` pushes
   every lease of ``owner`` to store-now + ``lease_s``; ``release_leases`` gives them all up.
 - **Outcomes**. ``record_outcome`` is durable when it returns (a kill afterwards loses nothing)
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
@@ -155,8 +156,11 @@ class Store(Protocol):
         """Insert those whose key is new, leased to ``holder``; return them as stored."""
         ...
 
-    def lease_due(self, holder: Leaseholder, now: datetime, lease_s: float) -> list[Delivery]:
-        """Lease and return the retries due at ``now`` and the pending deliveries nobody holds."""
+    def lease_due(
+        self, holder: Leaseholder, now: datetime, lease_s: float, limit: int | None = None
+    ) -> list[Delivery]:
+        """Lease and return the retries due at ``now`` and the pending deliveries nobody holds
+        (the oldest ``limit`` of them when given, so that several workers share a pass)."""
         ...
 
     def renew_leases(self, owner: str, lease_s: float) -> None:
@@ -200,6 +204,10 @@ class Store(Protocol):
         None when another writer came first (read again and decide again)."""
         ...
 
+    def channel_names(self) -> list[str]:
+        """Names of the channels that have written state, sorted (for copying a store)."""
+        ...
+
     def digest_runs(self) -> list[DigestRun]:
         """Every digest run, oldest first."""
         ...
@@ -209,6 +217,10 @@ class Store(Protocol):
         ...
 
     # -- generic keyed records --------------------------------------------------------------------
+
+    def record_kinds(self) -> list[str]:
+        """Names of the record kinds this store holds records of, sorted (for copying)."""
+        ...
 
     def get_record(self, kind: RecordKind[R], key: str) -> R | None:
         """The record ``key`` of ``kind``, or None."""
@@ -236,10 +248,16 @@ class Store(Protocol):
 
 
 def open_store(settings: Settings, data_dir: Path | None = None) -> Store:
-    """The store the settings name (TinyDB files in ``data_dir``, default ``settings.data_dir``).
+    """The store the settings name: PostgreSQL when ``store_url`` is set (its schema brought
+    up to date), else TinyDB files in ``data_dir`` (default ``settings.data_dir``). The data
+    directory holds this host's own files either way.
 
     Raises ``StoreError`` when it cannot be opened.
     """
+    if settings.store_url:
+        from reminder.store.postgres import PostgresStore
+
+        return PostgresStore(settings.store_url, data_dir or settings.data_dir)
     from reminder.store.tinydb import TinyDBStore
 
     return TinyDBStore(data_dir or settings.data_dir)

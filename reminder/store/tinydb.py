@@ -688,17 +688,24 @@ class TinyDBStore:
                 added += new
         return added
 
-    def lease_due(self, holder: Leaseholder, now: datetime, lease_s: float) -> list[Delivery]:
-        """Lease the retries due at ``now`` and the pending deliveries nobody holds."""
+    def lease_due(
+        self, holder: Leaseholder, now: datetime, lease_s: float, limit: int | None = None
+    ) -> list[Delivery]:
+        """Lease the retries due at ``now`` and the pending deliveries nobody holds (at most
+        ``limit``, oldest first)."""
         with self._disk.transaction() as tx:
             beats = self._beats(tx)
             store_now = self.clock()
             taken: list[Delivery] = []
             lease: Lease | None = None
             for month in self._months():
+                if limit is not None and len(taken) >= limit:
+                    break
                 file = _deliveries_file(month)
-                free = []
+                free: list[Delivery] = []
                 for d in tx.typed(file, "deliveries", delivery_from_json):
+                    if limit is not None and len(taken) + len(free) >= limit:
+                        break
                     if d.status not in UNFINISHED or not self._free(d.lease, beats, store_now):
                         continue
                     retry_due = (
@@ -817,6 +824,16 @@ class TinyDBStore:
             tx.upsert(STATE, "channels", new.name, {"values": new.values, "version": new.version})
             return new
 
+    def channel_names(self) -> list[str]:
+        """Channels that have written state (not the digest weeks kept there before 0.2)."""
+        with self._disk.transaction(readonly=True) as tx:
+            docs = tx.all(STATE, "channels")
+        return sorted(
+            str(d["key"])
+            for d in docs
+            if "key" in d and not (d["key"] == "digest" and "values" not in d)
+        )
+
     def digest_runs(self) -> list[DigestRun]:
         """Every digest run, oldest first (weeks recorded before 0.2 included)."""
         with self._disk.transaction(readonly=True) as tx:
@@ -841,6 +858,11 @@ class TinyDBStore:
         return True
 
     # -- generic keyed records --------------------------------------------------------------------
+
+    def record_kinds(self) -> list[str]:
+        """Names of the record kinds that have a file."""
+        names = [p.name for p in self.data_dir.glob("records-*.json")]
+        return sorted(n.removeprefix("records-").removesuffix(".json") for n in names)
 
     def get_record(self, kind: RecordKind[R], key: str) -> R | None:
         """The record ``key`` of ``kind``."""
