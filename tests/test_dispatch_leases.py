@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import units_leading_one_task, write_config
+from tests.conftest import StoreFactory, units_leading_one_task, write_config
 from tests.servers import SmtpServer, wait_until
 
 UNITS = 40
 LEASE_S = 3  # the smallest `[channels] lease_s` allowed
-DELAY = 0.25  # per message, one at a time: the first pass takes UNITS * DELAY = 10 s, over
+DELAY = 0.2  # per message, one at a time: the first pass takes UNITS * DELAY = 8 s, over
 # three lease periods; its leases were all taken before its first message
 
 
@@ -42,7 +42,7 @@ def _send_due(cfg: Path, data: Path, now: str) -> list[str]:
     ids=["same-clock", "second-pass-15-minutes-ahead"],
 )
 def test_a_pass_outliving_its_lease_period_is_not_joined_by_a_concurrent_pass(
-    tmp_path: Path, smtp_server: SmtpServer, second_now: str
+    tmp_path: Path, smtp_server: SmtpServer, store_factory: StoreFactory, second_now: str
 ) -> None:
     units, tasks = units_leading_one_task(UNITS)
     settings = (
@@ -52,7 +52,7 @@ def test_a_pass_outliving_its_lease_period_is_not_joined_by_a_concurrent_pass(
     cfg = write_config(tmp_path / "config", units, tasks, settings)
     data = tmp_path / "data"
     smtp_server.sink.data_delay = DELAY
-    env = {**os.environ, "REMINDER_SECRET_KEY": "k"}
+    env = {**os.environ, "REMINDER_SECRET_KEY": "k", **store_factory.env}
     first = subprocess.Popen(
         _send_due(cfg, data, "2025-04-01T08:05"),
         env=env,
