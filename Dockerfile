@@ -18,6 +18,7 @@ RUN groupadd --system --gid 10001 reminder \
     && chown reminder:reminder /data
 COPY --from=build /opt/venv /opt/venv
 COPY templates /app/templates
+COPY docs /app/docs
 COPY config /config
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -25,6 +26,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     REMINDER_CONFIG_DIR=/config \
     REMINDER_DATA_DIR=/data \
     REMINDER_TEMPLATES_DIR=/app/templates \
+    REMINDER_GUIDE_FILE=/app/docs/huong-dan-quan-tri.md \
     REMINDER_WEB__HOST=0.0.0.0 \
     REMINDER_WEB__PORT=8080
 WORKDIR /app

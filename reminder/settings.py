@@ -199,6 +199,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     council: str | None = None
     templates_dir: Path | None = None
+    # The admin guide served at /huong-dan; empty: docs/huong-dan-quan-tri.md of the source tree
+    # (the Docker image sets it, since an installed package has no docs/ beside it).
+    guide_file: Path | None = None
     web: WebSettings = WebSettings()
     policy: Policy = Policy()
     smtp: SmtpSettings = SmtpSettings()

@@ -402,3 +402,30 @@ def test_health_and_metrics(site: Site) -> None:
     assert 'reminder_pairs{state="received"} 1.0' in metrics
     assert 'reminder_pairs{state="pending"} 2.0' in metrics
     assert "reminder_overdue 0.0" in metrics
+
+
+def test_the_admin_guide_is_served_from_the_source_tree_or_the_configured_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_factory: StoreFactory
+) -> None:
+    port = free_port()
+    settings = f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+    cfg_dir = write_config(tmp_path / "config", UNITS, TASKS, settings)
+    store = store_factory(tmp_path / "data")
+    with WebServer(create_app(config.load(cfg_dir), store, "k", clock=lambda: NOW), port) as srv:
+        default = httpx.get(f"{srv.url}/huong-dan")
+    assert default.status_code == 200
+    assert "Hướng dẫn" in default.text  # docs/huong-dan-quan-tri.md of this checkout
+
+    # An installed package (the Docker image) has no docs/ beside it: the setting names it.
+    guide = tmp_path / "guide.md"
+    guide.write_text("# Hướng dẫn của tỉnh\n", encoding="utf-8")
+    monkeypatch.setenv("REMINDER_GUIDE_FILE", str(guide))
+    port = free_port()
+    with WebServer(create_app(config.load(cfg_dir), store, "k", clock=lambda: NOW), port) as srv:
+        assert httpx.get(f"{srv.url}/huong-dan").text == "# Hướng dẫn của tỉnh\n"
+    monkeypatch.setenv("REMINDER_GUIDE_FILE", str(tmp_path / "missing.md"))
+    port = free_port()
+    with WebServer(create_app(config.load(cfg_dir), store, "k", clock=lambda: NOW), port) as srv:
+        missing = httpx.get(f"{srv.url}/huong-dan")
+    assert missing.status_code == 404
+    assert "REMINDER_GUIDE_FILE" in missing.text

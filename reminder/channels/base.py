@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -69,9 +69,11 @@ class Message:
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        record = asdict(self)
+        # Field by field rather than ``asdict``: its deep copy dominated encoding a delivery.
+        record: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        record["data"] = dict(self.data)
         for name in _TUPLES:
-            record[name] = list(getattr(self, name))
+            record[name] = list(record[name])
         return record
 
     @classmethod

@@ -146,7 +146,7 @@ class Outcome:
 
 def month_of(day: date) -> str:
     """ "2025-04" for any day of April 2025."""
-    return f"{day:%Y-%m}"
+    return f"{day.year:04d}-{day.month:02d}"  # not strftime: called per outcome folded
 
 
 def apply_outcome(delivery: Delivery, outcome: Outcome) -> Delivery:
@@ -349,7 +349,6 @@ def delivery_to_json(delivery: Delivery) -> Json:
         "recipient": delivery.recipient,
         "channel": delivery.channel,
         "day": delivery.day.isoformat(),
-        "status": delivery.status,
         "occurrences": list(delivery.occurrences),
         "items": [
             {
@@ -362,8 +361,18 @@ def delivery_to_json(delivery: Delivery) -> Json:
             for i in delivery.items
         ],
         "message": delivery.message.to_record(),
-        "attempts": delivery.attempts,
         "created_at": delivery.created_at.isoformat(),
+        **delivery_outcome_to_json(delivery),
+    }
+
+
+def delivery_outcome_to_json(delivery: Delivery) -> Json:
+    """The stored form of every delivery field ``apply_outcome`` may change (status, attempt
+    counters, receipt, errors, lease): merged into the stored document, it gives the same
+    document as ``delivery_to_json`` without re-encoding the message and items."""
+    return {
+        "status": delivery.status,
+        "attempts": delivery.attempts,
         "first_attempt_at": _iso(delivery.first_attempt_at),
         "last_attempt_at": _iso(delivery.last_attempt_at),
         "next_attempt_at": _iso(delivery.next_attempt_at),
@@ -426,6 +435,39 @@ def delivery_from_json(data: Any) -> Delivery:
         errors=tuple(error_from_json(e) for e in data.get("errors") or ()),
         lease=lease_from_json(data.get("claim")),
     )
+
+
+def apply_outcome_json(stored: Mapping[str, Any], outcome: Outcome) -> Json | None:
+    """``apply_outcome`` on the stored form: the fields to merge into the delivery document
+    ``stored`` so that it becomes ``delivery_to_json(apply_outcome(delivery, outcome))``, or
+    None when the outcome is already applied. Folding a journal uses it so that it neither
+    decodes nor re-encodes whole deliveries (tests check it agrees with ``apply_outcome``)."""
+    if (
+        stored.get("attempts") == outcome.attempts
+        and _when(stored, "last_attempt_at") == outcome.at
+    ):
+        return None
+    sent = outcome.status == "sent"
+    changes: Json = {
+        "status": outcome.status,
+        "attempts": outcome.attempts,
+        "first_attempt_at": _iso(outcome.first_attempt_at),
+        "last_attempt_at": outcome.at.isoformat(),
+        "next_attempt_at": _iso(outcome.next_attempt_at),
+        "last_error": None if outcome.error is None else error_to_json(outcome.error),
+        "claim": None,
+    }
+    if sent:
+        changes["sent_at"] = outcome.at.isoformat()
+        changes["receipt"] = (
+            None
+            if outcome.receipt is None
+            else {"id": outcome.receipt.provider_id, "detail": outcome.receipt.detail}
+        )
+    if outcome.error is not None:
+        kept = list(stored.get("errors") or ())
+        changes["errors"] = [*kept[-(ERROR_HISTORY - 1) :], changes["last_error"]]
+    return changes
 
 
 def outcome_to_json(outcome: Outcome) -> Json:

@@ -51,7 +51,7 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -79,7 +79,7 @@ from reminder.store.records import (
     Outcome,
     RecordKind,
     RecordShapeError,
-    apply_outcome,
+    apply_outcome_json,
     delivery_from_json,
     delivery_to_json,
     digest_run_from_json,
@@ -458,11 +458,12 @@ class _Tx:
 
     def _apply(self, month: str, found: list[tuple[Outcome, Path, int]]) -> None:
         file = f"deliveries-{month}.json"
-        current = {d.key: d for d in self.typed(file, "deliveries", delivery_from_json)}
-        changed: dict[str, Delivery] = {}
+        index = self._index(file, "deliveries") if self.exists(file) else {}
+        table = self.disk.file(file).db.table("deliveries") if index else None
+        changed: dict[str, Record] = {}
         for outcome, path, number in found:
-            delivery = changed.get(outcome.key) or current.get(outcome.key)
-            if delivery is None:
+            doc_id = index.get(outcome.key)
+            if doc_id is None or table is None:
                 if path in self.after_commit:
                     self._quarantine.append(
                         {
@@ -473,13 +474,16 @@ class _Tx:
                         }
                     )
                 continue
-            after = apply_outcome(delivery, outcome)
-            if after is not delivery:
-                changed[outcome.key] = after
+            before = changed.get(outcome.key)
+            stored = table.get(doc_id=doc_id)
+            if not isinstance(stored, Mapping):
+                continue
+            current = stored if before is None else {**stored, **before}
+            after = apply_outcome_json(current, outcome)
+            if after is not None:
+                changed[outcome.key] = after if before is None else {**before, **after}
         if changed:
-            self.update_many(
-                file, "deliveries", {k: delivery_to_json(d) for k, d in changed.items()}
-            )
+            self.update_many(file, "deliveries", changed)
 
     def commit(self) -> None:
         for name in sorted(self.touched):

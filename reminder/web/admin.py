@@ -154,11 +154,15 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "huong-dan-quan-tri.md"
 
 async def guide(request: Request) -> Response:
     """The Vietnamese admin guide (linked from the board's footer), as plain text."""
+    ctx = context(request)
+    path = ctx.config.settings.guide_file or GUIDE
     try:
-        text = await run_in_threadpool(GUIDE.read_text, encoding="utf-8")
+        text = await run_in_threadpool(path.read_text, encoding="utf-8")
     except OSError:
-        return context(request).error(
-            "Không thấy tài liệu", f"Tài liệu hướng dẫn nằm ở {GUIDE.name} trong mã nguồn.", 404
+        return ctx.error(
+            "Không thấy tài liệu",
+            f"Không đọc được {path}. Đặt REMINDER_GUIDE_FILE là đường dẫn tới {GUIDE.name}.",
+            404,
         )
     return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
 
