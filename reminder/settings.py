@@ -152,7 +152,9 @@ class ChannelSettings(BaseModel):
     retry_first_s: int = Field(120, ge=1)
     retry_max_s: int = Field(7200, ge=1)
     retry_for_h: int = Field(26, ge=1)
-    lease_s: int = Field(600, ge=10)
+    # A pass renews its leases every third of lease_s: 3 s still leaves 2 s for a renewal held
+    # up by a lock wait or a slow fsync (tests use it to outlive several lease periods).
+    lease_s: int = Field(600, ge=3)
     # How many messages a pass takes at a time. Workers sharing a PostgreSQL database take
     # turns by batches (0: 50 with PostgreSQL, all at once with the TinyDB files, where one
     # process sends).
