@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -220,6 +221,15 @@ def units_leading_one_task(count: int) -> tuple[list[dict[str, object]], list[di
         {"id": "Q2-01", "quarter": 2, "title": "Báo cáo", "lead": [u["id"] for u in units]}
     ]
     return units, tasks
+
+
+def send_due_command(config_dir: Path, data_dir: Path, now: str) -> list[str]:
+    """The argv of one ``reminder send-due`` pass in a subprocess (crash, lease, load tests)."""
+    return [
+        sys.executable,
+        *("-m", "reminder", "send-due"),
+        *("--config-dir", str(config_dir), "--data-dir", str(data_dir), "--now", now),
+    ]
 
 
 def write_config(

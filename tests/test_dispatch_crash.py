@@ -7,11 +7,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import StoreFactory, units_leading_one_task, write_config
+from tests.conftest import StoreFactory, send_due_command, units_leading_one_task, write_config
 from tests.servers import SmtpServer, ZaloServer, wait_until
 
 UNITS = 60
@@ -25,18 +24,7 @@ def test_kill_9_mid_pass_then_the_next_pass_delivers_the_rest(
     cfg = write_config(tmp_path / "config", units, tasks, settings)
     data = tmp_path / "data"
     smtp_server.sink.data_delay = 0.12  # four at a time: a pass takes about two seconds
-    command = [
-        sys.executable,
-        "-m",
-        "reminder",
-        "send-due",
-        "--config-dir",
-        str(cfg),
-        "--data-dir",
-        str(data),
-        "--now",
-        "2025-04-01T08:05",
-    ]
+    command = send_due_command(cfg, data, "2025-04-01T08:05")
     env = {**os.environ, "REMINDER_SECRET_KEY": "k", **store_factory.env}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert wait_until(lambda: len(smtp_server.sink.messages) >= 20)
@@ -77,18 +65,7 @@ def test_kill_9_mid_pass_on_the_webhook_resends_at_most_the_requests_in_flight(
     )
     cfg = write_config(tmp_path / "config", units, tasks, settings)
     zalo_server.fake.webhook_delay = 0.05
-    command = [
-        sys.executable,
-        "-m",
-        "reminder",
-        "send-due",
-        "--config-dir",
-        str(cfg),
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--now",
-        "2025-04-01T08:05",
-    ]
+    command = send_due_command(cfg, tmp_path / "data", "2025-04-01T08:05")
     env = {**os.environ, "REMINDER_SECRET_KEY": "k"}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert wait_until(lambda: len(zalo_server.messages("/hook")) >= 20)

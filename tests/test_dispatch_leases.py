@@ -6,34 +6,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import StoreFactory, units_leading_one_task, write_config
+from tests.conftest import StoreFactory, send_due_command, units_leading_one_task, write_config
 from tests.servers import SmtpServer, wait_until
 
 UNITS = 40
 LEASE_S = 3  # the smallest `[channels] lease_s` allowed
 DELAY = 0.2  # per message, one at a time: the first pass takes UNITS * DELAY = 8 s, over
 # three lease periods; its leases were all taken before its first message
-
-
-def _send_due(cfg: Path, data: Path, now: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "reminder",
-        "send-due",
-        "--config-dir",
-        str(cfg),
-        "--data-dir",
-        str(data),
-        "--now",
-        now,
-    ]
 
 
 @pytest.mark.parametrize(
@@ -54,7 +38,7 @@ def test_a_pass_outliving_its_lease_period_is_not_joined_by_a_concurrent_pass(
     smtp_server.sink.data_delay = DELAY
     env = {**os.environ, "REMINDER_SECRET_KEY": "k", **store_factory.env}
     first = subprocess.Popen(
-        _send_due(cfg, data, "2025-04-01T08:05"),
+        send_due_command(cfg, data, "2025-04-01T08:05"),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -69,7 +53,11 @@ def test_a_pass_outliving_its_lease_period_is_not_joined_by_a_concurrent_pass(
         assert wait_until(lambda: len(sink.messages) >= sent_by_then, 60)  # noqa: B023
         assert periods > 1 or first.poll() is None  # the first pass is still sending
         second = subprocess.run(
-            _send_due(cfg, data, second_now), env=env, capture_output=True, text=True, check=False
+            send_due_command(cfg, data, second_now),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert second.returncode == 0, second.stderr
         seconds.append(second)

@@ -7,7 +7,6 @@ import asyncio
 import os
 import re
 import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from tests.conftest import (
     StoreFactory,
     ack_records,
     delivery_records,
+    send_due_command,
     units_leading_one_task,
     write_config,
 )
@@ -63,18 +63,7 @@ def test_500_concurrent_acks_during_a_dispatch_pass(
 
     with WebServer(app, port) as server:
         dispatch = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reminder",
-                "send-due",
-                "--config-dir",
-                str(cfg_dir),
-                "--data-dir",
-                str(data),
-                "--now",
-                NOW.isoformat(),
-            ],
+            send_due_command(cfg_dir, data, NOW.isoformat()),
             env={**os.environ, "REMINDER_SECRET_KEY": "load-secret", **store_factory.env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
