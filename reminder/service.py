@@ -44,7 +44,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
 from reminder import acks, checks, config, digest
-from reminder.channels.zalo import inbound as zalo_inbound
+from reminder.channels.zalo import inbox as zalo_inbox
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
 from reminder.dispatch import Dispatcher, PassReport, link_expiry
@@ -158,6 +158,10 @@ class Service:
             log.info("đã áp dụng cấu hình mới")
         now = self.clock.now()
         self.tick_task = asyncio.current_task()
+        try:
+            await zalo_inbox.drain(self.config, self.store, self.clock.now)
+        except ReminderError as exc:
+            log.error("tin Zalo Bot còn chờ chưa xử lý được: %s", exc)
         try:
             report = await self.dispatcher.run_async(now)
         except ReminderError as exc:
@@ -295,7 +299,7 @@ class Service:
         bot = settings.zalo_bot
         poller = (
             asyncio.create_task(
-                zalo_inbound.poll(lambda: self.config, self.store, self.clock.now, self.stopping)
+                zalo_inbox.poll(lambda: self.config, self.store, self.clock.now, self.stopping)
             )
             if bot.token is not None and bot.mode == "poll"
             else None

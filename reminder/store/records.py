@@ -183,6 +183,9 @@ class AckEvent:
 
     ``at`` is the moment it was given (local, aware); ``recorded_utc`` when the store took it.
     Events are kept, never changed: the state of a pair is computed from its history.
+    ``id``, when not empty, names the event once and for all (``zalo_bot/<update>/<pair>``): a
+    store records an event with an id it already holds no second time, so a message processed
+    again after a crash acknowledges once.
     """
 
     plan: str
@@ -194,6 +197,7 @@ class AckEvent:
     by: str = ""
     note: str = ""
     recorded_utc: datetime | None = None
+    id: str = ""
 
     @property
     def pair(self) -> tuple[str, str, str]:
@@ -575,6 +579,7 @@ def ack_to_json(event: AckEvent) -> Json:
         "source": event.source,
         "by": event.by,
         "note": event.note,
+        **({"id": event.id} if event.id else {}),
     }
 
 
@@ -598,6 +603,7 @@ def ack_from_json(data: Any) -> AckEvent:
         by=str(data.get("by", "")),
         note=str(data.get("note", "")),
         recorded_utc=_when(data, "recorded_utc"),
+        id=str(data.get("id") or ""),
     )
 
 

@@ -799,12 +799,23 @@ class TinyDBStore:
     # -- acknowledgments --------------------------------------------------------------------------
 
     def add_acks(self, events: Sequence[AckEvent]) -> None:
-        """Append acknowledgment events."""
+        """Append acknowledgment events (those whose ``id`` is already recorded skipped)."""
         if not events:
             return
         now = self.clock()
         stamped = [e if e.recorded_utc else replace(e, recorded_utc=now) for e in events]
         with self._disk.transaction() as tx:
+            if any(e.id for e in stamped):
+                # Under the store's lock, so two processes cannot both find an id missing.
+                known = {k.id for e in stamped if e.id for k in self._acks.events_of(tx, e.pair)}
+                fresh = []
+                for event in stamped:
+                    if not event.id or event.id not in known:
+                        known.add(event.id)
+                        fresh.append(event)
+                stamped = fresh
+                if not stamped:
+                    return
             self._acks.append(tx, stamped, tx.after_commit)
 
     def ack_events(
