@@ -76,7 +76,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(built.as_json())
         return EXIT_OK
-    subject, text, html = digest.render(built, Renderer(loaded.settings.templates_dir))
+    subject, text, html = digest.render(built, Renderer(loaded.templates))
     print(html if args.format == "html" else f"{subject}\n\n{text}")
     return EXIT_OK
 

@@ -305,7 +305,7 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
 def _send(config: Config, store: Store, now: datetime, week: str) -> DigestOutcome:
     settings = config.settings
     digest = load(config, store, now)
-    subject, text, html = render(digest, Renderer(settings.templates_dir))
+    subject, text, html = render(digest, Renderer(config.templates))
     message = Message(
         key=f"digest/{week}",
         channel="email",

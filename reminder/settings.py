@@ -123,6 +123,10 @@ class ZaloBotSettings(BaseModel):
     invite_days: int = Field(7, ge=1, le=90)
     poll_timeout_s: int = Field(30, ge=1, le=60)
     timeout: float = 15.0
+    #: Wrong invite codes a chat may send in an hour before it must wait for the hour to pass.
+    wrong_codes_per_hour: int = Field(5, ge=1, le=100)
+    #: Days a handled update is kept (a repeat within them is ignored), then forgotten.
+    keep_updates_days: int = Field(30, ge=1, le=3650)
 
 
 class WebhookSettings(BaseModel):

@@ -25,7 +25,9 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   answer what ``reminder.store.bearing`` says over everything the store holds, so that a
   command showing the state of a province reads only the records that state depends on.
 - **Acknowledgments** are append-only: ``add_acks`` never changes or drops an earlier event,
-  and stamps ``recorded_utc`` with the store's clock on events that have none;
+  and stamps ``recorded_utc`` with the store's clock on events that have none; an event whose
+  ``id`` (when not empty) is already recorded for its pair is skipped, atomically, so the
+  same acknowledgment processed twice (after a crash, by two workers) is recorded once;
   ``ack_events`` returns them in the order recorded, optionally only those given ``at`` or
   before ``as_of``, or only one (plan, task, unit).
 - **Channel state**: ``channel_state(name)`` (version 0 and no values when none);
@@ -203,7 +205,7 @@ class Store(Protocol):
     # -- acknowledgments --------------------------------------------------------------------------
 
     def add_acks(self, events: Sequence[AckEvent]) -> None:
-        """Append acknowledgment events (all or none)."""
+        """Append acknowledgment events (all or none), less those whose ``id`` is recorded."""
         ...
 
     def ack_events(

@@ -69,6 +69,8 @@ Conn = psycopg.Connection[TupleRow]
 
 #: First key of the workers' advisory locks ("REMI"); the second is the worker id.
 WORKER_LOCK = 0x52454D49
+#: First key of the transaction locks that make an acknowledgment id unique ("ACKI").
+ACK_ID_LOCK = 0x41434B49
 
 _DELIVERY_COLUMNS = (
     "record, lease_owner, lease_until, lease_host, lease_pid"  # what ``_delivery`` reads
@@ -608,6 +610,9 @@ class PostgresStore:
                 assert row is not None
                 stamp = row[0]
             stamped = [e if e.recorded_utc else replace(e, recorded_utc=stamp) for e in events]
+            stamped = self._new_ack_ids(conn, stamped)
+            if not stamped:
+                return
             cur.executemany(
                 "INSERT INTO ack_events (plan, task, unit, at, record) VALUES (%s, %s, %s, %s, %s)",
                 [
@@ -615,6 +620,30 @@ class PostgresStore:
                     for e in stamped
                 ],
             )
+
+    @staticmethod
+    def _new_ack_ids(conn: Conn, events: list[AckEvent]) -> list[AckEvent]:
+        """``events`` less those whose ``id`` is already recorded. Each id is locked for the
+        transaction first (advisory), so two workers adding the same id add it once."""
+        out: list[AckEvent] = []
+        taken: set[str] = set()
+        for event in events:
+            if event.id:
+                if event.id in taken:
+                    continue
+                taken.add(event.id)
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ACK_ID_LOCK, event.id]
+                )
+                row = conn.execute(
+                    "SELECT 1 FROM ack_events WHERE plan = %s AND task = %s AND unit = %s"
+                    " AND record->>'id' = %s",
+                    [event.plan, event.task, event.unit, event.id],
+                ).fetchone()
+                if row is not None:
+                    continue
+            out.append(event)
+        return out
 
     def ack_events(
         self, *, as_of: datetime | None = None, pair: Pair | None = None

@@ -32,6 +32,7 @@ DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = ("pending", "retry", "sent", "fa
 COVERING: frozenset[str] = frozenset({"pending", "retry", "sent"})
 #: Statuses a pass may still send (when leased to it).
 UNFINISHED: frozenset[str] = frozenset({"pending", "retry"})
+_OUTCOME_STATUSES = frozenset(("sent", "retry", "failed", "dead"))
 #: How many past errors a delivery keeps.
 ERROR_HISTORY = 20
 
@@ -220,6 +221,9 @@ class AckEvent:
 
     ``at`` is the moment it was given (local, aware); ``recorded_utc`` when the store took it.
     Events are kept, never changed: the state of a pair is computed from its history.
+    ``id``, when not empty, names the event once and for all (``zalo_bot/<update>/<pair>``): a
+    store records an event with an id it already holds no second time, so a message processed
+    again after a crash acknowledges once.
     """
 
     plan: str
@@ -231,6 +235,7 @@ class AckEvent:
     by: str = ""
     note: str = ""
     recorded_utc: datetime | None = None
+    id: str = ""
 
     @property
     def pair(self) -> tuple[str, str, str]:
@@ -513,34 +518,80 @@ def _head_fields(data: Any) -> dict[str, Any]:
 def apply_outcome_json(stored: Mapping[str, Any], outcome: Outcome) -> Json | None:
     """``apply_outcome`` on the stored form: the fields to merge into the delivery document
     ``stored`` so that it becomes ``delivery_to_json(apply_outcome(delivery, outcome))``, or
-    None when the outcome is already applied. Folding a journal uses it so that it neither
-    decodes nor re-encodes whole deliveries (tests check it agrees with ``apply_outcome``)."""
-    if (
-        stored.get("attempts") == outcome.attempts
-        and _when(stored, "last_attempt_at") == outcome.at
-    ):
+    None when the outcome is already applied (tests check it agrees with ``apply_outcome``)."""
+    return merge_outcome_json(stored, stored_outcome(outcome_to_json(outcome)))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutcome:
+    """An outcome in its stored form, checked as ``outcome_from_json`` checks it but kept as
+    the JSON values it was written with: what folding a journal needs, without building and
+    re-encoding datetimes. ``changes`` are the delivery fields it sets (``apply_outcome``'s
+    rule in stored form), the error history aside."""
+
+    key: str
+    month: str
+    changes: Json
+
+
+def _when_text(data: Mapping[str, Any], name: str) -> str | None:
+    """The stored time ``name`` as written, once it is known to read as a time."""
+    value = data.get(name)
+    if value is None:
         return None
-    sent = outcome.status == "sent"
+    parsed = _when(data, name)
+    return value if type(value) is str else _iso(parsed)
+
+
+def stored_outcome(data: Any) -> StoredOutcome:
+    """A journalled outcome (``outcome_to_json``'s form), checked field by field like
+    ``outcome_from_json``; ``RecordShapeError`` (a ``ValueError``) when it is not one."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("kết quả gửi không phải một đối tượng")
+    status = _need(data, "status", str)
+    if status not in _OUTCOME_STATUSES:
+        raise RecordShapeError(f"kết quả gửi không biết: {status!r}")
+    at = _when_text(data, "at")
+    if at is None:
+        raise RecordShapeError("kết quả gửi thiếu thời điểm")
+    key = _need(data, "key", str)
+    day = _need(data, "day", str)
+    _day(day, "day")
+    error = data.get("error")
     changes: Json = {
-        "status": outcome.status,
-        "attempts": outcome.attempts,
-        "first_attempt_at": _iso(outcome.first_attempt_at),
-        "last_attempt_at": outcome.at.isoformat(),
-        "next_attempt_at": _iso(outcome.next_attempt_at),
-        "last_error": None if outcome.error is None else error_to_json(outcome.error),
+        "status": status,
+        "attempts": int(_need(data, "attempts", int)),
+        "first_attempt_at": _when_text(data, "first_attempt_at"),
+        "last_attempt_at": at,
+        "next_attempt_at": _when_text(data, "next_attempt_at"),
+        "last_error": error_to_json(error_from_json(error)) if error else None,
         "claim": None,
     }
-    if sent:
-        changes["sent_at"] = outcome.at.isoformat()
+    if status == "sent":
+        receipt = data.get("receipt")
+        changes["sent_at"] = at
         changes["receipt"] = (
-            None
-            if outcome.receipt is None
-            else {"id": outcome.receipt.provider_id, "detail": outcome.receipt.detail}
+            {"id": str(receipt.get("id", "")), "detail": str(receipt.get("detail", ""))}
+            if isinstance(receipt, Mapping)
+            else None
         )
-    if outcome.error is not None:
-        kept = list(stored.get("errors") or ())
-        changes["errors"] = [*kept[-(ERROR_HISTORY - 1) :], changes["last_error"]]
-    return changes
+    return StoredOutcome(key=key, month=day[:7], changes=changes)
+
+
+def merge_outcome_json(stored: Mapping[str, Any], outcome: StoredOutcome) -> Json | None:
+    """The fields to merge into the delivery document ``stored`` for ``outcome`` (the error
+    appended to the kept history), or None when it is already applied."""
+    changes = outcome.changes
+    if stored.get("attempts") == changes["attempts"] and (
+        stored.get("last_attempt_at") == changes["last_attempt_at"]
+        or _when(stored, "last_attempt_at") == _when(changes, "last_attempt_at")
+    ):
+        return None
+    error = changes["last_error"]
+    if error is None:
+        return changes
+    kept = list(stored.get("errors") or ())
+    return {**changes, "errors": [*kept[-(ERROR_HISTORY - 1) :], error]}
 
 
 def outcome_to_json(outcome: Outcome) -> Json:
@@ -565,7 +616,7 @@ def outcome_from_json(data: Any) -> Outcome:
     if not isinstance(data, Mapping):
         raise RecordShapeError("kết quả gửi không phải một đối tượng")
     status = _need(data, "status", str)
-    if status not in ("sent", "retry", "failed", "dead"):
+    if status not in _OUTCOME_STATUSES:
         raise RecordShapeError(f"kết quả gửi không biết: {status!r}")
     at = _when(data, "at")
     first = _when(data, "first_attempt_at")
@@ -601,6 +652,7 @@ def ack_to_json(event: AckEvent) -> Json:
         "source": event.source,
         "by": event.by,
         "note": event.note,
+        **({"id": event.id} if event.id else {}),
     }
 
 
@@ -624,6 +676,7 @@ def ack_from_json(data: Any) -> AckEvent:
         by=str(data.get("by", "")),
         note=str(data.get("note", "")),
         recorded_utc=_when(data, "recorded_utc"),
+        id=str(data.get("id") or ""),
     )
 
 

@@ -24,8 +24,8 @@ from reminder import acks
 from reminder import state as pair_state
 from reminder.channels.zalo import records as zalo_records
 from reminder.channels.zalo.inbound import parse_reply as parse_zalo_reply
-from reminder.channels.zalo.inbound import record_oa_event
 from reminder.channels.zalo.oa import ZaloOAChannel
+from reminder.channels.zalo.oa_events import record_oa_event
 from reminder.labels import ACK_LABELS
 from reminder.schedule import assignments
 from reminder.web.context import WebContext, context

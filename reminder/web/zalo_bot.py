@@ -3,8 +3,10 @@
 Zalo sends the secret registered by ``reminder zalo-bot set-webhook`` in the header
 ``X-Bot-Api-Secret-Token``; a request without it, or with another one, is refused (403) before
 its body is read as JSON, and changes nothing. The body is ``{"ok": true, "result": <update>}``
-(bounded to 64 KiB). The update is handled (``channels.zalo.inbound``) and answered after the
-200, so Zalo is never kept waiting by our reply.
+(bounded to 64 KiB). The update is kept in the store's inbox (``channels.zalo.inbox``) before
+the 200, then handled and answered after it, so Zalo is never kept waiting by our reply and a
+crash after the 200 loses nothing (the next tick handles what is left). A repeated update id
+gets 200 and nothing else.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from reminder.channels.zalo import inbox
 from reminder.channels.zalo.bot import parse_update
-from reminder.channels.zalo.inbound import handle_bot_message, send_reply
 from reminder.web.context import context
 from reminder.web.security import same
 
@@ -63,8 +65,10 @@ async def zalo_bot(request: Request) -> Response:
     update = parse_update(payload)
     if update is None:
         return JSONResponse({"ok": True})  # a sticker, an image...: nothing to do
-    reply = await run_in_threadpool(handle_bot_message, ctx.config, ctx.store, update, ctx.clock())
-    task = BackgroundTask(send_reply, settings, update.chat_id, reply) if reply else None
+    if not await run_in_threadpool(inbox.receive, ctx.store, update, ctx.clock()):
+        return JSONResponse({"ok": True})  # a repeat: handled, or being handled, elsewhere
+    key = inbox.key_of(update.update_id)
+    task = BackgroundTask(inbox.handle_one, ctx.config, ctx.store, key, ctx.clock)
     return JSONResponse({"ok": True}, background=task)
 
 

@@ -1,43 +1,37 @@
-"""What people write to the bot or the OA, and what the service does about it.
+"""What people write to the bot, and what the service does about it.
 
-To the **bot** (``handle_bot_message``), from a chat:
+``handle_bot_message`` answers one message from a chat:
 
 - an invite code (``reminder invite``): links the chat to the code's unit, once, before the code
-  expires; the reply names the unit;
+  expires; the reply names the unit. Wrong codes are counted per chat (``throttle``): after
+  ``wrong_codes_per_hour`` of them in an hour the chat is told to wait and no code is checked;
 - "xong Q1-01" / "đã nhận Q1-01, Q1-02" (tone marks or not, any case, several ids): from a
   linked chat, acknowledges for the linked unit(s) and replies with each task's resulting state;
 - "việc": the linked unit's open tasks with their due dates;
 - anything else: a short help text; an unlinked chat is told it is not linked.
 
-A message that changes something (a link, an acknowledgment) is recorded with its update id in
-the same store transaction that claims the id, so the same update handed to two processes (a
-webhook retry, a poll and a webhook, two instances) links or acknowledges once. An unlinked
-chat changes nothing.
-
-From the **OA** webhook (``record_oa_event``): every event a follower causes is noted as their
-last interaction, which opens the window for consultation messages (``oa``).
+It is **idempotent**: the messages come from the inbox (``inbox``), which may hand the same
+update over again after a crash. Each acknowledgment carries an id made of the update id and
+its pair, which the store records once; linking is an upsert of the same record, and an invite
+used by this very chat links it again. An unlinked chat changes nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from reminder import acks, state
-from reminder.channels.zalo import records
-from reminder.channels.zalo.bot import TEXT_LIMIT, BotClient, BotUpdate
+from reminder.channels.zalo import records, throttle
+from reminder.channels.zalo.bot import TEXT_LIMIT, BotUpdate
 from reminder.config import Config
-from reminder.errors import ChannelError
 from reminder.labels import vn_date
 from reminder.schedule import LOCAL_TZ, assignments
-from reminder.settings import ZaloBotSettings
 from reminder.store import Store
 
 log = logging.getLogger(__name__)
@@ -116,65 +110,68 @@ def create_invite(config: Config, store: Store, unit_id: str, now: datetime) -> 
     return InviteCode(unit=unit_id, code=code, expires=expires, text=text)
 
 
-def handle_bot_message(
-    config: Config, store: Store, update: BotUpdate, now: datetime
-) -> str | None:
-    """The reply to ``update``; None when this update was already handled (send nothing)."""
+def ack_id(update_id: str, pair: tuple[str, str, str]) -> str:
+    """The id of the acknowledgment of ``pair`` that update ``update_id`` carries."""
+    return f"{SOURCE}/{update_id}/{'/'.join(pair)}"
+
+
+def handle_bot_message(config: Config, store: Store, update: BotUpdate, at: datetime) -> str:
+    """Act on ``update``, received at ``at``, and return the reply. Idempotent: handling the
+    same update again records nothing new (see the module docstring)."""
     bot_name = config.settings.zalo_bot.name
-    names = config.directory.name_of
-    # Each step is one atomic store operation: claiming the update id (insert-if-new) makes a
-    # repeat, or the same update handed to another process, a no-op; using the invite is a
-    # compare-and-set, so a code links one chat only.
-    if records.seen(store, SOURCE, update.update_id):
-        return None  # handled already (a repeat, or another process got it first)
     units = records.units_of_chat(store, update.chat_id)
     if records.looks_like_code(update.text):
-        invite = records.invite(store, update.text)
-        if invite is None:
-            return "Mã mời không đúng. Kiểm tra lại từng ký tự, hoặc xin văn phòng mã mới."
-        if invite.used_at is not None:
-            return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
-        if now > invite.expires:
-            return "Mã mời đã hết hạn. Xin văn phòng một mã mới."
-        if invite.unit not in config.directory.units:
-            return "Đơn vị của mã mời không còn trong danh sách. Xin văn phòng kiểm tra lại."
-        if not records.claim_update(store, SOURCE, update.update_id, now):
-            return None
-        if not records.use_invite(store, update.text, update.chat_id, now):
-            return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
-        records.add_link(store, invite.unit, update.chat_id, update.sender_name, now)
-        return (
-            f"Đã liên kết Zalo này với {names(invite.unit)}. Từ nay nhắc việc của đơn vị"
-            f" được gửi vào đây. {help_text(bot_name)}"
-        )
+        return _use_code(config, store, update, at)
     parsed = parse_reply(update.text)
     if parsed is not None:
         if not units:
             return NOT_LINKED
-        state, ids = parsed
+        kind, ids = parsed
         targets, unknown = _targets(config, units, ids)
+        by = f"{update.sender_name} (Zalo {update.chat_id})".strip()
         events = [
-            acks.ack_record(
-                plan,
-                task,
-                unit,
-                state,
-                now,
-                SOURCE,
-                by=f"{update.sender_name} (Zalo {update.chat_id})".strip(),
-                note=update.text[:200],
+            replace(
+                acks.ack_record(plan, task, unit, kind, at, SOURCE, by=by, note=update.text[:200]),
+                id=ack_id(update.update_id, (plan, task, unit)),
             )
             for plan, task, unit in targets
         ]
-        if events:
-            if not records.claim_update(store, SOURCE, update.update_id, now):
-                return None
-            store.add_acks(events)
+        store.add_acks(events)
         history = store.ack_events() if events else []
-        return _ack_reply(config, targets, unknown, history, now)
+        return _ack_reply(config, targets, unknown, history, at)
     if fold(update.text) in _LIST_WORDS:
-        return open_tasks_text(config, store, units, now) if units else NOT_LINKED
+        return open_tasks_text(config, store, units, at) if units else NOT_LINKED
     return help_text(bot_name) if units else NOT_LINKED
+
+
+def _use_code(config: Config, store: Store, update: BotUpdate, at: datetime) -> str:
+    """Link the chat with the invite code it sent, or say why not."""
+    limit = config.settings.zalo_bot.wrong_codes_per_hour
+    wait = throttle.blocked_until(store, update.chat_id, update.update_id, at, limit)
+    if wait is not None:
+        local = wait.astimezone(LOCAL_TZ)
+        return (
+            f"Đã nhập sai mã mời {limit} lần trong một giờ. Thử lại sau {local:%H:%M} ngày"
+            f" {local:%d/%m/%Y}, hoặc xin văn phòng kiểm tra mã."
+        )
+    invite = records.invite(store, update.text)
+    if invite is None:
+        throttle.note_wrong_code(store, update.chat_id, update.update_id, at)
+        return "Mã mời không đúng. Kiểm tra lại từng ký tự, hoặc xin văn phòng mã mới."
+    mine = invite.used_by == update.chat_id  # used by this chat: this update, handled again
+    if invite.used_at is not None and not mine:
+        return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
+    if at > invite.expires:
+        return "Mã mời đã hết hạn. Xin văn phòng một mã mới."
+    if invite.unit not in config.directory.units:
+        return "Đơn vị của mã mời không còn trong danh sách. Xin văn phòng kiểm tra lại."
+    if not mine and not records.use_invite(store, update.text, update.chat_id, at):
+        return "Mã mời này đã được dùng. Xin văn phòng một mã mới cho người thứ hai."
+    records.add_link(store, invite.unit, update.chat_id, update.sender_name, at)
+    return (
+        f"Đã liên kết Zalo này với {config.directory.name_of(invite.unit)}. Từ nay nhắc việc"
+        f" của đơn vị được gửi vào đây. {help_text(config.settings.zalo_bot.name)}"
+    )
 
 
 def _targets(
@@ -249,37 +246,6 @@ def _cut(text: str) -> str:
     return "\n".join([*kept, "… (còn nữa, xem trên trang nhắc việc)"])
 
 
-# -- the OA ----------------------------------------------------------------------------------------
-
-# Events a follower causes (developers.zalo.me, "Webhook — danh sách sự kiện"): a message of any
-# kind, following, tapping a button.
-_USER_EVENTS = re.compile(r"^(user_send_|user_submit_info|user_received_message|follow$)")
-
-
-def oa_event_user(event: dict[str, Any]) -> str | None:
-    """The follower behind an OA webhook event, when the event is their interaction."""
-    name = str(event.get("event_name", ""))
-    if not _USER_EVENTS.match(name) or name == "user_received_message":
-        return None
-    who = event.get("follower") if name == "follow" else event.get("sender")
-    user = who.get("id") if isinstance(who, dict) else None
-    return str(user) if user else None
-
-
-def record_oa_event(store: Store, event: dict[str, Any], received: datetime) -> None:
-    """Note the follower's interaction at the event's own time (ms since the epoch), or at
-    ``received`` when the event has none."""
-    user = oa_event_user(event)
-    if user is None:
-        return
-    try:
-        at = datetime.fromtimestamp(int(str(event["timestamp"])) / 1000, UTC)
-    except (KeyError, ValueError, OverflowError):
-        at = received
-    at = min(at, received)  # a clock ahead of ours must not stretch the window
-    records.record_interaction(store, user, at)
-
-
 def linked_units(store: Store) -> dict[str, list[records.ChatLink]]:
     """unit -> its chat links (for the board and ``reminder zalo-bot links``)."""
     out: dict[str, list[records.ChatLink]] = {}
@@ -291,52 +257,3 @@ def linked_units(store: Store) -> dict[str, list[records.ChatLink]]:
 def all_links(store: Store) -> Iterable[records.ChatLink]:
     """Every active link, oldest first."""
     return records.links(store)
-
-
-# -- answering -------------------------------------------------------------------------------------
-
-
-async def send_reply(settings: ZaloBotSettings, chat_id: str, text: str) -> None:
-    """Answer a chat; a failure is logged, not raised (the update itself was handled)."""
-    client = BotClient(settings, 1)
-    await client.open()
-    try:
-        await client.send_message(chat_id, text)
-    except ChannelError as exc:
-        log.warning("không trả lời được Zalo Bot (%s): %s", chat_id, exc)
-    finally:
-        await client.close()
-
-
-async def poll(
-    config: Callable[[], Config],
-    store: Store,
-    clock: Callable[[], datetime],
-    stopping: asyncio.Event,
-) -> None:
-    """Poll mode: ask ``getUpdates`` until ``stopping`` is set, handling and answering each
-    message; after an error, wait (1 s doubling to 60 s) and ask again."""
-    pause = 1.0
-    while not stopping.is_set():
-        settings = config().settings.zalo_bot
-        client = BotClient(settings, 1)
-        await client.open()
-        try:
-            updates = await client.get_updates()
-            pause = 1.0
-            for update in updates:
-                reply = await asyncio.to_thread(
-                    handle_bot_message, config(), store, update, clock()
-                )
-                if reply:
-                    try:
-                        await client.send_message(update.chat_id, reply)
-                    except ChannelError as exc:
-                        log.warning("không trả lời được Zalo Bot (%s): %s", update.chat_id, exc)
-        except ChannelError as exc:
-            log.warning("Zalo Bot getUpdates lỗi: %s (thử lại sau %.0f giây)", exc, pause)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), timeout=pause)
-            pause = min(60.0, pause * 2)
-        finally:
-            await client.close()

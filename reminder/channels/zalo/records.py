@@ -1,5 +1,5 @@
-"""Zalo records kept in the store: chat links, invite codes, processed update ids and each OA
-follower's last interaction.
+"""Zalo records kept in the store: chat links, invite codes, processed OA event ids and each OA
+follower's last interaction (the bot's updates are kept in ``inbox``).
 
 Every read and write of these records goes through this module, and through the store's generic
 keyed-record area (``RecordKind``): ``add_record`` inserts only a new key, so two processes
@@ -41,6 +41,7 @@ class Invite:
     unit: str
     expires: datetime
     used_at: datetime | None
+    used_by: str | None = None
 
 
 def new_code() -> str:
@@ -153,7 +154,7 @@ def invite(store: Store, code: str) -> Invite | None:
     record = store.get_record(INVITES, _code_key(code))
     if record is None:
         return None
-    return Invite(unit=record.unit, expires=record.expires, used_at=record.used_at)
+    return Invite(record.unit, record.expires, record.used_at, record.used_by)
 
 
 def use_invite(store: Store, code: str, chat_id: str, at: datetime) -> bool:
@@ -170,7 +171,8 @@ def use_invite(store: Store, code: str, chat_id: str, at: datetime) -> bool:
 
 
 def seen(store: Store, source: str, update_id: str) -> bool:
-    """Whether update ``update_id`` from ``source`` was claimed already."""
+    """Whether update ``update_id`` from ``source`` was claimed already (OA events; bot
+    updates claimed before the inbox existed)."""
     return store.get_record(UPDATES, f"{source}/{update_id}") is not None
 
 
@@ -178,6 +180,12 @@ def claim_update(store: Store, source: str, update_id: str, at: datetime) -> boo
     """Record that update ``update_id`` from ``source`` is being handled; False when it was
     already (by this process or another one)."""
     return store.add_record(UPDATES, f"{source}/{update_id}", Seen(at))
+
+
+def prune_seen(store: Store, before: datetime) -> int:
+    """Forget the claimed ids older than ``before``; how many were forgotten."""
+    old = [key for key, seen in store.records(UPDATES).items() if seen.at < before]
+    return sum(store.delete_record(UPDATES, key) for key in old)
 
 
 # -- OA interactions -------------------------------------------------------------------------------
