@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from reminder.config import Config
     from reminder.dispatch import PassReport
     from reminder.state import PairState
-    from reminder.store import Delivery
+    from reminder.store import Delivery, DeliveryHead
 
 
 def console(stderr: bool = False) -> Console:
@@ -121,7 +122,7 @@ def print_pass(report: PassReport, *, dry_run: bool) -> None:
         out.print(f"  {report.waiting} nhắc việc chờ thư ngày làm việc kế tiếp.", markup=False)
 
 
-def print_deliveries(records: list[Delivery]) -> None:
+def print_deliveries(records: Sequence[Delivery | DeliveryHead]) -> None:
     """Delivery records as a table, newest first."""
     out = console()
     table = Table(title=f"Nhật ký gửi ({len(records)} thư)")
@@ -160,6 +161,7 @@ def print_status(rows: list[PairState], as_of: datetime) -> None:
         "Thư gần nhất",
     ):
         table.add_column(column)
+    several_plans = len({x.plan for x in rows}) > 1
     for r in rows:
         last = r.last_delivery
         label = r.label
@@ -170,7 +172,7 @@ def print_status(rows: list[PairState], as_of: datetime) -> None:
             elif r.council_problem:
                 label += f", {r.council_problem}"
         table.add_row(
-            f"{r.task} ({r.plan})" if len({x.plan for x in rows}) > 1 else r.task,
+            f"{r.task} ({r.plan})" if several_plans else r.task,
             r.unit_name,
             ROLE_LABELS[r.role],
             vn_date(r.due),

@@ -1,9 +1,11 @@
-"""The stored-form outcome rule (``apply_outcome_json``) agrees with ``apply_outcome``."""
+"""The stored-form outcome rule (``apply_outcome_json``) agrees with ``apply_outcome``, and a
+journalled outcome is checked as the typed reader checks it."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,10 +17,14 @@ from reminder.store.records import (
     DeliveryItem,
     Lease,
     Outcome,
+    RecordShapeError,
     SendError,
     apply_outcome,
     apply_outcome_json,
     delivery_to_json,
+    outcome_from_json,
+    outcome_to_json,
+    stored_outcome,
 )
 
 T0 = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
@@ -79,3 +85,62 @@ def test_stored_form_rule_matches_apply_outcome(errors: int, lease: bool) -> Non
         # Applying it again changes nothing, as with the typed rule.
         assert apply_outcome(after, outcome) is after
         assert apply_outcome_json(merged, outcome) is None
+
+
+_GOOD: dict[str, Any] = {
+    "key": "u1/email/2025-04-01",
+    "day": "2025-04-01",
+    "status": "retry",
+    "at": "2025-04-01T09:05:00+07:00",
+    "attempts": 2,
+    "first_attempt_at": "2025-04-01T08:05:00+07:00",
+    "next_attempt_at": "2025-04-01T09:07:00+07:00",
+    "receipt": None,
+    "error": {
+        "message": "bận",
+        "code": "451",
+        "detail": None,
+        "permanent": False,
+        "at": "2025-04-01T09:05:00+07:00",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "teleported"},
+        {"status": None},
+        {"at": None},
+        {"at": "hôm qua"},
+        {"key": 7},
+        {"day": "01/04/2025"},
+        {"day": None},
+        {"attempts": "2"},
+        {"first_attempt_at": "sáng nay"},
+        {"next_attempt_at": 5},
+        {"error": "một chuỗi"},
+        {"error": {**_GOOD["error"], "at": "không phải giờ"}},
+    ],
+)
+def test_a_journalled_outcome_is_checked_as_the_typed_reader_checks_it(
+    change: dict[str, object],
+) -> None:
+    good = _GOOD
+    stored_outcome(good)  # the good line reads
+    outcome_from_json(good)
+    bad = {**good, **change}
+    with pytest.raises(RecordShapeError):
+        outcome_from_json(bad)
+    with pytest.raises(RecordShapeError):
+        stored_outcome(bad)
+
+
+def test_a_journalled_outcome_keeps_the_times_as_written_and_the_month_of_its_day() -> None:
+    outcome = _outcomes(_delivery(1, lease=True))[2]
+    line = outcome_to_json(outcome)
+    found = stored_outcome(line)
+    assert found.key == outcome.key
+    assert found.month == "2025-04"
+    assert found.changes["last_attempt_at"] is line["at"]  # the same string: nothing re-encoded
+    assert found.changes["next_attempt_at"] is line["next_attempt_at"]

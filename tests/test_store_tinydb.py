@@ -324,6 +324,7 @@ def test_a_file_size_limit_names_the_file_and_what_to_do(tmp_path: Path) -> None
     assert f"{tmp_path / 'acks-2.log'}: không ghi được" in done.stderr
     assert "ulimit -f" in done.stderr
     assert (tmp_path / "acks.json").read_bytes() == before
+    assert (tmp_path / "acks-2.log").read_bytes() == b""  # the part written is cut off again
     assert list(tmp_path.glob(".*.tmp")) == []
 
 

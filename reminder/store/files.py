@@ -61,16 +61,19 @@ def append_whole(fd: int, data: bytes) -> None:
     """Append ``data`` to the file open at ``fd`` (``O_APPEND``) whole or not at all.
 
     A short write (a file size limit reached mid-line) is carried on until every byte is
-    written, or the file is cut back to its size before and the ``OSError`` raised.
+    written, or what this call wrote is cut off again and the ``OSError`` raised. The caller
+    holds the lock every appender of the file holds, so nothing else grew it meanwhile (the
+    file's size is asked only then: one system call per append otherwise).
     """
-    start = os.fstat(fd).st_size
     view = memoryview(data)
     try:
         while view:
             written = os.write(fd, view)
             view = view[written:]
     except OSError:
-        os.ftruncate(fd, start)
+        done = len(data) - len(view)
+        if done:
+            os.ftruncate(fd, os.fstat(fd).st_size - done)
         raise
 
 

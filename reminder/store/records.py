@@ -32,6 +32,7 @@ DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = ("pending", "retry", "sent", "fa
 COVERING: frozenset[str] = frozenset({"pending", "retry", "sent"})
 #: Statuses a pass may still send (when leased to it).
 UNFINISHED: frozenset[str] = frozenset({"pending", "retry"})
+_OUTCOME_STATUSES = frozenset(("sent", "retry", "failed", "dead"))
 #: How many past errors a delivery keeps.
 ERROR_HISTORY = 20
 
@@ -118,6 +119,44 @@ class Delivery:
     def month(self) -> str:
         """ "2025-04": the month whose records hold this delivery."""
         return month_of(self.day)
+
+
+@dataclass(frozen=True)
+class DeliveryHead:
+    """A delivery without its message: what the state of pairs, the digest and the delivery
+    log read. The fields are ``Delivery``'s, with the same meaning; a store reads heads
+    without decoding (or, where it can, without even fetching) the rendered message bodies,
+    which make up most of a delivery's size."""
+
+    key: str
+    recipient: str
+    channel: str
+    day: date
+    status: DeliveryStatus
+    occurrences: tuple[str, ...]
+    items: tuple[DeliveryItem, ...]
+    created_at: datetime
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    receipt: Receipt | None = None
+    last_error: SendError | None = None
+    errors: tuple[SendError, ...] = ()
+    lease: Lease | None = None
+
+    @property
+    def month(self) -> str:
+        """ "2025-04": the month whose records hold this delivery."""
+        return month_of(self.day)
+
+
+def head_of(delivery: Delivery) -> DeliveryHead:
+    """``delivery`` without its message."""
+    return DeliveryHead(
+        **{f: getattr(delivery, f) for f in DeliveryHead.__dataclass_fields__},
+    )
 
 
 @dataclass(frozen=True)
@@ -370,7 +409,7 @@ def delivery_to_json(delivery: Delivery) -> Json:
     }
 
 
-def delivery_outcome_to_json(delivery: Delivery) -> Json:
+def delivery_outcome_to_json(delivery: Delivery | DeliveryHead) -> Json:
     """The stored form of every delivery field ``apply_outcome`` may change (status, attempt
     counters, receipt, errors, lease): merged into the stored document, it gives the same
     document as ``delivery_to_json`` without re-encoding the message and items."""
@@ -392,16 +431,52 @@ def delivery_outcome_to_json(delivery: Delivery) -> Json:
 
 def delivery_from_json(data: Any) -> Delivery:
     """A delivery from its stored form; ``RecordShapeError`` when a field is missing or wrong."""
-    if not isinstance(data, Mapping):
-        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
-    status = _need(data, "status", str)
-    if status not in DELIVERY_STATUSES:
-        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
+    fields = _head_fields(data)
     message = _need(data, "message", Mapping)
     try:
         parsed_message = Message.from_record(dict(message))
     except TypeError as exc:
         raise RecordShapeError(f"trường 'message' không đúng dạng ({exc})") from None
+    return Delivery(message=parsed_message, **fields)
+
+
+def delivery_head_from_json(data: Any) -> DeliveryHead:
+    """A delivery's head from its stored form (with or without ``message``, which is not
+    read); ``RecordShapeError`` as ``delivery_from_json``."""
+    return DeliveryHead(**_head_fields(data))
+
+
+def delivery_head_to_json(head: DeliveryHead) -> Json:
+    """The stored form of a delivery without ``message`` (``delivery_to_json`` minus it)."""
+    return {
+        "key": head.key,
+        "month": head.month,
+        "recipient": head.recipient,
+        "channel": head.channel,
+        "day": head.day.isoformat(),
+        "occurrences": list(head.occurrences),
+        "items": [
+            {
+                "plan": i.plan,
+                "task": i.task,
+                "unit": i.unit,
+                "kind": i.kind,
+                "due": i.due.isoformat(),
+            }
+            for i in head.items
+        ],
+        "created_at": head.created_at.isoformat(),
+        **delivery_outcome_to_json(head),
+    }
+
+
+def _head_fields(data: Any) -> dict[str, Any]:
+    """Every field of a stored delivery but its message, decoded."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
+    status = _need(data, "status", str)
+    if status not in DELIVERY_STATUSES:
+        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
     items = []
     for item in _need(data, "items", list):
         if not isinstance(item, Mapping):
@@ -417,61 +492,106 @@ def delivery_from_json(data: Any) -> Delivery:
         )
     receipt = data.get("receipt")
     last_error = data.get("last_error")
-    return Delivery(
-        key=_need(data, "key", str),
-        recipient=_need(data, "recipient", str),
-        channel=_need(data, "channel", str),
-        day=_day(_need(data, "day", str), "day"),
-        status=cast(DeliveryStatus, status),
-        occurrences=tuple(str(k) for k in _need(data, "occurrences", list)),
-        items=tuple(items),
-        message=parsed_message,
-        created_at=_when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
-        attempts=int(data.get("attempts") or 0),
-        first_attempt_at=_when(data, "first_attempt_at"),
-        last_attempt_at=_when(data, "last_attempt_at"),
-        next_attempt_at=_when(data, "next_attempt_at"),
-        sent_at=_when(data, "sent_at"),
-        receipt=Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
+    return {
+        "key": _need(data, "key", str),
+        "recipient": _need(data, "recipient", str),
+        "channel": _need(data, "channel", str),
+        "day": _day(_need(data, "day", str), "day"),
+        "status": cast(DeliveryStatus, status),
+        "occurrences": tuple(str(k) for k in _need(data, "occurrences", list)),
+        "items": tuple(items),
+        "created_at": _when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
+        "attempts": int(data.get("attempts") or 0),
+        "first_attempt_at": _when(data, "first_attempt_at"),
+        "last_attempt_at": _when(data, "last_attempt_at"),
+        "next_attempt_at": _when(data, "next_attempt_at"),
+        "sent_at": _when(data, "sent_at"),
+        "receipt": Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
         if isinstance(receipt, Mapping)
         else None,
-        last_error=error_from_json(last_error) if last_error else None,
-        errors=tuple(error_from_json(e) for e in data.get("errors") or ()),
-        lease=lease_from_json(data.get("claim")),
-    )
+        "last_error": error_from_json(last_error) if last_error else None,
+        "errors": tuple(error_from_json(e) for e in data.get("errors") or ()),
+        "lease": lease_from_json(data.get("claim")),
+    }
 
 
 def apply_outcome_json(stored: Mapping[str, Any], outcome: Outcome) -> Json | None:
     """``apply_outcome`` on the stored form: the fields to merge into the delivery document
     ``stored`` so that it becomes ``delivery_to_json(apply_outcome(delivery, outcome))``, or
-    None when the outcome is already applied. Folding a journal uses it so that it neither
-    decodes nor re-encodes whole deliveries (tests check it agrees with ``apply_outcome``)."""
-    if (
-        stored.get("attempts") == outcome.attempts
-        and _when(stored, "last_attempt_at") == outcome.at
-    ):
+    None when the outcome is already applied (tests check it agrees with ``apply_outcome``)."""
+    return merge_outcome_json(stored, stored_outcome(outcome_to_json(outcome)))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutcome:
+    """An outcome in its stored form, checked as ``outcome_from_json`` checks it but kept as
+    the JSON values it was written with: what folding a journal needs, without building and
+    re-encoding datetimes. ``changes`` are the delivery fields it sets (``apply_outcome``'s
+    rule in stored form), the error history aside."""
+
+    key: str
+    month: str
+    changes: Json
+
+
+def _when_text(data: Mapping[str, Any], name: str) -> str | None:
+    """The stored time ``name`` as written, once it is known to read as a time."""
+    value = data.get(name)
+    if value is None:
         return None
-    sent = outcome.status == "sent"
+    parsed = _when(data, name)
+    return value if type(value) is str else _iso(parsed)
+
+
+def stored_outcome(data: Any) -> StoredOutcome:
+    """A journalled outcome (``outcome_to_json``'s form), checked field by field like
+    ``outcome_from_json``; ``RecordShapeError`` (a ``ValueError``) when it is not one."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("kết quả gửi không phải một đối tượng")
+    status = _need(data, "status", str)
+    if status not in _OUTCOME_STATUSES:
+        raise RecordShapeError(f"kết quả gửi không biết: {status!r}")
+    at = _when_text(data, "at")
+    if at is None:
+        raise RecordShapeError("kết quả gửi thiếu thời điểm")
+    key = _need(data, "key", str)
+    day = _need(data, "day", str)
+    _day(day, "day")
+    error = data.get("error")
     changes: Json = {
-        "status": outcome.status,
-        "attempts": outcome.attempts,
-        "first_attempt_at": _iso(outcome.first_attempt_at),
-        "last_attempt_at": outcome.at.isoformat(),
-        "next_attempt_at": _iso(outcome.next_attempt_at),
-        "last_error": None if outcome.error is None else error_to_json(outcome.error),
+        "status": status,
+        "attempts": int(_need(data, "attempts", int)),
+        "first_attempt_at": _when_text(data, "first_attempt_at"),
+        "last_attempt_at": at,
+        "next_attempt_at": _when_text(data, "next_attempt_at"),
+        "last_error": error_to_json(error_from_json(error)) if error else None,
         "claim": None,
     }
-    if sent:
-        changes["sent_at"] = outcome.at.isoformat()
+    if status == "sent":
+        receipt = data.get("receipt")
+        changes["sent_at"] = at
         changes["receipt"] = (
-            None
-            if outcome.receipt is None
-            else {"id": outcome.receipt.provider_id, "detail": outcome.receipt.detail}
+            {"id": str(receipt.get("id", "")), "detail": str(receipt.get("detail", ""))}
+            if isinstance(receipt, Mapping)
+            else None
         )
-    if outcome.error is not None:
-        kept = list(stored.get("errors") or ())
-        changes["errors"] = [*kept[-(ERROR_HISTORY - 1) :], changes["last_error"]]
-    return changes
+    return StoredOutcome(key=key, month=day[:7], changes=changes)
+
+
+def merge_outcome_json(stored: Mapping[str, Any], outcome: StoredOutcome) -> Json | None:
+    """The fields to merge into the delivery document ``stored`` for ``outcome`` (the error
+    appended to the kept history), or None when it is already applied."""
+    changes = outcome.changes
+    if stored.get("attempts") == changes["attempts"] and (
+        stored.get("last_attempt_at") == changes["last_attempt_at"]
+        or _when(stored, "last_attempt_at") == _when(changes, "last_attempt_at")
+    ):
+        return None
+    error = changes["last_error"]
+    if error is None:
+        return changes
+    kept = list(stored.get("errors") or ())
+    return {**changes, "errors": [*kept[-(ERROR_HISTORY - 1) :], error]}
 
 
 def outcome_to_json(outcome: Outcome) -> Json:
@@ -496,7 +616,7 @@ def outcome_from_json(data: Any) -> Outcome:
     if not isinstance(data, Mapping):
         raise RecordShapeError("kết quả gửi không phải một đối tượng")
     status = _need(data, "status", str)
-    if status not in ("sent", "retry", "failed", "dead"):
+    if status not in _OUTCOME_STATUSES:
         raise RecordShapeError(f"kết quả gửi không biết: {status!r}")
     at = _when(data, "at")
     first = _when(data, "first_attempt_at")

@@ -51,7 +51,7 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -65,29 +65,33 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from reminder.errors import StoreError
-from reminder.store import StoreHealth
+from reminder.store import StoreHealth, bearing
 from reminder.store.acklog import AckLog
+from reminder.store.bearing import EVERY, Pairs
 from reminder.store.files import append_whole, remove_leftover_temps, write_atomic, write_error
 from reminder.store.records import (
     UNFINISHED,
     AckEvent,
     ChannelState,
     Delivery,
+    DeliveryHead,
     DigestRun,
     Lease,
     Leaseholder,
     Outcome,
     RecordKind,
     RecordShapeError,
-    apply_outcome_json,
+    StoredOutcome,
     delivery_from_json,
+    delivery_head_from_json,
     delivery_to_json,
     digest_run_from_json,
     digest_run_to_json,
     lease_to_json,
+    merge_outcome_json,
     month_of,
-    outcome_from_json,
     outcome_to_json,
+    stored_outcome,
 )
 
 SCHEMA_VERSION = 1
@@ -349,6 +353,15 @@ class _Tx:
 
         self.table(file, name).update(apply, doc_ids=ids)
 
+    def changed_in_place(self, file: str, name: str) -> None:
+        """Mark table ``name`` of ``file`` changed after its documents were edited in the
+        storage's data directly (written at commit, dropped from the cache on rollback)."""
+        self.touched.add(file)
+        entry = self.disk.file(file)
+        entry.storage.dirty = True
+        entry.decoded.pop(name, None)
+        entry.db.table(name).clear_cache()
+
     def upsert(self, file: str, name: str, key: str, record: Record) -> None:
         """Replace the record ``key`` (or insert it)."""
         record = {**record, "key": key}
@@ -376,15 +389,16 @@ class _Tx:
             return []
         return self.disk.file(file).db.table(name).all()
 
-    def typed(self, file: str, name: str, decode: Callable[[Any], R]) -> list[R]:
-        """Every record of table ``name`` in ``file``, decoded (and cached while unchanged).
+    def typed(self, file: str, name: str, decode: Callable[[Any], R], *, form: str = "") -> list[R]:
+        """Every record of table ``name`` in ``file``, decoded (and cached while unchanged,
+        per ``form``: one name per decoder of the table).
 
         A record that does not decode stops with a ``StoreError`` naming the file and record.
         """
         if not self.exists(file):
             return []
         entry = self.disk.file(file)
-        cached = entry.decoded.get(name)
+        cached = entry.decoded.get(name + form)
         if cached is not None:
             return cached
         out = []
@@ -393,7 +407,7 @@ class _Tx:
                 out.append(decode(doc))
             except (RecordShapeError, TypeError, ValueError) as exc:
                 raise _corrupt(entry.path, f"bản ghi {doc.doc_id} của {name!r}: {exc}") from None
-        entry.decoded[name] = out
+        entry.decoded[name + form] = out
         return out
 
     # -- internals --------------------------------------------------------------------------------
@@ -415,7 +429,7 @@ class _Tx:
         if not journals:
             return
         journals.sort(key=lambda p: (_stamp(p) or (0, 0, 0))[2])
-        outcomes: dict[str, list[tuple[Outcome, Path, int]]] = {}
+        outcomes: dict[str, list[tuple[StoredOutcome, Path, int, bytes]]] = {}
         legacy: dict[str, dict[str, Record]] = {}
         for path in journals:
             try:
@@ -426,11 +440,11 @@ class _Tx:
             lines = raw.split(b"\n")
             # The last piece is empty after a whole line, or a torn line of a killed writer.
             for number, line in enumerate(lines[:-1], start=1):
-                if not line.strip():
-                    continue
                 try:
                     entry = orjson.loads(line)
-                    if isinstance(entry, dict) and "set" in entry:  # journals before 0.2
+                    if not isinstance(entry, dict):
+                        raise RecordShapeError("không phải một đối tượng")
+                    if "set" in entry:  # journals before 0.2
                         key, month, fields = entry["key"], entry["month"], entry["set"]
                         if not (isinstance(key, str) and isinstance(fields, dict)):
                             raise RecordShapeError("dòng cũ không đúng dạng")
@@ -439,16 +453,14 @@ class _Tx:
                         by_key = legacy.setdefault(month, {})
                         by_key[key] = {**by_key.get(key, {}), **fields}
                         continue
-                    if not isinstance(entry, dict):
-                        raise RecordShapeError("không phải một đối tượng")
-                    outcome = outcome_from_json(entry.get("outcome"))
+                    outcome = stored_outcome(entry.get("outcome"))
                 except (ValueError, KeyError, TypeError) as exc:
-                    if finished:
+                    if finished and line.strip():
                         self._quarantine.append(
                             {"file": path.name, "line": number, "error": str(exc), "text": line}
                         )
                     continue
-                outcomes.setdefault(outcome.month, []).append((outcome, path, number))
+                outcomes.setdefault(outcome.month, []).append((outcome, path, number, line))
             if finished:
                 self.after_commit.append(path)
         for month, by_key in legacy.items():
@@ -456,34 +468,33 @@ class _Tx:
         for month, found in outcomes.items():
             self._apply(month, found)
 
-    def _apply(self, month: str, found: list[tuple[Outcome, Path, int]]) -> None:
+    def _apply(self, month: str, found: list[tuple[StoredOutcome, Path, int, bytes]]) -> None:
+        """Merge journalled outcomes into the month's stored documents, in place (the file is
+        marked changed; a transaction that does not commit drops it from the cache)."""
         file = f"deliveries-{month}.json"
         index = self._index(file, "deliveries") if self.exists(file) else {}
-        table = self.disk.file(file).db.table("deliveries") if index else None
-        changed: dict[str, Record] = {}
-        for outcome, path, number in found:
+        docs = self.disk.file(file).storage.data.get("deliveries") if index else None
+        changed = False
+        for outcome, path, number, line in found:
             doc_id = index.get(outcome.key)
-            if doc_id is None or table is None:
+            stored = docs.get(str(doc_id)) if docs is not None and doc_id is not None else None
+            if not isinstance(stored, dict):
                 if path in self.after_commit:
                     self._quarantine.append(
                         {
                             "file": path.name,
                             "line": number,
                             "error": f"không có bản ghi gửi {outcome.key} trong {file}",
-                            "text": orjson.dumps({"outcome": outcome_to_json(outcome)}),
+                            "text": line,
                         }
                     )
                 continue
-            before = changed.get(outcome.key)
-            stored = table.get(doc_id=doc_id)
-            if not isinstance(stored, Mapping):
-                continue
-            current = stored if before is None else {**stored, **before}
-            after = apply_outcome_json(current, outcome)
+            after = merge_outcome_json(stored, outcome)
             if after is not None:
-                changed[outcome.key] = after if before is None else {**before, **after}
+                stored.update(after)
+                changed = True
         if changed:
-            self.update_many(file, "deliveries", changed)
+            self.changed_in_place(file, "deliveries")
 
     def commit(self) -> None:
         for name in sorted(self.touched):
@@ -655,6 +666,29 @@ class TinyDBStore:
             ]
         return sorted(out, key=lambda d: (d.day, d.created_at))
 
+    def delivery_heads(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> list[DeliveryHead]:
+        """``deliveries(month)`` without their messages (not decoded); of day ``since`` or
+        later, on ``channel``, when given (months before ``since`` are not read)."""
+        with self._disk.transaction(readonly=True) as tx:
+            months = [month] if month else self._months()
+            if since is not None:
+                months = [m for m in months if m >= month_of(since)]
+            out = [
+                d
+                for m in months
+                for d in tx.typed(
+                    _deliveries_file(m), "deliveries", delivery_head_from_json, form=":head"
+                )
+                if (since is None or d.day >= since) and (channel is None or d.channel == channel)
+            ]
+        return sorted(out, key=lambda d: (d.day, d.created_at))
+
+    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+        """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
+        return bearing.deliveries(self.delivery_heads(), as_of, pairs)
+
     def delivery(self, key: str, day: date) -> Delivery | None:
         """The delivery ``key`` of ``day``."""
         with self._disk.transaction(readonly=True) as tx:
@@ -741,7 +775,8 @@ class TinyDBStore:
 
     def record_outcome(self, outcome: Outcome) -> None:
         """Append the outcome to this process's journal."""
-        self._disk.append_journal(orjson.dumps({"outcome": outcome_to_json(outcome)}) + b"\n")
+        line = orjson.dumps({"outcome": outcome_to_json(outcome)}, option=orjson.OPT_APPEND_NEWLINE)
+        self._disk.append_journal(line)
 
     def flush(self) -> None:
         """Close the journal and fold it into the deliveries files."""
@@ -819,6 +854,15 @@ class TinyDBStore:
         if as_of is not None:
             events = [e for e in events if e.at <= as_of]
         return list(events)
+
+    def latest_acks(self, as_of: datetime, pairs: Pairs = EVERY) -> list[AckEvent]:
+        """The latest event of each pair of ``pairs`` at or before ``as_of``."""
+        units = sorted(pairs.units or ())
+        if pairs.plan is not None and pairs.task is not None and len(units) == 1:
+            events = self.ack_events(as_of=as_of, pair=(pairs.plan, pairs.task, units[0]))
+        else:
+            events = self.ack_events(as_of=as_of)
+        return list(bearing.latest(events, as_of, pairs).values())
 
     # -- channel state and digest runs ------------------------------------------------------------
 
