@@ -122,6 +122,44 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class DeliveryHead:
+    """A delivery without its message: what the state of pairs, the digest and the delivery
+    log read. The fields are ``Delivery``'s, with the same meaning; a store reads heads
+    without decoding (or, where it can, without even fetching) the rendered message bodies,
+    which make up most of a delivery's size."""
+
+    key: str
+    recipient: str
+    channel: str
+    day: date
+    status: DeliveryStatus
+    occurrences: tuple[str, ...]
+    items: tuple[DeliveryItem, ...]
+    created_at: datetime
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    receipt: Receipt | None = None
+    last_error: SendError | None = None
+    errors: tuple[SendError, ...] = ()
+    lease: Lease | None = None
+
+    @property
+    def month(self) -> str:
+        """ "2025-04": the month whose records hold this delivery."""
+        return month_of(self.day)
+
+
+def head_of(delivery: Delivery) -> DeliveryHead:
+    """``delivery`` without its message."""
+    return DeliveryHead(
+        **{f: getattr(delivery, f) for f in DeliveryHead.__dataclass_fields__},
+    )
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The result of one send attempt, as the pass decided it (see ``reminder.outbox``).
 
@@ -371,7 +409,7 @@ def delivery_to_json(delivery: Delivery) -> Json:
     }
 
 
-def delivery_outcome_to_json(delivery: Delivery) -> Json:
+def delivery_outcome_to_json(delivery: Delivery | DeliveryHead) -> Json:
     """The stored form of every delivery field ``apply_outcome`` may change (status, attempt
     counters, receipt, errors, lease): merged into the stored document, it gives the same
     document as ``delivery_to_json`` without re-encoding the message and items."""
@@ -393,16 +431,52 @@ def delivery_outcome_to_json(delivery: Delivery) -> Json:
 
 def delivery_from_json(data: Any) -> Delivery:
     """A delivery from its stored form; ``RecordShapeError`` when a field is missing or wrong."""
-    if not isinstance(data, Mapping):
-        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
-    status = _need(data, "status", str)
-    if status not in DELIVERY_STATUSES:
-        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
+    fields = _head_fields(data)
     message = _need(data, "message", Mapping)
     try:
         parsed_message = Message.from_record(dict(message))
     except TypeError as exc:
         raise RecordShapeError(f"trường 'message' không đúng dạng ({exc})") from None
+    return Delivery(message=parsed_message, **fields)
+
+
+def delivery_head_from_json(data: Any) -> DeliveryHead:
+    """A delivery's head from its stored form (with or without ``message``, which is not
+    read); ``RecordShapeError`` as ``delivery_from_json``."""
+    return DeliveryHead(**_head_fields(data))
+
+
+def delivery_head_to_json(head: DeliveryHead) -> Json:
+    """The stored form of a delivery without ``message`` (``delivery_to_json`` minus it)."""
+    return {
+        "key": head.key,
+        "month": head.month,
+        "recipient": head.recipient,
+        "channel": head.channel,
+        "day": head.day.isoformat(),
+        "occurrences": list(head.occurrences),
+        "items": [
+            {
+                "plan": i.plan,
+                "task": i.task,
+                "unit": i.unit,
+                "kind": i.kind,
+                "due": i.due.isoformat(),
+            }
+            for i in head.items
+        ],
+        "created_at": head.created_at.isoformat(),
+        **delivery_outcome_to_json(head),
+    }
+
+
+def _head_fields(data: Any) -> dict[str, Any]:
+    """Every field of a stored delivery but its message, decoded."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
+    status = _need(data, "status", str)
+    if status not in DELIVERY_STATUSES:
+        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
     items = []
     for item in _need(data, "items", list):
         if not isinstance(item, Mapping):
@@ -418,28 +492,27 @@ def delivery_from_json(data: Any) -> Delivery:
         )
     receipt = data.get("receipt")
     last_error = data.get("last_error")
-    return Delivery(
-        key=_need(data, "key", str),
-        recipient=_need(data, "recipient", str),
-        channel=_need(data, "channel", str),
-        day=_day(_need(data, "day", str), "day"),
-        status=cast(DeliveryStatus, status),
-        occurrences=tuple(str(k) for k in _need(data, "occurrences", list)),
-        items=tuple(items),
-        message=parsed_message,
-        created_at=_when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
-        attempts=int(data.get("attempts") or 0),
-        first_attempt_at=_when(data, "first_attempt_at"),
-        last_attempt_at=_when(data, "last_attempt_at"),
-        next_attempt_at=_when(data, "next_attempt_at"),
-        sent_at=_when(data, "sent_at"),
-        receipt=Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
+    return {
+        "key": _need(data, "key", str),
+        "recipient": _need(data, "recipient", str),
+        "channel": _need(data, "channel", str),
+        "day": _day(_need(data, "day", str), "day"),
+        "status": cast(DeliveryStatus, status),
+        "occurrences": tuple(str(k) for k in _need(data, "occurrences", list)),
+        "items": tuple(items),
+        "created_at": _when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
+        "attempts": int(data.get("attempts") or 0),
+        "first_attempt_at": _when(data, "first_attempt_at"),
+        "last_attempt_at": _when(data, "last_attempt_at"),
+        "next_attempt_at": _when(data, "next_attempt_at"),
+        "sent_at": _when(data, "sent_at"),
+        "receipt": Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
         if isinstance(receipt, Mapping)
         else None,
-        last_error=error_from_json(last_error) if last_error else None,
-        errors=tuple(error_from_json(e) for e in data.get("errors") or ()),
-        lease=lease_from_json(data.get("claim")),
-    )
+        "last_error": error_from_json(last_error) if last_error else None,
+        "errors": tuple(error_from_json(e) for e in data.get("errors") or ()),
+        "lease": lease_from_json(data.get("claim")),
+    }
 
 
 def apply_outcome_json(stored: Mapping[str, Any], outcome: Outcome) -> Json | None:
