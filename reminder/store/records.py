@@ -347,7 +347,14 @@ def lease_from_json(data: Any) -> Lease | None:
 
 
 def delivery_to_json(delivery: Delivery) -> Json:
-    """The stored form of a delivery (the TinyDB document)."""
+    """The stored form of a delivery (the TinyDB document): what it carries, then what
+    became of it."""
+    return {**delivery_record_to_json(delivery), **delivery_outcome_to_json(delivery)}
+
+
+def delivery_record_to_json(delivery: Delivery) -> Json:
+    """The stored form of what a delivery carries, written once (key, recipient, day,
+    occurrences, items, message): every field ``apply_outcome`` leaves alone."""
     return {
         "key": delivery.key,
         "month": delivery.month,
@@ -367,7 +374,6 @@ def delivery_to_json(delivery: Delivery) -> Json:
         ],
         "message": delivery.message.to_record(),
         "created_at": delivery.created_at.isoformat(),
-        **delivery_outcome_to_json(delivery),
     }
 
 
@@ -395,9 +401,6 @@ def delivery_from_json(data: Any) -> Delivery:
     """A delivery from its stored form; ``RecordShapeError`` when a field is missing or wrong."""
     if not isinstance(data, Mapping):
         raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
-    status = _need(data, "status", str)
-    if status not in DELIVERY_STATUSES:
-        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
     message = _need(data, "message", Mapping)
     try:
         parsed_message = Message.from_record(dict(message))
@@ -416,30 +419,48 @@ def delivery_from_json(data: Any) -> Delivery:
                 due=_day(item.get("due"), "items.due"),
             )
         )
-    receipt = data.get("receipt")
-    last_error = data.get("last_error")
     return Delivery(
         key=_need(data, "key", str),
         recipient=_need(data, "recipient", str),
         channel=_need(data, "channel", str),
         day=_day(_need(data, "day", str), "day"),
-        status=cast(DeliveryStatus, status),
         occurrences=tuple(str(k) for k in _need(data, "occurrences", list)),
         items=tuple(items),
         message=parsed_message,
         created_at=_when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
-        attempts=int(data.get("attempts") or 0),
-        first_attempt_at=_when(data, "first_attempt_at"),
-        last_attempt_at=_when(data, "last_attempt_at"),
-        next_attempt_at=_when(data, "next_attempt_at"),
-        sent_at=_when(data, "sent_at"),
-        receipt=Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
+        **_outcome_fields(data),
+    )
+
+
+def delivery_with_outcome(delivery: Delivery, data: Any) -> Delivery:
+    """``delivery`` with the fields ``apply_outcome`` changes read from ``data`` (their stored
+    form, ``delivery_outcome_to_json``): a reader that holds a delivery decodes only those."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("kết quả của bản ghi gửi thư không phải một đối tượng")
+    return replace(delivery, **_outcome_fields(data))
+
+
+def _outcome_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Delivery`` fields ``apply_outcome`` changes, from their stored form."""
+    status = _need(data, "status", str)
+    if status not in DELIVERY_STATUSES:
+        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
+    receipt = data.get("receipt")
+    last_error = data.get("last_error")
+    return {
+        "status": status,
+        "attempts": int(data.get("attempts") or 0),
+        "first_attempt_at": _when(data, "first_attempt_at"),
+        "last_attempt_at": _when(data, "last_attempt_at"),
+        "next_attempt_at": _when(data, "next_attempt_at"),
+        "sent_at": _when(data, "sent_at"),
+        "receipt": Receipt(str(receipt.get("id", "")), str(receipt.get("detail", "")))
         if isinstance(receipt, Mapping)
         else None,
-        last_error=error_from_json(last_error) if last_error else None,
-        errors=tuple(error_from_json(e) for e in data.get("errors") or ()),
-        lease=lease_from_json(data.get("claim")),
-    )
+        "last_error": error_from_json(last_error) if last_error else None,
+        "errors": tuple(error_from_json(e) for e in data.get("errors") or ()),
+        "lease": lease_from_json(data.get("claim")),
+    }
 
 
 def apply_outcome_json(stored: Mapping[str, Any], outcome: Outcome) -> Json | None:
