@@ -138,10 +138,10 @@ class _Mirror(Generic[T]):
     the oldest one still running at the previous read — a transaction that commits late is
     fetched then, never missed — and decodes only those. Rows are never deleted.
 
-    ``query`` selects the key first and may leave the second column NULL for a row this
-    reader already holds (``%(mark)s`` is the previous read's watermark): ``decode`` then gets
-    the value held and updates it. A row left NULL that this reader does not hold is fetched
-    whole by ``whole`` (``%(keys)s``) in the same transaction.
+    ``query`` selects the key first and may leave the second column NULL unless ``%(whole)s``
+    (true at the first read): ``decode`` then gets the value held and updates
+    it. A row left NULL that this reader does not hold is fetched whole by ``whole``
+    (``%(keys)s``) in the same transaction. ``seed`` adds values the process wrote itself.
     """
 
     def __init__(
@@ -169,7 +169,9 @@ class _Mirror(Generic[T]):
                     mark = conn.execute(
                         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
                     ).fetchone()
-                    rows = conn.execute(self._query, {"mark": self._watermark}).fetchall()
+                    rows = conn.execute(
+                        self._query, {"mark": self._watermark, "whole": self._watermark == "0"}
+                    ).fetchall()
                     unknown = [r[0] for r in rows if r[1] is None and r[0] not in self._rows]
                     if unknown and self._whole is not None:
                         rows = [r for r in rows if r[1] is not None or r[0] in self._rows]
@@ -181,6 +183,13 @@ class _Mirror(Generic[T]):
             if rows or len(self._sorted) != len(self._rows):
                 self._sorted = sorted(self._rows.values(), key=self._order)
             return self._sorted
+
+    def seed(self, values: dict[Any, T]) -> None:
+        """Hold ``values`` (rows this process has just written, as written) unless a read got
+        them first, so the next read fetches only what changed in them since."""
+        with self._lock:
+            for key, value in values.items():
+                self._rows.setdefault(key, value)
 
 
 class PostgresStore:
@@ -218,10 +227,10 @@ class PostgresStore:
             assert row is not None
             self.worker_id = int(row[0])
             self._worker.execute("SELECT pg_advisory_lock(%s, %s)", [WORKER_LOCK, self.worker_id])
-        # A delivery's record never changes once written: a reader fetches it only for rows
-        # inserted since its previous read, and the outcome and lease for the others.
+        # A delivery's record never changes once written: a reader fetches it once (or holds
+        # what it wrote), then only the outcome and the lease of rows written since.
         self._deliveries = _Mirror(
-            "SELECT key, CASE WHEN born >= %(mark)s::xid8 THEN record END,"
+            "SELECT key, CASE WHEN %(whole)s THEN record END,"
             f" {_DELIVERY_COLUMNS.removeprefix('record, ')} FROM deliveries d",
             self._mirrored_delivery,
             lambda d: (d.day, d.created_at, d.key),
@@ -339,15 +348,13 @@ class PostgresStore:
         """The delivery of a row of ``_DELIVERY_COLUMNS``; with ``record`` NULL, ``held`` (the
         same delivery as read before) with the row's outcome and lease."""
         record, outcome, owner, until, host, pid = row
-        if record is None:
-            assert held is not None, "a partial row is decoded over the delivery held"
-            delivery = delivery_with_outcome(held, outcome)
-        else:
-            delivery = delivery_from_json({**record, **outcome})
         lease = None
         if owner is not None:
             lease = Lease(owner=owner, until=until, host=host or "", pid=int(pid or 0))
-        return replace(delivery, lease=lease)
+        if record is None:
+            assert held is not None, "a partial row is decoded over the delivery held"
+            return delivery_with_outcome(held, outcome, lease)
+        return replace(delivery_from_json({**record, **outcome}), lease=lease)
 
     def _mirrored_delivery(self, row: Sequence[Any], held: Delivery | None) -> Delivery:
         return self._delivery(row[1:], held)
@@ -424,6 +431,7 @@ class PostgresStore:
             if d.key in inserted:
                 inserted.discard(d.key)  # a key given twice was inserted once
                 added.append(replace(d, lease=lease))
+        self._deliveries.seed({d.key: d for d in added})
         return added
 
     def _lease_row(self, conn: Conn, holder: Leaseholder, lease_s: float) -> Lease:

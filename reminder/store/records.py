@@ -432,12 +432,13 @@ def delivery_from_json(data: Any) -> Delivery:
     )
 
 
-def delivery_with_outcome(delivery: Delivery, data: Any) -> Delivery:
+def delivery_with_outcome(delivery: Delivery, data: Any, lease: Lease | None) -> Delivery:
     """``delivery`` with the fields ``apply_outcome`` changes read from ``data`` (their stored
-    form, ``delivery_outcome_to_json``): a reader that holds a delivery decodes only those."""
+    form, ``delivery_outcome_to_json``) and ``lease``: a reader that holds a delivery decodes
+    only those."""
     if not isinstance(data, Mapping):
         raise RecordShapeError("kết quả của bản ghi gửi thư không phải một đối tượng")
-    return replace(delivery, **_outcome_fields(data))
+    return replace(delivery, **{**_outcome_fields(data), "lease": lease})
 
 
 def _outcome_fields(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 -- A delivery's outcome fields (status, attempts, times, receipt, errors: what apply_outcome
 -- changes) move out of `record` into a column of their own. Recording an outcome then
 -- rewrites this small value only, not the message and items (kilobytes, stored compressed
--- out of line), and a reader that already holds a delivery fetches only what changed.
+-- out of line), and a reader that already holds a delivery fetches only its outcome.
 -- Readers merge `outcome` over `record`.
 
 ALTER TABLE deliveries ADD COLUMN outcome jsonb NOT NULL DEFAULT '{}'::jsonb;
@@ -17,7 +17,3 @@ UPDATE deliveries SET
                             'next_attempt_at', 'sent_at', 'receipt', 'last_error', 'errors',
                             'claim'];
 
--- The row's transaction at insert, never changed: a reader fetches `record` only for rows
--- inserted since its previous read (it holds the others already).
-ALTER TABLE deliveries ADD COLUMN born xid8 NOT NULL DEFAULT '0'::xid8;
-ALTER TABLE deliveries ALTER COLUMN born SET DEFAULT pg_current_xact_id();
