@@ -1,6 +1,8 @@
 # reminder — the service image. Build: docker build -t reminder .
 # Run:   docker run -d -p 8080:8080 -v "$PWD/config:/config:ro" -v reminder-data:/data \
 #          -e REMINDER_SECRET_KEY=... -e REMINDER_WEB__BASE_URL=https://nhacviec.example reminder
+# The built-in templates are package data inside the installed package; to override some, add
+#          -v "$PWD/templates:/app/templates:ro"   (see templates/README.md)
 
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
@@ -17,6 +19,8 @@ RUN groupadd --system --gid 10001 reminder \
     && mkdir -p /config /data \
     && chown reminder:reminder /data
 COPY --from=build /opt/venv /opt/venv
+# The administrators' override directory: only its README (the list of templates) unless a
+# directory is mounted over it.
 COPY templates /app/templates
 COPY docs /app/docs
 COPY config /config

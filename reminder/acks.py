@@ -27,6 +27,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from reminder.schedule import Occurrence
+from reminder.store import bearing
 from reminder.store.records import ACK_KINDS, AckEvent, AckKind, AckState
 
 __all__ = ["ACK_KINDS", "AckEvent", "AckKind", "AckState", "AckTarget", "BadToken", "Tokens"]
@@ -99,14 +100,7 @@ def latest_events(
     Events later than ``as_of`` are ignored, so the past can be replayed. Among events, the
     one with the latest ``at`` wins; equal times go to the one recorded last.
     """
-    out: dict[Pair, AckEvent] = {}
-    for event in events:
-        if as_of is not None and event.at > as_of:
-            continue
-        held = out.get(event.pair)
-        if held is None or event.at >= held.at:
-            out[event.pair] = event
-    return out
+    return bearing.latest(events, as_of)
 
 
 def current_states(

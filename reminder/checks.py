@@ -49,10 +49,16 @@ def _strings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
             yield from _strings(item, (*path, i))
 
 
+#: Unicode category Cc, exactly: U+0000–U+001F and U+007F–U+009F.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def control_characters(parsed: TomlFile) -> list[Problem]:
     """Every string value of ``parsed`` holding a control character (line break, tab …)."""
     out = []
     for path, text in _strings(parsed.data):
+        if _CONTROL.search(text) is None:
+            continue  # most values: one C-speed scan instead of a category lookup per char
         bad = sorted({c for c in text if unicodedata.category(c) == "Cc"})
         if bad:
             shown = ", ".join(repr(c) for c in bad)

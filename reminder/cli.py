@@ -424,16 +424,14 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     if args.month:
         lookup.month(args.month)
     store, _ = _store(args, loaded)
-    from reminder.store.records import delivery_to_json
+    from reminder.cli_state import print_json
+    from reminder.store.records import delivery_head_to_json
 
-    records = store.deliveries(args.month or None)
+    records = store.delivery_heads(args.month or None)
     if args.status:
         records = [r for r in records if r.status == args.status]
     if args.format == "json":
-        shown = [delivery_to_json(r) for r in records]
-        for r in shown:
-            r.pop("message", None)
-        print(json.dumps(shown, ensure_ascii=False, indent=1))
+        print_json([delivery_head_to_json(r) for r in records])
     else:
         views.print_deliveries(records)
         from reminder.channels.zalo.templates import sent_by_month

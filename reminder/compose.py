@@ -28,7 +28,7 @@ class Composer:
         self.settings = config.settings
         self.tokens = acks.Tokens(secret)
         self.unit_links = UnitLinks(secret)
-        self.renderer = Renderer(self.settings.templates_dir)
+        self.renderer = Renderer(config.templates)
         self.titles = {(p.id, t.id): t.title for p in config.plans for t in p.tasks}
         self.plan_titles = {p.id: p.title for p in config.plans}
         self.years = {p.id: p.year for p in config.plans}

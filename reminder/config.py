@@ -12,13 +12,13 @@ import dataclasses
 import itertools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reminder import checks, tomlfile
+from reminder import checks, templating, tomlfile
 from reminder.calendar import CalendarFile, WorkCalendar
 from reminder.errors import ConfigError, Problem
 from reminder.names import NameIndex
@@ -42,6 +42,10 @@ class Config:
     plans: tuple[Plan, ...]
     calendar: WorkCalendar
     warnings: tuple[Problem, ...] = ()
+    # The templates validated with this configuration (overrides read once; see templating).
+    templates: templating.Templates = field(
+        default_factory=templating.builtin_templates, compare=False
+    )
 
     def names(self) -> NameIndex:
         """An index of every unit and group name, alias and id."""
@@ -192,7 +196,22 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     from reminder.channels.zalo.bot import check_settings
 
     problems.extend(check_settings(settings, settings_file))
-    return Config(config_dir, settings, directory, tuple(plans), calendar)
+    templates, found = templating.load(templating.override_dir(settings))
+    problems.extend(_in_settings(p, settings_file) for p in found)
+    if templates is None:
+        return None
+    return Config(config_dir, settings, directory, tuple(plans), calendar, templates=templates)
+
+
+def _in_settings(problem: Problem, settings_file: Path) -> Problem:
+    """A finding about a setting (no file of its own) names where it was set: the environment
+    variable, else ``settings_file``."""
+    if problem.file is not None or problem.key is None:
+        return problem
+    env = _env_name((problem.key,))
+    if env in os.environ:
+        return dataclasses.replace(problem, key=env)
+    return dataclasses.replace(problem, file=settings_file)
 
 
 # --- settings -------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def play(config: Config, data_dir: Path | None = None, seed: int = 2025) -> Demo
     store = open_store(config.settings.model_copy(update={"store_url": ""}), target)
     channels: dict[str, Channel] = {"file": FileChannel(target / "outbox", config.settings.smtp)}
     dispatcher = Dispatcher(config, store, secret="demo-secret", channels=channels)
-    renderer = Renderer(config.settings.templates_dir)
+    renderer = Renderer(config.templates)
     behaviour = _behaviour(config, seed)
     result = DemoResult(data_dir=target)
     years = [p.year for p in config.plans]

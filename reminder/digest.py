@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from reminder.errors import ChannelError
 from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.render import Renderer
 from reminder.state import PairState, Snapshot
-from reminder.store import Delivery, DigestRun, RecordKind, Store
+from reminder.store import Delivery, DeliveryHead, DigestRun, RecordKind, Store
 
 
 @dataclass
@@ -124,7 +125,15 @@ def _by_unit(pairs: list[PairState]) -> list[UnitPairs]:
     ]
 
 
-def build(config: Config, snapshot: Snapshot, deliveries: list[Delivery] | None = None) -> Digest:
+#: How far back the digest lists failed messages.
+FAILED_WINDOW = timedelta(days=14)
+
+
+def build(
+    config: Config,
+    snapshot: Snapshot,
+    deliveries: Sequence[Delivery | DeliveryHead] | None = None,
+) -> Digest:
     """The digest of ``snapshot``: due this week and next, overdue, silent units, failures."""
     today = snapshot.today
     week_start = today - timedelta(days=today.weekday())
@@ -164,7 +173,7 @@ def build(config: Config, snapshot: Snapshot, deliveries: list[Delivery] | None 
     digest.long_overdue = sorted(
         (p for p in pairs if p.long_overdue), key=lambda p: (-p.days_late, p.task, p.unit_name)
     )
-    since = today - timedelta(days=14)
+    since = today - FAILED_WINDOW
     for record in deliveries or []:
         status = state.delivery_status_as_of(record, snapshot.as_of)
         if status in ("failed", "dead") and since <= record.day <= today:
@@ -206,10 +215,14 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
 
 
 def load(config: Config, store: Store, as_of: datetime) -> Digest:
-    """The digest as of ``as_of`` from the store (events after it are ignored)."""
+    """The digest as of ``as_of`` from the store (events after it are ignored), reading of
+    the deliveries only what it shows besides the state: those of the failure window and the
+    Zalo template messages (``build`` over them equals ``build`` over every delivery)."""
     snapshot = state.load(config, store, as_of)
-    _, deliveries = state.read_events(store)
-    return build(config, snapshot, deliveries)
+    recent = store.delivery_heads(since=snapshot.today - FAILED_WINDOW)
+    paid = store.delivery_heads(channel=templates.NAME)
+    seen = {d.key for d in recent}
+    return build(config, snapshot, [*recent, *(d for d in paid if d.key not in seen)])
 
 
 @dataclass(frozen=True)
@@ -292,7 +305,7 @@ def send(config: Config, store: Store, now: datetime, *, force: bool = False) ->
 def _send(config: Config, store: Store, now: datetime, week: str) -> DigestOutcome:
     settings = config.settings
     digest = load(config, store, now)
-    subject, text, html = render(digest, Renderer(settings.templates_dir))
+    subject, text, html = render(digest, Renderer(config.templates))
     message = Message(
         key=f"digest/{week}",
         channel="email",

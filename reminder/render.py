@@ -1,4 +1,5 @@
-"""Rendering messages with Jinja2 templates (``templates/``, overridable by ``templates_dir``).
+"""Rendering messages and pages with the Jinja2 templates of ``reminder.templating`` (built into
+the package, overridable from a directory).
 
 HTML templates are autoescaped; every template runs with ``StrictUndefined``, so a template
 that names a missing value fails loudly instead of sending a blank. Dates are written the
@@ -9,17 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import TemplateError
 
-from reminder.calendar import weekday_vi
 from reminder.errors import ReminderError
-from reminder.labels import ACK_LABELS, ROLE_LABELS, vn_date, vn_datetime
+from reminder.templating import Templates, builtin_templates
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ZALO_TEXT_LIMIT = 2000  # Zalo OA text messages: at most 2,000 characters
 
 
@@ -34,25 +31,12 @@ class Rendered:
 
 
 class Renderer:
-    """The Jinja2 environment; one per configuration."""
+    """Renders with one configuration's templates (``Config.templates``; by default the
+    built-ins alone)."""
 
-    def __init__(self, override: Path | None = None) -> None:
-        search = [str(override)] if override is not None else []
-        search.append(str(BUILTIN_TEMPLATES))
-        self.env = Environment(
-            loader=FileSystemLoader(search),
-            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
-        self.env.filters["vn_date"] = vn_date
-        self.env.filters["vn_datetime"] = vn_datetime
-        self.env.filters["role"] = ROLE_LABELS.__getitem__
-        self.env.filters["ack_label"] = ACK_LABELS.__getitem__
-        self.env.filters["vn_iso_date"] = lambda text: vn_date(date.fromisoformat(str(text)))
-        self.env.filters["weekday"] = weekday_vi
+    def __init__(self, templates: Templates | None = None) -> None:
+        self.templates = templates or builtin_templates()
+        self.env = self.templates.env
 
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template ``name``; template mistakes become a ``ReminderError``."""

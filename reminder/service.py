@@ -9,9 +9,9 @@ Jobs (no job per reminder — the schedule is computed, not stored):
 - **digest**, on ``[digest] day_of_week`` at ``time`` (Monday 07:30), and once at start-up:
   sends the week's digest if it is due and was not sent (the store remembers weeks sent).
 
-Live reload: a change in the config directory (watchfiles) or SIGHUP validates the
-configuration; a valid one takes effect at the next tick, an invalid one is refused with the
-same findings as ``reminder check`` and the running one stays.
+Live reload: a change in the config directory or the template override directory (watchfiles)
+or SIGHUP validates the configuration; a valid one takes effect at the next tick, an invalid one
+is refused with the same findings as ``reminder check`` and the running one stays.
 
 One instance per data directory (``service.lock``) with the TinyDB store; with PostgreSQL
 (``store_url``) several workers share the database. SIGTERM/SIGINT stop the web server and the
@@ -43,7 +43,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
-from reminder import acks, checks, config, digest
+from reminder import acks, checks, config, digest, templating
 from reminder.channels.zalo import inbox as zalo_inbox
 from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.config import Config
@@ -243,8 +243,12 @@ class Service:
     async def watch(self) -> None:
         from watchfiles import awatch
 
+        # The template override directory too: an edited template is validated like a config
+        # file, and only a valid one replaces the templates in use.
+        overrides = templating.override_dir(self.config.settings)
+        paths = [self.config_dir, *([overrides] if overrides and overrides.is_dir() else [])]
         async for _ in awatch(
-            self.config_dir, stop_event=self.stopping, debounce=300, step=100, rust_timeout=500
+            *paths, stop_event=self.stopping, debounce=300, step=100, rust_timeout=500
         ):
             self.reload("thư mục cấu hình thay đổi")
 

@@ -42,8 +42,8 @@ from reminder.config import Config
 from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.plan import Plan, Task
 from reminder.policy import Policy
-from reminder.schedule import Role, TaskUnits, assignments, effective_due
-from reminder.store import Delivery, Store
+from reminder.schedule import Role, TaskUnits, effective_due
+from reminder.store import EVERY, Delivery, DeliveryHead, Pairs, Store, bearing
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
 STATES: tuple[StateName, ...] = (
@@ -217,7 +217,7 @@ def _at(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
-def delivery_status_as_of(record: Delivery, as_of: datetime) -> str | None:
+def delivery_status_as_of(record: Delivery | DeliveryHead, as_of: datetime) -> str | None:
     """``record``'s status at ``as_of`` (None when it did not exist yet)."""
     if record.created_at > as_of:
         return None
@@ -231,9 +231,14 @@ def delivery_status_as_of(record: Delivery, as_of: datetime) -> str | None:
     return status
 
 
-def _facts(deliveries: Iterable[Delivery], as_of: datetime) -> dict[acks.Pair, list[DeliveryFact]]:
+def _facts(
+    deliveries: Iterable[Delivery | DeliveryHead], as_of: datetime, pairs: Pairs = EVERY
+) -> dict[acks.Pair, list[DeliveryFact]]:
+    """The delivery facts of each pair of ``pairs``, in ``bearing.order``. A record carries
+    many pairs: their facts are one object per (record, kind), shared."""
     carried: dict[acks.Pair, list[DeliveryFact]] = defaultdict(list)
-    for record in sorted(deliveries, key=lambda r: (r.day, r.created_at)):
+    every = pairs.every
+    for record in sorted(deliveries, key=bearing.order):
         status = delivery_status_as_of(record, as_of)
         if status is None:
             continue
@@ -242,9 +247,14 @@ def _facts(deliveries: Iterable[Delivery], as_of: datetime) -> dict[acks.Pair, l
         words = ""
         if error is not None and status in ("failed", "dead", "retry"):
             words = f"{error.message} {error.detail or ''}".strip()
+        by_kind: dict[str, DeliveryFact] = {}
         for item in record.items:
-            carried[(item.plan, item.task, item.unit)].append(
-                DeliveryFact(
+            pair = (item.plan, item.task, item.unit)
+            if not every and pair not in pairs:
+                continue
+            fact = by_kind.get(item.kind)
+            if fact is None:
+                fact = by_kind[item.kind] = DeliveryFact(
                     key=record.key,
                     day=record.day.isoformat(),
                     recipient=record.recipient,
@@ -255,7 +265,7 @@ def _facts(deliveries: Iterable[Delivery], as_of: datetime) -> dict[acks.Pair, l
                     attempts=record.attempts,
                     error=words,
                 )
-            )
+            carried[pair].append(fact)
     return carried
 
 
@@ -272,23 +282,36 @@ def council_reachable(config: Config) -> bool | None:
 def compute(
     config: Config,
     ack_events: Iterable[acks.AckEvent],
-    deliveries: Iterable[Delivery],
+    deliveries: Iterable[Delivery | DeliveryHead],
     as_of: datetime,
     adjustments: Adjustments = adjust.NONE,
+    pairs: Pairs = EVERY,
 ) -> Snapshot:
-    """Every pair of ``config`` as of ``as_of`` (aware), from the store's events, with the
-    extensions and pauses of ``adjustments`` (as of the same moment)."""
-    latest = acks.latest_events(ack_events, as_of)
-    carried = _facts(deliveries, as_of)
+    """The pairs of ``config`` (those of ``pairs``: every one by default) as of ``as_of``
+    (aware), from the store's events, with the extensions and pauses of ``adjustments`` (as of
+    the same moment). Unassigned pairs are included unless ``pairs`` names units.
+
+    ``deliveries`` may be every record or only those ``bearing.deliveries`` picks: the pairs
+    are the same, except that ``PairState.deliveries`` then lists only the records read (the
+    last delivery and the escalations, not the whole history).
+    """
+    latest = bearing.latest(ack_events, as_of, pairs)
+    carried = _facts(deliveries, as_of, pairs)
     reachable = council_reachable(config)
     facts = _Facts(config, adjustments, as_of.astimezone(LOCAL_TZ).date())
     units_of = TaskUnits(config.directory)
     out: list[PairState] = []
     with _collector_paused():
         for plan in config.plans:
+            if pairs.plan is not None and plan.id != pairs.plan:
+                continue
             for task in plan.tasks:
+                if pairs.task is not None and task.id != pairs.task:
+                    continue
                 shared = facts.task(plan, task)
                 for unit, role in units_of(task):
+                    if pairs.units is not None and unit not in pairs.units:
+                        continue
                     key = (plan.id, task.id, unit)
                     pair = _pair(facts, shared, unit, role)
                     pair.deliveries = carried.get(key, [])
@@ -298,7 +321,8 @@ def compute(
                         pair.long_overdue = 0 < escalate_after <= pair.days_late
                     _council(pair, reachable)
                     out.append(pair)
-                out.extend(_unassigned(facts, plan, task))
+                if pairs.units is None:
+                    out.extend(_unassigned(facts, plan, task))
     return Snapshot(as_of=as_of, pairs=out)
 
 
@@ -464,26 +488,15 @@ def one(
     as_of: datetime,
     adjustments: Adjustments = adjust.NONE,
 ) -> PairState | None:
-    """The state of one assigned pair (no delivery facts), or None if it is not assigned.
+    """The state of one assigned pair (no delivery facts), or None if it is not assigned:
+    ``compute`` of that pair alone.
 
     For the acknowledgment page and commands, which must say exactly the state that results
     from what they recorded, without computing every pair.
     """
-    found = next(
-        (
-            a
-            for a in assignments([p for p in config.plans if p.id == plan_id], config.directory)
-            if a.task.id == task_id and a.unit == unit
-        ),
-        None,
-    )
-    if found is None:
-        return None
-    facts = _Facts(config, adjustments, as_of.astimezone(LOCAL_TZ).date())
-    pair = _pair(facts, facts.task(found.plan, found.task), unit, found.role)
-    mine = [e for e in ack_events if e.pair == (plan_id, task_id, unit)]
-    _classify(pair, acks.latest_events(mine, as_of).get((plan_id, task_id, unit)), facts)
-    return pair
+    pairs = Pairs(plan=plan_id, task=task_id, units=frozenset([unit]))
+    found = compute(config, ack_events, [], as_of, adjustments, pairs).pairs
+    return found[0] if found else None
 
 
 def _council(pair: PairState, reachable: bool | None) -> None:
@@ -560,9 +573,17 @@ def read(config: Config, store: Store, as_of: datetime) -> Reading:
     return Reading(compute(config, events, deliveries, as_of, adjustments), deliveries)
 
 
-def load(config: Config, store: Store, as_of: datetime) -> Snapshot:
-    """``compute`` over what ``store`` holds (extensions and pauses included)."""
-    return read(config, store, as_of).snapshot
+def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) -> Snapshot:
+    """``compute`` of ``pairs`` over what ``store`` holds (extensions and pauses included),
+    reading only what that state depends on: the latest acknowledgment of each pair and the
+    deliveries ``bearing.deliveries`` picks (``Store.latest_acks``,
+    ``Store.bearing_deliveries``), not the year's history."""
+    from reminder.keyed import Records
+
+    adjustments = adjust.load(Records(store), as_of)
+    events = store.latest_acks(as_of, pairs)
+    deliveries = store.bearing_deliveries(as_of, pairs)
+    return compute(config, events, deliveries, as_of, adjustments, pairs)
 
 
 def group_rows(pairs: Sequence[PairState]) -> dict[tuple[str, str], list[PairState]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from reminder.config import Config
     from reminder.dispatch import PassReport
     from reminder.state import PairState
-    from reminder.store import Delivery
+    from reminder.store import Delivery, DeliveryHead
 
 
 def console(stderr: bool = False) -> Console:
@@ -121,16 +122,18 @@ def print_pass(report: PassReport, *, dry_run: bool) -> None:
         out.print(f"  {report.waiting} nhắc việc chờ thư ngày làm việc kế tiếp.", markup=False)
 
 
-def print_deliveries(records: list[Delivery]) -> None:
+def print_deliveries(records: Sequence[Delivery | DeliveryHead]) -> None:
     """Delivery records as a table, newest first."""
     out = console()
     table = Table(title=f"Nhật ký gửi ({len(records)} thư)")
-    for column in ("Ngày", "Đơn vị", "Kênh", "Trạng thái", "Lần", "Lỗi gần nhất"):
+    for column in ("Ngày", "Đơn vị", "Kênh", "Trạng thái", "Lần", "Lỗi gần nhất / nơi nhận"):
         table.add_column(column)
     for r in sorted(records, key=lambda r: (r.day, r.recipient), reverse=True):
         words = ""
         if r.last_error is not None:
             words = f"{r.last_error.message} {r.last_error.detail or ''}".strip()
+        elif r.channel == "zalo_bot" and r.receipt is not None:
+            words = r.receipt.detail  # which chats got it, which failed for good
         table.add_row(
             f"{r.day:%d/%m/%Y}",
             r.recipient,
@@ -158,6 +161,7 @@ def print_status(rows: list[PairState], as_of: datetime) -> None:
         "Thư gần nhất",
     ):
         table.add_column(column)
+    several_plans = len({x.plan for x in rows}) > 1
     for r in rows:
         last = r.last_delivery
         label = r.label
@@ -168,7 +172,7 @@ def print_status(rows: list[PairState], as_of: datetime) -> None:
             elif r.council_problem:
                 label += f", {r.council_problem}"
         table.add_row(
-            f"{r.task} ({r.plan})" if len({x.plan for x in rows}) > 1 else r.task,
+            f"{r.task} ({r.plan})" if several_plans else r.task,
             r.unit_name,
             ROLE_LABELS[r.role],
             vn_date(r.due),

@@ -134,7 +134,8 @@ class FakeZalo:
         self._counter = 1
         # The Zalo Bot Platform (bot.zaloplatforms.com/docs): POST /bot<TOKEN>/<method>.
         self.bot_token = "12345:bot-secret-token"
-        self.bot_replies: list[tuple[int, dict[str, Any]]] = []  # next sendMessage answers
+        # Next sendMessage answers: (status, body), or None to accept that one as usual.
+        self.bot_replies: list[tuple[int, dict[str, Any]] | None] = []
         self.bot_sent: list[dict[str, Any]] = []  # accepted sendMessage bodies
         self.bot_updates: list[dict[str, Any]] = []  # what getUpdates hands out, one a call
         self.bot_webhook: dict[str, Any] = {}

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reminder.channels.base import Message, Receipt
+from reminder.channels.base import Receipt
 from reminder.store import (
     AckEvent,
     ChannelState,
-    Delivery,
-    DeliveryItem,
     DigestRun,
     Leaseholder,
     Outcome,
@@ -25,39 +23,12 @@ from reminder.store import (
     apply_outcome,
 )
 from tests.conftest import StoreFactory
+from tests.helpers import pending_delivery
 
 NOW = datetime(2025, 4, 1, 8, 5, tzinfo=UTC)
 DAY = date(2025, 4, 1)
 A = Leaseholder("pass-a", "host-a", 11)
 B = Leaseholder("pass-b", "host-b", 22)
-
-
-def _delivery(unit: str, day: date = DAY, *, occurrences: tuple[str, ...] = ()) -> Delivery:
-    key = f"{unit}/email/{day.isoformat()}"
-    message = Message(
-        key=key,
-        channel="email",
-        recipient=unit,
-        recipient_name=f"Đơn vị {unit}",
-        subject="Nhắc việc",
-        text="Kính gửi",
-        html="<p>Kính gửi</p>",
-        short_text="Nhắc",
-        created_at=NOW.isoformat(),
-        emails=(f"{unit}@huyen.example",),
-        data={"so_viec": "1"},
-    )
-    return Delivery(
-        key=key,
-        recipient=unit,
-        channel="email",
-        day=day,
-        status="pending",
-        occurrences=occurrences or (f"plan/T1/{unit}/due/{day.isoformat()}",),
-        items=(DeliveryItem("plan", "T1", unit, "due", day),),
-        message=message,
-        created_at=NOW,
-    )
 
 
 def _error(permanent: bool = False) -> SendError:
@@ -78,7 +49,7 @@ class Clock:
 
 
 def test_deliveries_round_trip_with_every_field(store: Store) -> None:
-    d = _delivery("nv")
+    d = pending_delivery("nv")
     (added,) = store.add_deliveries([d], A, 600)
     assert added.lease is not None
     assert added.lease.owner == "pass-a"
@@ -93,9 +64,9 @@ def test_deliveries_round_trip_with_every_field(store: Store) -> None:
 
 
 def test_a_key_is_inserted_once_and_only_its_first_pass_gets_it(store: Store) -> None:
-    first = store.add_deliveries([_delivery("nv"), _delivery("tp")], A, 600)
+    first = store.add_deliveries([pending_delivery("nv"), pending_delivery("tp")], A, 600)
     assert [d.key for d in first] == ["nv/email/2025-04-01", "tp/email/2025-04-01"]
-    second = store.add_deliveries([_delivery("nv"), _delivery("ct")], B, 600)
+    second = store.add_deliveries([pending_delivery("nv"), pending_delivery("ct")], B, 600)
     assert [d.key for d in second] == ["ct/email/2025-04-01"]
     assert len(store.deliveries()) == 3
 
@@ -105,7 +76,7 @@ def test_a_held_lease_is_not_given_to_another_pass_until_it_runs_out(
 ) -> None:
     clock = Clock()
     store = store_factory(tmp_path / "data", clock=clock)
-    store.add_deliveries([_delivery("nv")], A, 60)
+    store.add_deliveries([pending_delivery("nv")], A, 60)
     assert store.lease_due(B, NOW, 60) == []
     clock.now += timedelta(seconds=59)
     assert store.lease_due(B, NOW, 60) == []
@@ -121,7 +92,7 @@ def test_leases_are_judged_by_the_stores_clock_not_the_callers(
 ) -> None:
     clock = Clock()
     store = store_factory(tmp_path / "data", clock=clock)
-    store.add_deliveries([_delivery("nv")], A, 60)
+    store.add_deliveries([pending_delivery("nv")], A, 60)
     skewed = NOW + timedelta(hours=3)  # a caller whose clock runs far ahead
     assert store.lease_due(B, skewed, 60) == []
 
@@ -131,7 +102,7 @@ def test_renewing_keeps_a_lease_held_and_releasing_frees_it(
 ) -> None:
     clock = Clock()
     store = store_factory(tmp_path / "data", clock=clock)
-    store.add_deliveries([_delivery("nv")], A, 60)
+    store.add_deliveries([pending_delivery("nv")], A, 60)
     for _ in range(5):
         clock.now += timedelta(seconds=40)
         store.renew_leases(A.owner, 60)
@@ -141,7 +112,7 @@ def test_renewing_keeps_a_lease_held_and_releasing_frees_it(
 
 
 def test_retries_are_leased_when_due_by_the_callers_time(store: Store) -> None:
-    (d,) = store.add_deliveries([_delivery("nv")], A, 600)
+    (d,) = store.add_deliveries([pending_delivery("nv")], A, 600)
     retry_at = NOW + timedelta(minutes=5)
     store.record_outcome(Outcome(d.key, DAY, "retry", NOW, 1, NOW, retry_at, error=_error()))
     assert store.lease_due(B, NOW + timedelta(minutes=4), 600) == []
@@ -151,14 +122,14 @@ def test_retries_are_leased_when_due_by_the_callers_time(store: Store) -> None:
 
 
 def test_finished_deliveries_are_never_leased(store: Store) -> None:
-    (d,) = store.add_deliveries([_delivery("nv")], A, 600)
+    (d,) = store.add_deliveries([pending_delivery("nv")], A, 600)
     store.record_outcome(Outcome(d.key, DAY, "sent", NOW, 1, NOW, receipt=Receipt("id-1")))
     store.release_leases(A.owner)
     assert store.lease_due(B, NOW + timedelta(days=3), 600) == []
 
 
 def test_an_outcome_reads_back_at_once_and_after_flush(store: Store) -> None:
-    (d,) = store.add_deliveries([_delivery("nv")], A, 600)
+    (d,) = store.add_deliveries([pending_delivery("nv")], A, 600)
     first = Outcome(d.key, DAY, "retry", NOW, 1, NOW, NOW + timedelta(minutes=2), error=_error())
     store.record_outcome(first)
     got = store.delivery(d.key, DAY)
@@ -182,7 +153,7 @@ def test_an_outcome_reads_back_at_once_and_after_flush(store: Store) -> None:
 
 
 def test_outcomes_from_many_threads_are_all_kept(store: Store) -> None:
-    added = store.add_deliveries([_delivery(f"u{i}") for i in range(40)], A, 600)
+    added = store.add_deliveries([pending_delivery(f"u{i}") for i in range(40)], A, 600)
     threads = [
         threading.Thread(
             target=store.record_outcome, args=(Outcome(d.key, DAY, "sent", NOW, 1, NOW),)

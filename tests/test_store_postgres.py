@@ -19,44 +19,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from reminder.channels.base import Message, Receipt
+from reminder.channels.base import Receipt
 from reminder.errors import StoreError
 from reminder.store import AckEvent, Delivery, Leaseholder, Outcome, SendError, apply_outcome
 from reminder.store.postgres import PostgresStore
 from reminder.store.records import ERROR_HISTORY
+from tests.helpers import pending_delivery
 from tests.pgserver import PgServer
 from tests.servers import free_port, wait_until
 
 DAY = date(2025, 4, 1)
 NOW = datetime(2025, 4, 1, 1, 5, tzinfo=UTC)
-
-
-def delivery(unit: str, day: date = DAY) -> Delivery:
-    """A pending email delivery to ``unit`` on ``day``."""
-    key = f"{unit}/email/{day.isoformat()}"
-    message = Message(
-        key=key,
-        channel="email",
-        recipient=unit,
-        recipient_name=f"Đơn vị {unit}",
-        subject="Nhắc việc",
-        text="Nội dung",
-        html="<p>Nội dung</p>",
-        short_text="Nhắc việc",
-        created_at=NOW.isoformat(),
-        emails=(f"{unit}@huyen.example",),
-    )
-    return Delivery(
-        key=key,
-        recipient=unit,
-        channel="email",
-        day=day,
-        status="pending",
-        occurrences=(f"p/Q2-01/{unit}/due/{day.isoformat()}",),
-        items=(),
-        message=message,
-        created_at=NOW,
-    )
 
 
 def holder(name: str) -> Leaseholder:
@@ -73,7 +46,7 @@ def pg_store(pg_url: str, tmp_path: Path) -> Iterator[PostgresStore]:
 
 def test_two_workers_leasing_at_once_take_each_delivery_once(pg_url: str, tmp_path: Path) -> None:
     first = PostgresStore(pg_url, tmp_path / "a")
-    first.add_deliveries([delivery(f"u{i:03d}") for i in range(300)], holder("setup"), 60)
+    first.add_deliveries([pending_delivery(f"u{i:03d}") for i in range(300)], holder("setup"), 60)
     first.release_leases("setup")
     workers = [first, PostgresStore(pg_url, tmp_path / "b"), PostgresStore(pg_url, tmp_path / "c")]
     try:
@@ -98,10 +71,10 @@ def test_a_killed_workers_leases_are_free_at_once(pg_url: str, tmp_path: Path) -
         from pathlib import Path
         from reminder.store import Leaseholder
         from reminder.store.postgres import PostgresStore
-        from tests.test_store_postgres import delivery
+        from tests.helpers import pending_delivery
         store = PostgresStore({pg_url!r}, Path({str(tmp_path / "killed")!r}))
         holder = Leaseholder(owner="doomed", host="host-b", pid=os.getpid())
-        store.add_deliveries([delivery("u1"), delivery("u2")], holder, 3600)
+        store.add_deliveries([pending_delivery("u1"), pending_delivery("u2")], holder, 3600)
         print("leased", flush=True)
         time.sleep(600)
         """
@@ -138,7 +111,7 @@ def test_a_killed_workers_leases_are_free_at_once(pg_url: str, tmp_path: Path) -
 
 def test_lease_expiry_is_judged_by_the_database_clock(pg_store: PostgresStore) -> None:
     # The pass's "now" is the plan's simulated time (2025); the lease runs on the server's time.
-    added = pg_store.add_deliveries([delivery("u1")], holder("p1"), 3600)
+    added = pg_store.add_deliveries([pending_delivery("u1")], holder("p1"), 3600)
     assert added[0].lease is not None
     with psycopg.connect(pg_store.url) as conn:
         row = conn.execute("SELECT now()").fetchone()
@@ -157,7 +130,7 @@ def test_an_outcome_recorded_by_one_worker_is_read_by_another(pg_url: str, tmp_p
         PostgresStore(pg_url, tmp_path / "a") as a,
         PostgresStore(pg_url, tmp_path / "b") as b,
     ):
-        (d,) = a.add_deliveries([delivery("u1")], holder("p1"), 60)
+        (d,) = a.add_deliveries([pending_delivery("u1")], holder("p1"), 60)
         a.record_outcome(
             Outcome(key=d.key, day=d.day, status="sent", at=NOW, attempts=1, first_attempt_at=NOW)
         )
@@ -186,7 +159,7 @@ def test_a_password_in_the_url_never_appears_in_errors(pg_server: PgServer, tmp_
 
 
 def test_outcomes_applied_in_the_server_match_apply_outcome(pg_store: PostgresStore) -> None:
-    (d,) = pg_store.add_deliveries([delivery("u1")], holder("p1"), 60)
+    (d,) = pg_store.add_deliveries([pending_delivery("u1")], holder("p1"), 60)
     expected = replace(d, lease=None)
     for attempt in range(1, ERROR_HISTORY + 6):  # past the kept history
         at = NOW + timedelta(minutes=attempt)
@@ -212,12 +185,12 @@ def test_a_reader_never_misses_a_row_whose_transaction_commits_late(
 ) -> None:
     # The reader keeps what it decoded and fetches only rows written since its last read; a
     # transaction that began before a read and commits after it must still be seen.
-    pg_store.add_deliveries([delivery("u1")], holder("p1"), 60)
+    pg_store.add_deliveries([pending_delivery("u1")], holder("p1"), 60)
     assert [d.recipient for d in pg_store.deliveries()] == ["u1"]
     with PostgresStore(pg_url, tmp_path / "other") as other, psycopg.connect(pg_url) as slow:
         slow.execute("SELECT pg_current_xact_id()")  # this transaction has its id now
         assert [d.recipient for d in other.deliveries()] == ["u1"]
-        late = delivery("u2")
+        late = pending_delivery("u2")
         slow.execute(
             "INSERT INTO deliveries"
             " (key, day, recipient, channel, status, created_at, record, outcome)"
@@ -240,7 +213,7 @@ def test_a_reader_never_misses_a_row_whose_transaction_commits_late(
 def test_a_reader_fetches_a_delivery_whole_once_then_only_its_outcome(
     pg_store: PostgresStore, pg_url: str, tmp_path: Path
 ) -> None:
-    (d,) = pg_store.add_deliveries([delivery("u1")], holder("p1"), 60)
+    (d,) = pg_store.add_deliveries([pending_delivery("u1")], holder("p1"), 60)
     assert pg_store.deliveries() == [d]
     with PostgresStore(pg_url, tmp_path / "other") as other:
         sent = Outcome(d.key, DAY, "sent", NOW, 1, NOW, receipt=Receipt("<m@x>"))

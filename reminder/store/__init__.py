@@ -21,6 +21,9 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
   outcome)`` from then on (it may be folded in later, but every read sees it). Applying an
   outcome ends its lease. ``flush`` folds what is buffered (a no-op where nothing is).
+- **Reading for the state**: ``delivery_heads``, ``bearing_deliveries`` and ``latest_acks``
+  answer what ``reminder.store.bearing`` says over everything the store holds, so that a
+  command showing the state of a province reads only the records that state depends on.
 - **Acknowledgments** are append-only: ``add_acks`` never changes or drops an earlier event,
   and stamps ``recorded_utc`` with the store's clock on events that have none; an event whose
   ``id`` (when not empty) is already recorded for its pair is skipped, atomically, so the
@@ -51,6 +54,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from reminder.store.bearing import EVERY, Pairs
 from reminder.store.files import write_atomic
 from reminder.store.records import (
     ACK_KINDS,
@@ -61,6 +65,7 @@ from reminder.store.records import (
     AckState,
     ChannelState,
     Delivery,
+    DeliveryHead,
     DeliveryItem,
     DeliveryStatus,
     DigestRun,
@@ -81,12 +86,14 @@ if TYPE_CHECKING:
 __all__ = [
     "ACK_KINDS",
     "COVERING",
+    "EVERY",
     "UNFINISHED",
     "AckEvent",
     "AckKind",
     "AckState",
     "ChannelState",
     "Delivery",
+    "DeliveryHead",
     "DeliveryItem",
     "DeliveryStatus",
     "DigestRun",
@@ -94,6 +101,7 @@ __all__ = [
     "Leaseholder",
     "Outcome",
     "OutcomeStatus",
+    "Pairs",
     "RecordKind",
     "RecordShapeError",
     "SendError",
@@ -148,6 +156,19 @@ class Store(Protocol):
         """The delivery ``key`` of ``day``, or None."""
         ...
 
+    def delivery_heads(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> list[DeliveryHead]:
+        """``deliveries(month)`` without their messages (never decoded, or not even read
+        where the store keeps them apart), in the same order; only those of day ``since`` or
+        later, and on ``channel``, when given."""
+        ...
+
+    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+        """``bearing.deliveries(delivery_heads(), as_of, pairs)``: what the state of
+        ``pairs`` as of ``as_of`` reads of the deliveries."""
+        ...
+
     def delivery_months(self) -> list[str]:
         """Months that hold deliveries, oldest first."""
         ...
@@ -191,6 +212,11 @@ class Store(Protocol):
         self, *, as_of: datetime | None = None, pair: Pair | None = None
     ) -> list[AckEvent]:
         """Events in the order recorded; given ``at`` or before ``as_of``; of ``pair`` only."""
+        ...
+
+    def latest_acks(self, as_of: datetime, pairs: Pairs = EVERY) -> list[AckEvent]:
+        """``bearing.latest(ack_events(), as_of, pairs).values()``: the latest event of each
+        pair of ``pairs`` at or before ``as_of`` (in no particular order)."""
         ...
 
     # -- channel state and digest runs ------------------------------------------------------------

@@ -40,11 +40,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from reminder.errors import StoreError
 from reminder.store import StoreHealth, schema
+from reminder.store.bearing import EVERY, Pairs
 from reminder.store.records import (
     ERROR_HISTORY,
     AckEvent,
     ChannelState,
     Delivery,
+    DeliveryHead,
     DigestRun,
     Lease,
     Leaseholder,
@@ -54,6 +56,7 @@ from reminder.store.records import (
     ack_from_json,
     ack_to_json,
     delivery_from_json,
+    delivery_head_from_json,
     delivery_outcome_to_json,
     delivery_record_to_json,
     delivery_with_outcome,
@@ -75,6 +78,25 @@ ACK_ID_LOCK = 0x41434B49
 _DELIVERY_FIELDS = ("record", "outcome", "lease_owner", "lease_until", "lease_host", "lease_pid")
 _DELIVERY_COLUMNS = ", ".join(_DELIVERY_FIELDS)
 _D_DELIVERY_COLUMNS = ", ".join(f"d.{name}" for name in _DELIVERY_FIELDS)
+
+#: What ``_head`` reads: the record without its message, its outcome, and the lease.
+_HEAD_COLUMNS = "head, outcome, lease_owner, lease_until, lease_host, lease_pid"
+
+
+def _pairs_sql(pairs: Pairs) -> tuple[str, dict[str, Any]]:
+    """``AND …`` conditions on plan/task/unit columns selecting ``pairs``, and their values."""
+    where, params = "", dict[str, Any]()
+    if pairs.plan is not None:
+        where += " AND plan = %(plan)s"
+        params["plan"] = pairs.plan
+    if pairs.task is not None:
+        where += " AND task = %(task)s"
+        params["task"] = pairs.task
+    if pairs.units is not None:
+        where += " AND unit = ANY(%(units)s)"
+        params["units"] = sorted(pairs.units)
+    return where, params
+
 
 # Whether the lease of row ``d`` is free, judged when the row is locked. CASE fixes the order:
 # the advisory-lock probe runs only for a lease still in time, and only succeeds when no live
@@ -375,6 +397,63 @@ class PostgresStore:
             return [d for d in every if d.month == month]
         return list(every)
 
+    @staticmethod
+    def _head(row: Sequence[Any]) -> DeliveryHead:
+        head, outcome, owner, until, host, pid = row
+        lease = None
+        if owner is not None:
+            lease = Lease(owner=owner, until=until, host=host or "", pid=int(pid or 0))
+        return replace(delivery_head_from_json({**head, **outcome}), lease=lease)
+
+    def delivery_heads(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> list[DeliveryHead]:
+        """``deliveries(month)`` without their messages: the ``head`` column, so the message
+        bodies never leave the server; filtered in the server."""
+        where, params = "WHERE true", dict[str, Any]()
+        if month:
+            first = date.fromisoformat(f"{month}-01")
+            params["first"] = first
+            params["after"] = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            where += " AND day >= %(first)s AND day < %(after)s"
+        if since is not None:
+            where += " AND day >= %(since)s"
+            params["since"] = since
+        if channel is not None:
+            where += " AND channel = %(channel)s"
+            params["channel"] = channel
+        with self._conn("đọc") as conn:
+            rows = conn.execute(
+                f"SELECT {_HEAD_COLUMNS} FROM deliveries {where} ORDER BY day, created_at, key",
+                params,
+            ).fetchall()
+            return [self._head(r) for r in rows]
+
+    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+        """What the state of ``pairs`` as of ``as_of`` reads of the deliveries
+        (``bearing.deliveries``), chosen in the server from ``delivery_items``."""
+        where, params = _pairs_sql(pairs)
+        params["as_of"] = as_of
+        with self._conn("đọc") as conn:
+            rows = conn.execute(
+                f"""
+                WITH latest AS (
+                    SELECT DISTINCT ON (plan, task, unit) key FROM delivery_items
+                    WHERE NOT escalation AND created_at <= %(as_of)s {where}
+                    ORDER BY plan, task, unit, day DESC, created_at DESC, key DESC
+                ), wanted AS (
+                    SELECT key FROM latest
+                    UNION
+                    SELECT key FROM delivery_items
+                    WHERE escalation AND created_at <= %(as_of)s {where}
+                )
+                SELECT {_HEAD_COLUMNS} FROM deliveries JOIN wanted USING (key)
+                ORDER BY day, created_at, key
+                """,
+                params,
+            ).fetchall()
+            return [self._head(r) for r in rows]
+
     def delivery(self, key: str, day: date) -> Delivery | None:
         """The delivery ``key`` (``day`` is not needed here: keys are unique)."""
         with self._conn("đọc") as conn:
@@ -612,6 +691,23 @@ class PostgresStore:
             for _, e in self._acks.refresh(self)
             if (as_of is None or e.at <= as_of) and (pair is None or e.pair == pair)
         ]
+
+    def latest_acks(self, as_of: datetime, pairs: Pairs = EVERY) -> list[AckEvent]:
+        """The latest event of each pair of ``pairs`` at or before ``as_of``
+        (``bearing.latest``: the latest ``at``, then the one recorded last), chosen in the
+        server."""
+        where, params = _pairs_sql(pairs)
+        params["as_of"] = as_of
+        with self._conn("đọc") as conn:
+            rows = conn.execute(
+                f"""
+                SELECT DISTINCT ON (plan, task, unit) record FROM ack_events
+                WHERE at <= %(as_of)s {where}
+                ORDER BY plan, task, unit, at DESC, id DESC
+                """,
+                params,
+            ).fetchall()
+            return [ack_from_json(r[0]) for r in rows]
 
     # -- channel state and digest runs ---------------------------------------------------------
 

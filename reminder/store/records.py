@@ -122,6 +122,44 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class DeliveryHead:
+    """A delivery without its message: what the state of pairs, the digest and the delivery
+    log read. The fields are ``Delivery``'s, with the same meaning; a store reads heads
+    without decoding (or, where it can, without even fetching) the rendered message bodies,
+    which make up most of a delivery's size."""
+
+    key: str
+    recipient: str
+    channel: str
+    day: date
+    status: DeliveryStatus
+    occurrences: tuple[str, ...]
+    items: tuple[DeliveryItem, ...]
+    created_at: datetime
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    receipt: Receipt | None = None
+    last_error: SendError | None = None
+    errors: tuple[SendError, ...] = ()
+    lease: Lease | None = None
+
+    @property
+    def month(self) -> str:
+        """ "2025-04": the month whose records hold this delivery."""
+        return month_of(self.day)
+
+
+def head_of(delivery: Delivery) -> DeliveryHead:
+    """``delivery`` without its message."""
+    return DeliveryHead(
+        **{f: getattr(delivery, f) for f in DeliveryHead.__dataclass_fields__},
+    )
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The result of one send attempt, as the pass decided it (see ``reminder.outbox``).
 
@@ -377,7 +415,7 @@ def delivery_record_to_json(delivery: Delivery) -> Json:
     }
 
 
-def delivery_outcome_to_json(delivery: Delivery) -> Json:
+def delivery_outcome_to_json(delivery: Delivery | DeliveryHead) -> Json:
     """The stored form of every delivery field ``apply_outcome`` may change (status, attempt
     counters, receipt, errors, lease): merged into the stored document, it gives the same
     document as ``delivery_to_json`` without re-encoding the message and items."""
@@ -399,13 +437,49 @@ def delivery_outcome_to_json(delivery: Delivery) -> Json:
 
 def delivery_from_json(data: Any) -> Delivery:
     """A delivery from its stored form; ``RecordShapeError`` when a field is missing or wrong."""
-    if not isinstance(data, Mapping):
-        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
+    fields = _head_fields(data)
     message = _need(data, "message", Mapping)
     try:
         parsed_message = Message.from_record(dict(message))
     except TypeError as exc:
         raise RecordShapeError(f"trường 'message' không đúng dạng ({exc})") from None
+    return Delivery(message=parsed_message, **fields)
+
+
+def delivery_head_from_json(data: Any) -> DeliveryHead:
+    """A delivery's head from its stored form (with or without ``message``, which is not
+    read); ``RecordShapeError`` as ``delivery_from_json``."""
+    return DeliveryHead(**_head_fields(data))
+
+
+def delivery_head_to_json(head: DeliveryHead) -> Json:
+    """The stored form of a delivery without ``message`` (``delivery_to_json`` minus it)."""
+    return {
+        "key": head.key,
+        "month": head.month,
+        "recipient": head.recipient,
+        "channel": head.channel,
+        "day": head.day.isoformat(),
+        "occurrences": list(head.occurrences),
+        "items": [
+            {
+                "plan": i.plan,
+                "task": i.task,
+                "unit": i.unit,
+                "kind": i.kind,
+                "due": i.due.isoformat(),
+            }
+            for i in head.items
+        ],
+        "created_at": head.created_at.isoformat(),
+        **delivery_outcome_to_json(head),
+    }
+
+
+def _head_fields(data: Any) -> dict[str, Any]:
+    """Every field of a stored delivery but its message, decoded."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
     items = []
     for item in _need(data, "items", list):
         if not isinstance(item, Mapping):
@@ -419,37 +493,39 @@ def delivery_from_json(data: Any) -> Delivery:
                 due=_day(item.get("due"), "items.due"),
             )
         )
-    return Delivery(
-        key=_need(data, "key", str),
-        recipient=_need(data, "recipient", str),
-        channel=_need(data, "channel", str),
-        day=_day(_need(data, "day", str), "day"),
-        occurrences=tuple(str(k) for k in _need(data, "occurrences", list)),
-        items=tuple(items),
-        message=parsed_message,
-        created_at=_when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
+    return {
+        "key": _need(data, "key", str),
+        "recipient": _need(data, "recipient", str),
+        "channel": _need(data, "channel", str),
+        "day": _day(_need(data, "day", str), "day"),
+        "occurrences": tuple(str(k) for k in _need(data, "occurrences", list)),
+        "items": tuple(items),
+        "created_at": _when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
         **_outcome_fields(data),
-    )
+    }
 
 
-def delivery_with_outcome(delivery: Delivery, data: Any, lease: Lease | None) -> Delivery:
-    """``delivery`` with the fields ``apply_outcome`` changes read from ``data`` (their stored
-    form, ``delivery_outcome_to_json``) and ``lease``: a reader that holds a delivery decodes
-    only those."""
+D = TypeVar("D", Delivery, DeliveryHead)
+
+
+def delivery_with_outcome(delivery: D, data: Any, lease: Lease | None) -> D:
+    """``delivery`` (or its head) with the fields ``apply_outcome`` changes read from
+    ``data`` (their stored form, ``delivery_outcome_to_json``) and ``lease``: a reader that
+    holds a delivery decodes only those."""
     if not isinstance(data, Mapping):
         raise RecordShapeError("kết quả của bản ghi gửi thư không phải một đối tượng")
     return replace(delivery, **{**_outcome_fields(data), "lease": lease})
 
 
 def _outcome_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``Delivery`` fields ``apply_outcome`` changes, from their stored form."""
+    """The fields ``apply_outcome`` changes, from their stored form."""
     status = _need(data, "status", str)
     if status not in DELIVERY_STATUSES:
         raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
     receipt = data.get("receipt")
     last_error = data.get("last_error")
     return {
-        "status": status,
+        "status": cast(DeliveryStatus, status),
         "attempts": int(data.get("attempts") or 0),
         "first_attempt_at": _when(data, "first_attempt_at"),
         "last_attempt_at": _when(data, "last_attempt_at"),

@@ -65,14 +65,16 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from reminder.errors import StoreError
-from reminder.store import StoreHealth
+from reminder.store import StoreHealth, bearing
 from reminder.store.acklog import AckLog
+from reminder.store.bearing import EVERY, Pairs
 from reminder.store.files import append_whole, remove_leftover_temps, write_atomic, write_error
 from reminder.store.records import (
     UNFINISHED,
     AckEvent,
     ChannelState,
     Delivery,
+    DeliveryHead,
     DigestRun,
     Lease,
     Leaseholder,
@@ -81,6 +83,7 @@ from reminder.store.records import (
     RecordShapeError,
     StoredOutcome,
     delivery_from_json,
+    delivery_head_from_json,
     delivery_to_json,
     digest_run_from_json,
     digest_run_to_json,
@@ -386,15 +389,16 @@ class _Tx:
             return []
         return self.disk.file(file).db.table(name).all()
 
-    def typed(self, file: str, name: str, decode: Callable[[Any], R]) -> list[R]:
-        """Every record of table ``name`` in ``file``, decoded (and cached while unchanged).
+    def typed(self, file: str, name: str, decode: Callable[[Any], R], *, form: str = "") -> list[R]:
+        """Every record of table ``name`` in ``file``, decoded (and cached while unchanged,
+        per ``form``: one name per decoder of the table).
 
         A record that does not decode stops with a ``StoreError`` naming the file and record.
         """
         if not self.exists(file):
             return []
         entry = self.disk.file(file)
-        cached = entry.decoded.get(name)
+        cached = entry.decoded.get(name + form)
         if cached is not None:
             return cached
         out = []
@@ -403,7 +407,7 @@ class _Tx:
                 out.append(decode(doc))
             except (RecordShapeError, TypeError, ValueError) as exc:
                 raise _corrupt(entry.path, f"bản ghi {doc.doc_id} của {name!r}: {exc}") from None
-        entry.decoded[name] = out
+        entry.decoded[name + form] = out
         return out
 
     # -- internals --------------------------------------------------------------------------------
@@ -662,6 +666,29 @@ class TinyDBStore:
             ]
         return sorted(out, key=lambda d: (d.day, d.created_at))
 
+    def delivery_heads(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> list[DeliveryHead]:
+        """``deliveries(month)`` without their messages (not decoded); of day ``since`` or
+        later, on ``channel``, when given (months before ``since`` are not read)."""
+        with self._disk.transaction(readonly=True) as tx:
+            months = [month] if month else self._months()
+            if since is not None:
+                months = [m for m in months if m >= month_of(since)]
+            out = [
+                d
+                for m in months
+                for d in tx.typed(
+                    _deliveries_file(m), "deliveries", delivery_head_from_json, form=":head"
+                )
+                if (since is None or d.day >= since) and (channel is None or d.channel == channel)
+            ]
+        return sorted(out, key=lambda d: (d.day, d.created_at))
+
+    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+        """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
+        return bearing.deliveries(self.delivery_heads(), as_of, pairs)
+
     def delivery(self, key: str, day: date) -> Delivery | None:
         """The delivery ``key`` of ``day``."""
         with self._disk.transaction(readonly=True) as tx:
@@ -827,6 +854,15 @@ class TinyDBStore:
         if as_of is not None:
             events = [e for e in events if e.at <= as_of]
         return list(events)
+
+    def latest_acks(self, as_of: datetime, pairs: Pairs = EVERY) -> list[AckEvent]:
+        """The latest event of each pair of ``pairs`` at or before ``as_of``."""
+        units = sorted(pairs.units or ())
+        if pairs.plan is not None and pairs.task is not None and len(units) == 1:
+            events = self.ack_events(as_of=as_of, pair=(pairs.plan, pairs.task, units[0]))
+        else:
+            events = self.ack_events(as_of=as_of)
+        return list(bearing.latest(events, as_of, pairs).values())
 
     # -- channel state and digest runs ------------------------------------------------------------
 

@@ -70,7 +70,7 @@ class WebContext:
         self.clock = clock
         self.health_extra = health
         self.zalo_tokens = zalo_tokens
-        self.renderer = Renderer(config.settings.templates_dir)
+        self.renderer = Renderer(config.templates)
         web = config.settings.web
         self.base = web.base_url.rstrip("/")
         self.secure_cookies = self.base.startswith("https://")
@@ -109,7 +109,7 @@ class WebContext:
     def reload(self, config: Config) -> None:
         """Serve ``config`` from now on (live reload of the configuration directory)."""
         self.config = config
-        self.renderer = Renderer(config.settings.templates_dir)
+        self.renderer = Renderer(config.templates)
         self.invalidate()
 
     def memo(self, name: str, compute: Callable[[], T]) -> T:

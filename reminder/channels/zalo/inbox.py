@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from reminder.channels.zalo import inbound, records, throttle
+from reminder.channels.zalo import inbound, progress, records, throttle
 from reminder.channels.zalo.bot import BotClient, BotUpdate
 from reminder.config import Config
 from reminder.errors import ChannelError, ReminderError
@@ -109,7 +109,8 @@ def waiting(store: Store, now: datetime) -> list[str]:
 
 
 def prune(store: Store, now: datetime, days: int) -> int:
-    """Forget handled entries (and processed OA ids, wrong-code counts) older than ``days``."""
+    """Forget handled entries (and processed OA ids, wrong-code counts, what each chat got of
+    a reminder) older than ``days``."""
     before = now - timedelta(days=days)
     old = [
         key
@@ -117,7 +118,8 @@ def prune(store: Store, now: datetime, days: int) -> int:
         if (entry.done_at or entry.received_at) < before
     ]
     removed = sum(store.delete_record(INBOX, key) for key in old)
-    return removed + records.prune_seen(store, before) + throttle.prune(store, before)
+    removed += records.prune_seen(store, before) + progress.prune(store, before)
+    return removed + throttle.prune(store, before)
 
 
 def process(

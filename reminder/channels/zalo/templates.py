@@ -30,7 +30,7 @@ from reminder.channels.zalo.tokens import ZaloTokens
 from reminder.errors import ChannelError
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import ZaloSettings
-from reminder.store import Delivery
+from reminder.store import Delivery, DeliveryHead
 
 NAME = "zalo_zns"
 
@@ -66,7 +66,9 @@ def next_allowed(now: datetime, settings: ZaloSettings) -> datetime | None:
     return datetime.combine(day, start, tzinfo=LOCAL_TZ)
 
 
-def sent_by_month(deliveries: Iterable[Delivery], until: datetime | None = None) -> dict[str, int]:
+def sent_by_month(
+    deliveries: Iterable[Delivery | DeliveryHead], until: datetime | None = None
+) -> dict[str, int]:
     """Template messages sent (paid for), per local month of sending ("2026-03" -> 41); with
     ``until``, only those sent at or before it (the digest of a past week)."""
     months: Counter[str] = Counter()

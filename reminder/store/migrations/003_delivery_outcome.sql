@@ -2,7 +2,8 @@
 -- changes) move out of `record` into a column of their own. Recording an outcome then
 -- rewrites this small value only, not the message and items (kilobytes, stored compressed
 -- out of line), and a reader that already holds a delivery fetches only its outcome.
--- Readers merge `outcome` over `record`.
+-- Readers merge `outcome` over `record` (and over `head`, which the trigger of migration 002
+-- recomputes from `record` here, so it loses the moved fields too).
 
 ALTER TABLE deliveries ADD COLUMN outcome jsonb NOT NULL DEFAULT '{}'::jsonb;
 

@@ -1,0 +1,272 @@
+"""The message and page templates: built into the package, overridable from a directory.
+
+The built-in templates live in ``reminder/templates/`` (``email/``, ``zalo/``, ``web/``) and ship
+as package data. Administrators override one by putting a file of the same name (say
+``email/reminder.txt``) in the override directory: the ``templates_dir`` setting, or else
+``./templates`` when it exists. Lookup is a ``ChoiceLoader``: the override first, then the
+package.
+
+The overrides are read and compiled once, when the configuration is validated (``load``), and
+the resulting ``Templates`` is what the running service renders with. An edit to an override
+therefore takes effect only through a reload that validates it: a broken edit is refused with
+the same findings as ``reminder check`` and the templates in use stay the previous ones, instead
+of a syntax error surfacing in the middle of a dispatch pass.
+
+``load`` returns every finding as a ``Problem``: a syntax error (error: file, line, what to do),
+a file that is not UTF-8 (error), an ``extends``/``include`` of a template that does not exist
+(error), an override whose name matches no built-in template (warning: it is never used), and a
+variable the built-in template never receives (warning: probably a typo, and it would fail when
+rendered, since every template runs with ``StrictUndefined``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateSyntaxError,
+    meta,
+    nodes,
+    select_autoescape,
+)
+
+from reminder.calendar import weekday_vi
+from reminder.errors import Problem
+from reminder.labels import ACK_LABELS, ROLE_LABELS, vn_date, vn_datetime
+
+if TYPE_CHECKING:
+    from reminder.settings import Settings
+
+DEFAULT_OVERRIDE_DIR = Path("templates")
+# Files an override directory may hold that are not templates (the directory's own guide).
+_NOT_TEMPLATES = frozenset({"README.md"})
+_TEMPLATE_SUFFIXES = (".html", ".txt")
+_PACKAGE_PATH = "reminder/templates"
+
+
+@functools.cache
+def _builtin_loader() -> PackageLoader:
+    return PackageLoader("reminder", "templates")
+
+
+@functools.cache
+def builtin_names() -> tuple[str, ...]:
+    """Every built-in template's name (``email/reminder.html`` …), sorted."""
+    return tuple(sorted(_builtin_loader().list_templates()))
+
+
+def override_dir(settings: Settings) -> Path | None:
+    """The override directory: ``templates_dir`` when set, else ``./templates`` if it exists."""
+    if settings.templates_dir is not None:
+        return settings.templates_dir
+    return DEFAULT_OVERRIDE_DIR if DEFAULT_OVERRIDE_DIR.is_dir() else None
+
+
+def _environment(loader: BaseLoader) -> Environment:
+    env = Environment(
+        loader=loader,
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        # The overrides are a snapshot (a DictLoader) and the built-ins do not change under a
+        # running process: no need to stat anything on each render.
+        auto_reload=False,
+    )
+    env.filters["vn_date"] = vn_date
+    env.filters["vn_datetime"] = vn_datetime
+    env.filters["role"] = ROLE_LABELS.__getitem__
+    env.filters["ack_label"] = ACK_LABELS.__getitem__
+    env.filters["vn_iso_date"] = lambda text: vn_date(date.fromisoformat(str(text)))
+    env.filters["weekday"] = weekday_vi
+    return env
+
+
+# Parsing only: the filters must be known at compile time, nothing is loaded through it.
+_PARSER = _environment(DictLoader({}))
+
+
+class Templates:
+    """The templates one configuration renders with: ``overrides`` (name -> source, read from
+    ``directory`` when the configuration was validated) over the package's built-ins."""
+
+    def __init__(self, directory: Path | None = None, overrides: Mapping[str, str] | None = None):
+        self.directory = directory
+        self.overridden = tuple(sorted(overrides or {}))
+        self.env = _environment(
+            ChoiceLoader([DictLoader(dict(overrides or {})), _builtin_loader()])
+        )
+
+
+def load(directory: Path | None) -> tuple[Templates | None, list[Problem]]:
+    """The templates with the overrides in ``directory`` (None: the built-ins alone) and every
+    finding about them; None when there is an error."""
+    if directory is None:
+        return builtin_templates(), []
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        problems.append(
+            Problem(
+                "error",
+                f"không tìm thấy thư mục mẫu thư {directory}",
+                key="templates_dir",
+                hint="tạo thư mục đó, hoặc sửa/bỏ templates_dir trong settings.toml"
+                " (REMINDER_TEMPLATES_DIR) để dùng các mẫu có sẵn",
+            )
+        )
+        return None, problems
+    builtin = set(builtin_names())
+    sources: dict[str, str] = {}
+    for name in _files(directory):
+        path = directory / name
+        if not name.endswith(_TEMPLATE_SUFFIXES):
+            if name not in builtin:
+                problems.append(_unused(path, name))
+            continue
+        try:
+            sources[name] = FileSystemLoader(directory).get_source(_PARSER, name)[0]
+        except UnicodeDecodeError:
+            problems.append(
+                Problem(
+                    "error",
+                    "tệp mẫu không phải văn bản UTF-8",
+                    file=path,
+                    hint="mở bằng trình soạn thảo rồi lưu lại với bảng mã UTF-8",
+                )
+            )
+        except OSError as exc:
+            problems.append(
+                Problem(
+                    "error",
+                    f"không đọc được tệp mẫu ({exc.strerror or exc})",
+                    file=path,
+                    hint="kiểm tra quyền đọc tệp",
+                )
+            )
+    templates = Templates(directory, sources)
+    referenced: set[str] = set()
+    for name, source in sorted(sources.items()):
+        path = directory / name
+        try:
+            templates.env.get_template(name)  # compiled now, kept in the environment's cache
+        except TemplateSyntaxError as exc:
+            problems.append(
+                Problem(
+                    "error",
+                    f"mẫu {name} sai cú pháp Jinja ({exc.message})",
+                    file=path,
+                    line=exc.lineno,
+                    hint=f"sửa dòng {exc.lineno} theo bản gốc {_PACKAGE_PATH}/{name}, hoặc xóa"
+                    " tệp này để dùng mẫu có sẵn; rồi chạy reminder check",
+                )
+            )
+            continue
+        parsed = templates.env.parse(source)
+        for used in meta.find_referenced_templates(parsed):
+            if used is None:
+                continue
+            referenced.add(used)
+            if used not in builtin and used not in sources:
+                problems.append(
+                    Problem(
+                        "error",
+                        f'mẫu {name} dùng mẫu "{used}" nhưng không có mẫu nào tên như vậy',
+                        file=path,
+                        hint="sửa tên trong {% extends %} / {% include %} cho đúng tên một mẫu"
+                        " có sẵn (danh sách trong templates/README.md)",
+                    )
+                )
+        if name in builtin:
+            problems.extend(_unknown_variables(templates.env, name, parsed, path))
+    for name in sorted(sources.keys() - builtin - referenced):
+        problems.append(_unused(directory / name, name))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return templates, problems
+
+
+@functools.cache
+def builtin_templates() -> Templates:
+    """The built-in templates alone (one shared instance)."""
+    return Templates()
+
+
+def _files(directory: Path) -> Iterator[str]:
+    """Names (``email/reminder.txt``) of the files under ``directory``, hidden ones and the
+    directory's README left out."""
+    for path in sorted(directory.rglob("*")):
+        name = path.relative_to(directory).as_posix()
+        hidden = any(part.startswith(".") for part in name.split("/"))
+        if path.is_file() and not hidden and name not in _NOT_TEMPLATES:
+            yield name
+
+
+def _unused(path: Path, name: str) -> Problem:
+    return Problem(
+        "warning",
+        f"tệp {name} không trùng tên mẫu có sẵn nào nên không được dùng",
+        file=path,
+        hint="đặt đúng tên và thư mục con của mẫu muốn thay (danh sách trong"
+        " templates/README.md), hoặc xóa tệp",
+    )
+
+
+def _unknown_variables(
+    env: Environment, name: str, parsed: nodes.Template, path: Path
+) -> list[Problem]:
+    """A warning for each variable the override reads that the built-in ``name`` (with the
+    templates it uses) never receives."""
+    known = set(env.globals)
+    for sibling in _family(name):
+        known |= _builtin_variables(sibling)
+    unknown = sorted(meta.find_undeclared_variables(parsed) - known)
+    return [
+        Problem(
+            "warning",
+            f'mẫu {name} dùng biến "{variable}" mà bản gốc không dùng: có thể gõ nhầm tên,'
+            " và nếu chương trình không truyền biến này thì thư sẽ không gửi được",
+            file=path,
+            hint=f"so với các biến trong bản gốc {_PACKAGE_PATH}/{name}",
+        )
+        for variable in unknown
+    ]
+
+
+def _family(name: str) -> list[str]:
+    """The built-in templates rendered with the same context as ``name``: a message's subject,
+    text, HTML and Zalo forms (``email/reminder.*``, ``zalo/reminder.txt``) share one; a web
+    page has its own."""
+    if name.startswith("web/"):
+        return [name]
+    stem = name.split("/")[-1].split(".")[0]
+    return [
+        n
+        for n in builtin_names()
+        if not n.startswith("web/") and n.split("/")[-1].split(".")[0] == stem
+    ]
+
+
+@functools.cache
+def _builtin_variables(name: str) -> frozenset[str]:
+    env = _PARSER
+    source = _builtin_loader().get_source(env, name)[0]
+    parsed = env.parse(source)
+    found = set(meta.find_undeclared_variables(parsed))
+    for used in meta.find_referenced_templates(parsed):
+        if used is not None and used != name:
+            found |= _builtin_variables(used)
+    # The context a page receives is shared with the templates it includes and extends, so a
+    # variable any of them reads is one the program passes.
+    return frozenset(found)

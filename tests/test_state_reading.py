@@ -1,0 +1,282 @@
+"""Issue 11: the state of a province is read from the records it depends on, not the year's
+history — and it is the same state (every row identical to the computation over every
+record), on both stores. Also what keeps ``status``, ``deliveries`` and ``digest`` small: heads
+without message bodies, the digest's own reads, a subset of pairs for ``ack``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from reminder import acks, adjust, config, digest, state
+from reminder.dispatch import Dispatcher
+from reminder.keyed import Records
+from reminder.labels import LOCAL_TZ
+from reminder.store import Outcome, Pairs, SendError, Store, bearing
+from reminder.store import schema as pg_schema
+from reminder.store.postgres import PostgresStore
+from reminder.store.records import delivery_to_json, head_of
+from tests.conftest import CliResult, write_config
+from tests.pgserver import PgServer
+
+UNITS: list[dict[str, object]] = [
+    {"id": "nv", "name": "Phòng Nội vụ", "email": ["nv@huyen.example"]},
+    {"id": "tp", "name": "Phòng Tư pháp", "email": ["tp@huyen.example"]},
+    {"id": "vh", "name": "Phòng Văn hóa", "email": ["vh@huyen.example"]},
+    {"id": "hd", "name": "Hội đồng Thi đua – Khen thưởng", "email": ["hd@huyen.example"]},
+]
+TASKS: list[dict[str, object]] = [
+    {
+        "id": "T1",
+        "quarter": 1,
+        "title": "Việc một",
+        "lead": ["nv", "vh"],
+        "support": ["tp"],
+        "start": date(2025, 3, 3),
+        "due": date(2025, 3, 7),
+    },
+    {
+        "id": "T2",
+        "quarter": 1,
+        "title": "Việc hai",
+        "lead": ["tp"],
+        "support": ["nv"],
+        "start": date(2025, 3, 5),
+        "due": date(2025, 3, 14),
+    },
+    {"id": "T3", "quarter": 2, "title": "Bầu đại biểu", "unassigned": ["Đại biểu được chọn"]},
+    {"id": "T4", "quarter": 2, "title": "Việc quý hai", "lead": ["vh"]},
+]
+FIRST, LAST = date(2025, 3, 3), date(2025, 3, 28)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+def filled(tmp_path: Path, store: Store) -> config.Config:
+    """Four weeks of passes at 08:05 (the council ``hd`` told of late leads), with "received"
+    answers, one "done", a reopening, and a message that failed for good."""
+    loaded = config.load(write_config(tmp_path / "config", UNITS, TASKS, 'council = "hd"\n'))
+    dispatcher = Dispatcher(loaded, store, secret="s")
+    day = FIRST
+    while day <= LAST:
+        if loaded.calendar.is_working_day(day):
+            dispatcher.run(at(day, 8, 5))
+        day += timedelta(days=1)
+    store.add_acks(
+        [
+            acks.ack_record("plan-2025", "T1", "nv", "received", at(date(2025, 3, 3), 10), "web"),
+            acks.ack_record("plan-2025", "T1", "nv", "done", at(date(2025, 3, 12), 10), "web"),
+            acks.ack_record("plan-2025", "T2", "tp", "done", at(date(2025, 3, 10), 9), "cli"),
+            acks.ack_record("plan-2025", "T2", "tp", "reopen", at(date(2025, 3, 11), 9), "cli"),
+            acks.ack_record("plan-2025", "T2", "nv", "received", at(date(2025, 3, 6), 9), "web"),
+        ]
+    )
+    # The message to vh on 11/3 failed for good at 08:30.
+    failed_day = date(2025, 3, 11)
+    sent = next(d for d in store.deliveries() if d.recipient == "vh" and d.day == failed_day)
+    moment = at(failed_day, 8, 30)
+    error = SendError("550 hộp thư không tồn tại", "550", "no such user", True, moment)
+    store.record_outcome(
+        Outcome(sent.key, sent.day, "failed", moment, sent.attempts + 1, moment, error=error)
+    )
+    store.flush()
+    return loaded
+
+
+MOMENTS = [
+    at(date(2025, 3, 3), 7),  # before anything
+    at(date(2025, 3, 3), 8, 5),  # the first pass's moment: created, sent at once
+    at(date(2025, 3, 11), 8, 20),  # the message to vh sent, failed only at 08:30
+    at(date(2025, 3, 11), 17),
+    at(date(2025, 3, 14), 17),
+    at(date(2025, 3, 28), 17),
+    at(date(2025, 12, 31), 17),
+]
+SUBSETS = [
+    Pairs(),
+    Pairs(plan="plan-2025"),
+    Pairs(task="T1"),
+    Pairs(units=frozenset({"vh"})),
+    Pairs(plan="plan-2025", task="T2", units=frozenset({"nv"})),
+    Pairs(plan="another-plan"),
+]
+
+
+def everything(loaded: config.Config, store: Store, as_of: datetime) -> state.Snapshot:
+    """The computation over every record (what the board's state reads)."""
+    events, deliveries = state.read_events(store)
+    return state.compute(loaded, events, deliveries, as_of, adjust.load(Records(store), as_of))
+
+
+def rows(snapshot: state.Snapshot) -> list[dict[str, Any]]:
+    return [p.as_json() for p in snapshot.pairs]
+
+
+def test_state_from_what_it_depends_on_equals_state_from_every_record(
+    tmp_path: Path, store: Store
+) -> None:
+    loaded = filled(tmp_path, store)
+    all_deliveries = store.deliveries()
+    assert any(i.kind == "escalation" for d in all_deliveries for i in d.items)
+    assert any(d.status == "failed" for d in all_deliveries)
+    for moment in MOMENTS:
+        full = everything(loaded, store, moment)
+        for pairs in SUBSETS:
+            wanted = [r for r in rows(full) if (r["plan"], r["task"], r["unit"]) in pairs]
+            if pairs.units is not None:
+                wanted = [r for r in wanted if r["unit"] is not None]
+            assert rows(state.load(loaded, store, moment, pairs)) == wanted, (moment, pairs)
+    end = rows(state.load(loaded, store, at(LAST, 17)))
+    assert {r["state"] for r in end} >= {"done", "overdue", "unassigned", "not_open"}
+    assert any(r["council_told"] for r in end)
+    failed = rows(state.load(loaded, store, at(date(2025, 3, 11), 17), Pairs(task="T1")))
+    assert [r["unit"] for r in failed if r["last_delivery"]["status"] == "failed"] == ["vh"]
+
+
+def test_the_stores_choose_the_records_as_bearing_says(tmp_path: Path, store: Store) -> None:
+    filled(tmp_path, store)
+    heads = store.delivery_heads()
+    assert heads == [head_of(d) for d in store.deliveries()]
+    events = store.ack_events()
+    for moment in MOMENTS:
+        for pairs in SUBSETS:
+            assert store.bearing_deliveries(moment, pairs) == bearing.deliveries(
+                heads, moment, pairs
+            )
+            latest = bearing.latest(events, moment, pairs)
+            assert sorted(store.latest_acks(moment, pairs), key=lambda e: e.pair) == sorted(
+                latest.values(), key=lambda e: e.pair
+            )
+    # What the state of the end of March reads is bounded by the pairs, not the history.
+    end = at(LAST, 17)
+    read = store.bearing_deliveries(end)
+    escalations = [d for d in heads if any(i.kind == "escalation" for i in d.items)]
+    carried = {(i.plan, i.task, i.unit) for d in heads for i in d.items}
+    assert len(read) <= len(carried) + len(escalations) < len(heads)
+    assert len(store.latest_acks(end)) == len({e.pair for e in events}) < len(events)
+
+
+def test_heads_by_month_since_and_channel(tmp_path: Path, store: Store) -> None:
+    filled(tmp_path, store)
+    every = store.delivery_heads()
+    assert store.delivery_heads("2025-03") == [d for d in every if d.month == "2025-03"]
+    assert store.delivery_heads("2025-04") == []
+    since = date(2025, 3, 20)
+    assert store.delivery_heads(since=since) == [d for d in every if d.day >= since]
+    assert store.delivery_heads(channel="file") == every
+    assert store.delivery_heads(channel="zalo_zns") == []
+
+
+def test_the_digest_reads_less_and_says_the_same(tmp_path: Path, store: Store) -> None:
+    loaded = filled(tmp_path, store)
+    for moment in (at(date(2025, 3, 17), 7, 30), at(date(2025, 3, 24), 7, 30)):
+        built = digest.load(loaded, store, moment)
+        reference = digest.build(loaded, everything(loaded, store, moment), store.deliveries())
+        assert built.as_json() == reference.as_json()
+        assert built.failed == reference.failed
+        assert built.template_messages == reference.template_messages
+        assert [(u.unit, u.tasks) for u in built.overdue_by_unit] == [
+            (u.unit, u.tasks) for u in reference.overdue_by_unit
+        ]
+    assert digest.load(loaded, store, at(date(2025, 3, 17), 7, 30)).failed  # 11/3 is listed
+
+
+def test_status_and_deliveries_json_are_the_documented_rows(
+    tmp_path: Path, store: Store, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = filled(tmp_path, store)
+    if isinstance(store, PostgresStore):
+        monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    moment = at(LAST, 17)
+    code, out, _ = cli("status", "--now", "2025-03-28T17:00", "--format", "json", *common)
+    assert code == 0
+    assert json.loads(out) == rows(everything(loaded, store, moment))
+    code, out, _ = cli("deliveries", "--format", "json", *common)
+    assert code == 0
+    expected = [delivery_to_json(d) for d in store.deliveries()]
+    for record in expected:
+        del record["message"]
+    assert json.loads(out) == expected
+    code, out, _ = cli("deliveries", "--format", "json", "--status", "failed", *common)
+    assert [r["recipient"] for r in json.loads(out)] == ["vh"]
+
+
+def test_ack_computes_only_its_pair(
+    tmp_path: Path,
+    store: Store,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    filled(tmp_path, store)
+    if isinstance(store, PostgresStore):
+        monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    computed: list[int] = []
+    compute = state.compute
+
+    def counting(*args: object, **kwargs: object) -> state.Snapshot:
+        snapshot = compute(*args, **kwargs)  # type: ignore[arg-type]
+        computed.append(len(snapshot.pairs))
+        return snapshot
+
+    monkeypatch.setattr(state, "compute", counting)
+    code, out, _ = cli("ack", "T2", "tp", "--now", "2025-03-28T10:00", *common)
+    assert code == 0, out
+    assert out.rstrip().endswith("Tình trạng bây giờ: quá hạn.")
+    assert computed == [1, 1]  # the pair checked, then its state after the ack: nothing else
+    code, out, _ = cli("ack", "T4", "nv", "--now", "2025-03-28T10:00", *common)
+    assert code == 2  # nv is not assigned T4: refused as before
+
+
+# -- PostgreSQL: migration 002 fills the heads and items of deliveries written before it -------
+
+
+def test_migration_002_backfills_heads_and_items(
+    tmp_path: Path, pg_server: PgServer, pg_url: str
+) -> None:
+    store = PostgresStore(pg_url, tmp_path / "data")
+    try:
+        loaded = filled(tmp_path, store)
+        expected_state = rows(state.load(loaded, store, at(LAST, 17)))
+        written = store.deliveries()
+    finally:
+        store.close()
+    # The same records in a database at schema 1, as the program before 002 wrote them.
+    old = pg_server.url(pg_server.create_database())
+    with psycopg.connect(old, autocommit=True) as conn:
+        first = pg_schema.migrations()[0]
+        conn.execute(first.sql.encode())
+        conn.execute(pg_schema._LEDGER)
+        conn.execute("INSERT INTO schema_migrations VALUES (1, %s)", [first.name])
+        with psycopg.connect(pg_url) as source:
+            for table in ("deliveries", "ack_events", "records"):
+                columns = "key, day, recipient, channel, status, next_attempt_at, created_at,"
+                columns += " record"
+                if table != "deliveries":
+                    columns = {"ack_events": "plan, task, unit, at, record"}.get(
+                        table, "kind, key, record"
+                    )
+                copied = source.execute(f"SELECT {columns} FROM {table}").fetchall()
+                marks = ", ".join(["%s"] * len(columns.split(",")))
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                        [tuple(psycopg.types.json.Jsonb(v) if isinstance(v, dict) else v
+                               for v in row) for row in copied],
+                    )  # fmt: skip
+    migrated = PostgresStore(old, tmp_path / "data2")
+    try:
+        assert migrated.delivery_heads() == [replace(head_of(d), lease=None) for d in written]
+        assert rows(state.load(loaded, migrated, at(LAST, 17))) == expected_state
+    finally:
+        migrated.close()
