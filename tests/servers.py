@@ -137,6 +137,7 @@ class FakeZalo:
         # Next sendMessage answers: (status, body), or None to accept that one as usual.
         self.bot_replies: list[tuple[int, dict[str, Any]] | None] = []
         self.bot_sent: list[dict[str, Any]] = []  # accepted sendMessage bodies
+        self.bot_send_delay = 0.0  # seconds sendMessage takes before it answers
         self.bot_updates: list[dict[str, Any]] = []  # what getUpdates hands out, one a call
         self.bot_webhook: dict[str, Any] = {}
 
@@ -257,6 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             result = update
         elif method == "sendMessage":
+            if fake.bot_send_delay:
+                time.sleep(fake.bot_send_delay)
             with fake.lock:
                 forced = fake.bot_replies.pop(0) if fake.bot_replies else None
             if forced is not None:
