@@ -169,8 +169,9 @@ def test_check_warns_of_overrides_that_are_never_used_or_read_unknown_values(
     page = '{% extends "web/base.html" %}{% block body %}{{ headng }}{% endblock %}'
     _override(directory, "web/error.html", page)  # a typo of "heading"
     _override(directory, "web/base.html", builtin_source("web/base.html"))
-    code, _, err = cli("check", "--config-dir", str(_config_dir(tmp_path)))
+    code, out, err = cli("check", "--config-dir", str(_config_dir(tmp_path)))
     assert code == 0, err
+    assert f"Mẫu riêng đang dùng ({directory}): web/base.html, web/error.html." in out
     warnings = sorted(line for line in err.splitlines() if str(directory) in line)
     assert len(warnings) == 2, err
     assert "email/nhac-viec.txt không trùng tên mẫu có sẵn nào nên không được dùng" in warnings[0]
