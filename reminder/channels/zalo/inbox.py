@@ -180,6 +180,8 @@ async def drain(config: Config, store: Store, clock: Callable[[], datetime]) -> 
     """Handle every entry left waiting (a crash, a lost lease), prune the old ones; how many
     were handled. Run at start-up and by every tick."""
     settings = config.settings.zalo_bot
+    # Pruned whether the bot is on or not: the OA's handled event ids are kept there too.
+    await asyncio.to_thread(prune_hourly, store, clock(), settings.keep_updates_days)
     if settings.token is None:
         return 0
     keys = await asyncio.to_thread(waiting, store, clock())
@@ -192,7 +194,6 @@ async def drain(config: Config, store: Store, clock: Callable[[], datetime]) -> 
                 handled += await handle(config, store, key, client, clock)
         finally:
             await client.close()
-    await asyncio.to_thread(prune_hourly, store, clock(), settings.keep_updates_days)
     return handled
 
 
