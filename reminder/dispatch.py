@@ -30,7 +30,14 @@ from datetime import date, datetime
 
 from reminder import acks, adjust, outbox
 from reminder.channels import registry
-from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
+from reminder.channels.base import (
+    BatchChannel,
+    Channel,
+    Message,
+    Receipt,
+    pass_moment,
+    utc_now,
+)
 from reminder.channels.zalo import records as zalo_records
 from reminder.compose import Composer
 from reminder.config import Config
@@ -311,6 +318,21 @@ class Dispatcher:
             for delivery in deliveries:
                 await self._record(delivery, now, report, error=error)
             return
+        if isinstance(channel, BatchChannel):
+            by_message = {id(d.message): d for d in deliveries}
+
+            def done(message: Message, result: Receipt | ChannelError) -> None:
+                delivery = by_message[id(message)]
+                if isinstance(result, ChannelError):
+                    self._record_now(delivery, now, report, error=result)
+                else:
+                    self._record_now(delivery, now, report, receipt=result)
+
+            try:
+                await channel.send_all([d.message for d in deliveries], done)
+            finally:
+                await channel.close()
+            return
         limit = asyncio.Semaphore(max(1, channel.concurrency))
 
         async def one(delivery: Delivery) -> None:
@@ -336,6 +358,20 @@ class Dispatcher:
         receipt: Receipt | None = None,
         error: ChannelError | None = None,
     ) -> None:
+        await asyncio.to_thread(
+            self._record_now, delivery, now, report, receipt=receipt, error=error
+        )
+
+    def _record_now(
+        self,
+        delivery: Delivery,
+        now: datetime,
+        report: PassReport,
+        *,
+        receipt: Receipt | None = None,
+        error: ChannelError | None = None,
+    ) -> None:
+        """Decide the attempt's outcome and record it (blocking: in a worker thread)."""
         result = outbox.outcome(delivery, now, self.settings.channels, receipt=receipt, error=error)
         if result.status == "sent":
             report.sent.append(delivery.key)
@@ -344,7 +380,7 @@ class Dispatcher:
             {"failed": report.failed, "dead": report.dead, "retry": report.retry}[
                 result.status
             ].append((delivery.key, words))
-        await asyncio.to_thread(self.store.record_outcome, result)
+        self.store.record_outcome(result)
 
 
 def _as_channel_error(exc: BaseException) -> ChannelError:
