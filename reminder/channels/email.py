@@ -13,8 +13,8 @@ is told 421 is dropped and replaced. A pass sends through ``send_all``: one work
 connection takes the next message as soon as its last is done and its outcome recorded (the
 dispatcher's ``done``), with no hop through the event loop in between; so a kill re-sends at
 most the messages in flight — at most ``concurrency`` — and a store that cannot record stops
-every worker before its next message. (aiosmtplib was measured too: its client costs more CPU per message than
-smtplib, and on this 2-core machine it came out slower than the threads.)
+every worker before its next message. (aiosmtplib was measured too: its client costs more CPU
+per message than smtplib, and on this 2-core machine it came out slower than the threads.)
 
 Outcomes: 4xx replies, refused or dropped connections and timeouts are transient; 5xx replies
 and a unit without an address are permanent. An authentication failure is transient (the
