@@ -152,11 +152,12 @@ class Dispatcher:
             claimed = await asyncio.to_thread(self._claim, planned, holder, now, lease_s, batch)
             if claimed:
                 renewing = asyncio.create_task(self._renew(holder.owner, lease_s))
+                channels = _PassChannels(self._channels or self._build_channels())
                 try:
                     with pass_moment(now):
                         while claimed:
                             report.claimed += len(claimed)
-                            await self._send_all(claimed, now, report)
+                            await self._send_all(claimed, now, report, channels)
                             if batch is None:
                                 break
                             claimed = await asyncio.to_thread(
@@ -164,6 +165,7 @@ class Dispatcher:
                             )
                 finally:
                     renewing.cancel()
+                    await channels.close()
         finally:
             await asyncio.to_thread(self._finish, holder.owner)
         return report
@@ -283,36 +285,36 @@ class Dispatcher:
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def _send_all(self, claimed: list[Delivery], now: datetime, report: PassReport) -> None:
-        channels = self._channels
-        if channels is None:
-            channels = registry.build(self.settings, self.store, self.store.data_dir, self.clock)
+    def _build_channels(self) -> dict[str, Channel]:
+        return registry.build(self.settings, self.store, self.store.data_dir, self.clock)
+
+    async def _send_all(
+        self, claimed: list[Delivery], now: datetime, report: PassReport, channels: _PassChannels
+    ) -> None:
         by_channel: dict[str, list[Delivery]] = {}
         for delivery in claimed:
             by_channel.setdefault(delivery.channel, []).append(delivery)
         await asyncio.gather(
-            *(
-                self._send_channel(channels.get(n), n, ds, now, report)
-                for n, ds in by_channel.items()
-            )
+            *(self._send_channel(channels, n, ds, now, report) for n, ds in by_channel.items())
         )
 
     async def _send_channel(
         self,
-        channel: Channel | None,
+        channels: _PassChannels,
         name: str,
         deliveries: list[Delivery],
         now: datetime,
         report: PassReport,
     ) -> None:
         """Send one channel's deliveries; every delivery ends with an outcome recorded."""
+        channel = channels.get(name)
         if channel is None:  # the channel was turned off since the message was planned
             error = ChannelError(f"kênh {name} đã tắt", permanent=True, code="disabled")
             for delivery in deliveries:
                 await self._record(delivery, now, report, error=error)
             return
         try:
-            await channel.open()
+            await channels.open(name)
         except Exception as exc:
             error = _as_channel_error(exc)
             for delivery in deliveries:
@@ -328,10 +330,7 @@ class Dispatcher:
                 else:
                     self._record_now(delivery, now, report, receipt=result)
 
-            try:
-                await channel.send_all([d.message for d in deliveries], done)
-            finally:
-                await channel.close()
+            await channel.send_all([d.message for d in deliveries], done)
             return
         limit = asyncio.Semaphore(max(1, channel.concurrency))
 
@@ -344,10 +343,7 @@ class Dispatcher:
                 else:
                     await self._record(delivery, now, report, receipt=receipt)
 
-        try:
-            await asyncio.gather(*(one(d) for d in deliveries))
-        finally:
-            await channel.close()
+        await asyncio.gather(*(one(d) for d in deliveries))
 
     async def _record(
         self,
@@ -381,6 +377,33 @@ class Dispatcher:
                 result.status
             ].append((delivery.key, words))
         self.store.record_outcome(result)
+
+
+class _PassChannels:
+    """The channels of one pass: each opened once, at its first message, and closed when the
+    pass ends (so a pass that leases in batches keeps its SMTP connections for all of them).
+    A channel that failed to open is tried again with the next batch."""
+
+    def __init__(self, channels: dict[str, Channel]) -> None:
+        self._channels = channels
+        self._opened: list[Channel] = []
+
+    def get(self, name: str) -> Channel | None:
+        return self._channels.get(name)
+
+    async def open(self, name: str) -> None:
+        channel = self._channels[name]
+        if channel not in self._opened:
+            await channel.open()
+            self._opened.append(channel)
+
+    async def close(self) -> None:
+        opened, self._opened = self._opened, []
+        for channel in opened:
+            try:
+                await channel.close()
+            except Exception as exc:  # closing is tidying up: the outcomes are recorded
+                log.warning("đóng kênh %s lỗi: %r", channel.name, exc)
 
 
 def _as_channel_error(exc: BaseException) -> ChannelError:

@@ -275,6 +275,24 @@ def test_a_message_that_cannot_be_built_gets_its_own_outcome_and_the_pool_goes_o
     assert len(smtp_server.sink.messages) == 2
 
 
+def test_a_pass_that_leases_in_batches_keeps_its_connections_for_all_of_them(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Workers sharing a database lease a few messages at a time; the SMTP connections are
+    # opened once per pass, not once per batch.
+    units, tasks = units_leading_one_task(12)
+    settings = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+        "[channels]\nlease_batch = 3\n"
+    )
+    store = TinyDBStore(tmp_path / "data")
+    cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
+    report = Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
+    assert len(report.sent) == 12
+    assert len(smtp_server.sink.messages) == 12
+    assert smtp_server.sink.connections <= 3  # four batches of three, on the same connections
+
+
 def test_concurrency_one_keeps_one_connection_for_the_pass(
     tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
