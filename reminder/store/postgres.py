@@ -365,10 +365,11 @@ class PostgresStore:
     @staticmethod
     def _head(row: Sequence[Any]) -> DeliveryHead:
         head, owner, until, host, pid = row
-        lease = None
-        if owner is not None:
-            lease = Lease(owner=owner, until=until, host=host or "", pid=int(pid or 0))
-        return replace(delivery_head_from_json(head), lease=lease)
+        decoded = delivery_head_from_json(head)
+        if owner is None:
+            return decoded if decoded.lease is None else replace(decoded, lease=None)
+        lease = Lease(owner=owner, until=until, host=host or "", pid=int(pid or 0))
+        return replace(decoded, lease=lease)
 
     def delivery_heads(
         self, month: str | None = None, *, since: date | None = None, channel: str | None = None

@@ -11,9 +11,11 @@ Times are aware ``datetime`` values. ``Delivery.day`` is the local day the messa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from sys import intern
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
@@ -322,17 +324,29 @@ def _when(data: Mapping[str, Any], name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value))
+        return _moment(str(value))
     except ValueError:
         raise RecordShapeError(f"trường {name!r} không phải thời điểm: {value!r}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment(text: str) -> datetime:
+    """An aware moment from ISO text (UTC when it has no offset); remembered, since the
+    deliveries of one pass share their creation time (values are immutable)."""
+    parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _day(value: Any, name: str) -> date:
     try:
-        return date.fromisoformat(str(value)[:10])
+        return _date(str(value)[:10])
     except ValueError:
         raise RecordShapeError(f"trường {name!r} không phải ngày: {value!r}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def error_to_json(error: SendError) -> Json:
@@ -481,17 +495,19 @@ def _head_fields(data: Any) -> dict[str, Any]:
     for item in _need(data, "items", list):
         if not isinstance(item, Mapping):
             raise RecordShapeError("trường 'items' không đúng dạng")
+        # Interned: a province's deliveries repeat the same few thousand names and days.
         items.append(
             DeliveryItem(
-                plan=str(item.get("plan", "")),
-                task=str(item.get("task", "")),
-                unit=str(item.get("unit", "")),
-                kind=str(item.get("kind", "")),
+                plan=intern(str(item.get("plan", ""))),
+                task=intern(str(item.get("task", ""))),
+                unit=intern(str(item.get("unit", ""))),
+                kind=intern(str(item.get("kind", ""))),
                 due=_day(item.get("due"), "items.due"),
             )
         )
     receipt = data.get("receipt")
     last_error = data.get("last_error")
+    errors = data.get("errors")
     return {
         "key": _need(data, "key", str),
         "recipient": _need(data, "recipient", str),
@@ -510,7 +526,7 @@ def _head_fields(data: Any) -> dict[str, Any]:
         if isinstance(receipt, Mapping)
         else None,
         "last_error": error_from_json(last_error) if last_error else None,
-        "errors": tuple(error_from_json(e) for e in data.get("errors") or ()),
+        "errors": tuple(error_from_json(e) for e in errors) if errors else (),
         "lease": lease_from_json(data.get("claim")),
     }
 
