@@ -21,10 +21,10 @@ from reminder.dispatch import Dispatcher
 from reminder.keyed import Records
 from reminder.labels import LOCAL_TZ
 from reminder.render import Renderer
-from reminder.store import Outcome, Pairs, SendError, Store, bearing
+from reminder.store import Outcome, Pairs, SendError, Store, bearing, records
 from reminder.store import schema as pg_schema
 from reminder.store.postgres import PostgresStore
-from reminder.store.records import delivery_to_json, head_of
+from reminder.store.records import RecordShapeError, delivery_to_json, head_of
 from tests.conftest import CliResult, write_config
 from tests.pgserver import PgServer
 
@@ -314,3 +314,25 @@ def test_json_rows_are_written_in_chunks_as_one_document(
     print_json_rows(iter(rows), chunk=2)
     assert capsys.readouterr().out == whole
     assert json.loads(whole) == rows
+
+
+def test_the_quick_decoding_of_heads_gives_what_the_checked_one_gives(
+    tmp_path: Path, store: Store
+) -> None:
+    filled(tmp_path, store)
+    stored = [delivery_to_json(d) for d in store.deliveries()]
+    leased = {**stored[0], "claim": {"host": "h", "pid": 7, "token": "t", "until": "2025-03-03"}}
+    odd = [
+        leased,
+        {**stored[1], "items": [{"plan": "p", "task": "t", "due": "2025-03-07"}]},  # no unit
+        {**stored[1], "receipt": "not an object", "attempts": None},
+        {**stored[1], "day": "2025-03-07T00:00:00"},
+    ]
+    assert any(s["errors"] for s in stored)
+    assert any(s["receipt"] for s in stored)
+    for doc in [*stored, *odd]:
+        assert records._head_fields(doc) == records._checked_head_fields(doc)
+    bad: object
+    for bad in ({**stored[0], "day": 7}, {**stored[0], "created_at": "hôm qua"}, []):
+        with pytest.raises(RecordShapeError):
+            records._head_fields(bad)

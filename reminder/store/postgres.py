@@ -39,7 +39,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from reminder.errors import StoreError
-from reminder.store import StoreHealth, schema
+from reminder.store import StoreHealth, bearing, schema
 from reminder.store.bearing import EVERY, Pairs
 from reminder.store.records import (
     ERROR_HISTORY,
@@ -389,11 +389,12 @@ class PostgresStore:
             where += " AND channel = %(channel)s"
             params["channel"] = channel
         with self._conn("đọc") as conn:
-            rows = conn.execute(
+            # Iterated, not fetched whole: each row's JSON is decoded and dropped in turn.
+            cursor = conn.execute(
                 f"SELECT {_HEAD_COLUMNS} FROM deliveries {where} ORDER BY day, created_at, key",
                 params,
-            ).fetchall()
-            return [self._head(r) for r in rows]
+            )
+            return [self._head(r) for r in cursor]
 
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries
@@ -414,11 +415,11 @@ class PostgresStore:
                     WHERE escalation AND created_at <= %(as_of)s {where}
                 )
                 SELECT {_HEAD_COLUMNS} FROM deliveries JOIN wanted USING (key)
-                ORDER BY day, created_at, key
                 """,
                 params,
-            ).fetchall()
-            return [self._head(r) for r in rows]
+            )
+            # Sorted here: the server would sort the wide rows on disk.
+            return sorted((self._head(r) for r in rows), key=bearing.order)
 
     def delivery(self, key: str, day: date) -> Delivery | None:
         """The delivery ``key`` (``day`` is not needed here: keys are unique)."""
@@ -670,7 +671,7 @@ class PostgresStore:
                 ORDER BY plan, task, unit, at DESC, id DESC
                 """,
                 params,
-            ).fetchall()
+            )
             return [ack_from_json(r[0]) for r in rows]
 
     # -- channel state and digest runs ---------------------------------------------------------
