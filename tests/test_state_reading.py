@@ -176,6 +176,10 @@ def test_heads_by_month_since_and_channel(tmp_path: Path, store: Store) -> None:
     assert store.delivery_heads(since=since) == [d for d in every if d.day >= since]
     assert store.delivery_heads(channel="file") == every
     assert store.delivery_heads(channel="zalo_zns") == []
+    assert list(store.each_delivery_head()) == every
+    assert list(store.each_delivery_head("2025-03", since=since)) == [
+        d for d in every if d.day >= since
+    ]
 
 
 def test_the_digest_reads_less_and_says_the_same(tmp_path: Path, store: Store) -> None:

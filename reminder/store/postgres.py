@@ -376,6 +376,13 @@ class PostgresStore:
     ) -> list[DeliveryHead]:
         """``deliveries(month)`` without their messages: the ``head`` column, so the message
         bodies never leave the server; filtered in the server."""
+        return list(self.each_delivery_head(month, since=since, channel=channel))
+
+    def each_delivery_head(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> Iterator[DeliveryHead]:
+        """``delivery_heads``, fetched a thousand rows at a time (a server-side cursor in one
+        read-only transaction, held while the caller iterates)."""
         where, params = "WHERE true", dict[str, Any]()
         if month:
             first = date.fromisoformat(f"{month}-01")
@@ -388,13 +395,14 @@ class PostgresStore:
         if channel is not None:
             where += " AND channel = %(channel)s"
             params["channel"] = channel
-        with self._conn("đọc") as conn:
-            # Iterated, not fetched whole: each row's JSON is decoded and dropped in turn.
-            cursor = conn.execute(
+        with self._tx("đọc") as conn, conn.cursor(name="delivery_heads") as cursor:
+            cursor.itersize = 1000
+            cursor.execute(
                 f"SELECT {_HEAD_COLUMNS} FROM deliveries {where} ORDER BY day, created_at, key",
                 params,
             )
-            return [self._head(r) for r in cursor]
+            for row in cursor:
+                yield self._head(row)
 
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries

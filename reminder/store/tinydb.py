@@ -685,6 +685,12 @@ class TinyDBStore:
             ]
         return sorted(out, key=lambda d: (d.day, d.created_at))
 
+    def each_delivery_head(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> Iterator[DeliveryHead]:
+        """``delivery_heads`` (read whole: the files are read whole anyway)."""
+        yield from self.delivery_heads(month, since=since, channel=channel)
+
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
         return bearing.deliveries(self.delivery_heads(), as_of, pairs)
