@@ -12,7 +12,7 @@ import argparse
 import json
 from datetime import datetime
 
-from reminder import checks, config
+from reminder import checks, config, templating
 from reminder.errors import Problem, UsageError
 from reminder.labels import CALENDAR_KIND_LABELS, LOCAL_TZ, vn_date, weekday
 
@@ -57,6 +57,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         f" {len(loaded.directory.units)} đơn vị, {len(loaded.directory.groups)} nhóm,"
         f" {len(problems)} cảnh báo."
     )
+    replaced = [n for n in loaded.templates.overridden if n in templating.builtin_names()]
+    if replaced:
+        print(f"Mẫu riêng đang dùng ({loaded.templates.directory}): {', '.join(replaced)}.")
     if store_line:
         print(store_line)
     return EXIT_OK if usable else EXIT_INVALID

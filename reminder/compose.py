@@ -14,10 +14,11 @@ from reminder import acks
 from reminder.calendar import weekday_vi
 from reminder.channels.base import Message
 from reminder.config import Config
-from reminder.labels import KIND_LABELS, vn_date
+from reminder.errors import Problem
+from reminder.labels import KIND_LABELS, LOCAL_TZ, vn_date
 from reminder.links import UnitLinks
-from reminder.render import Renderer
-from reminder.schedule import ROLE_LABELS, Batch, Occurrence
+from reminder.render import OverrideFailed, Renderer
+from reminder.schedule import ROLE_LABELS, Batch, Occurrence, occurrence
 
 
 class Composer:
@@ -129,3 +130,42 @@ class Composer:
             "ack_url": f"{base}/ack/{token}",
             "unit_url": self._unit_url(base, occ.unit),
         }
+
+
+def trial(config: Config) -> list[Problem]:
+    """Render one sample message with ``config``'s overridden message templates: a task of the
+    first plan due today for the first unit, and another unit's escalation, on every channel's
+    form (subject, text, HTML, Zalo text and parts). An override that parses but fails when
+    filled in (a misspelt attribute, ``items[0]`` of nothing) is an error here, named by file
+    and line, rather than a fallback to the built-in template at send time."""
+    from reminder.templating import MESSAGE_TEMPLATES, failed_line
+
+    overridden = set(config.templates.overridden) & set(MESSAGE_TEMPLATES)
+    units = list(config.directory.units)
+    plans = [p for p in config.plans if p.tasks]
+    if not overridden or not units or not plans:
+        return []
+    plan, task = plans[0], plans[0].tasks[0]
+    day = date(plan.year, 6, 2)
+    at = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+    items = [occurrence(plan.id, task.id, units[0], "lead", "due", at, day)]
+    if len(units) > 1:
+        items.append(occurrence(plan.id, task.id, units[1], "lead", "escalation", at, day))
+    composer = Composer(config, "trial")
+    composer.renderer = Renderer(config.templates, fallback=False)
+    try:
+        composer.compose(Batch(units[0], day, items), units[0], "zalo_bot", "trial", at, day)
+    except OverrideFailed as exc:
+        path = config.templates.path(exc.name)
+        line = failed_line(exc.error, path) if path else None
+        return [
+            Problem(
+                "error",
+                f"mẫu {exc.name} lỗi khi thử điền một thư mẫu ({exc.error})",
+                file=path or config.templates.directory,
+                line=line,
+                hint="sửa theo các tên có trong bản gốc reminder/templates/"
+                f"{exc.name}, hoặc xóa tệp để dùng mẫu có sẵn; rồi chạy reminder check",
+            )
+        ]
+    return []

@@ -200,7 +200,11 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     problems.extend(_in_settings(p, settings_file) for p in found)
     if templates is None:
         return None
-    return Config(config_dir, settings, directory, tuple(plans), calendar, templates=templates)
+    loaded = Config(config_dir, settings, directory, tuple(plans), calendar, templates=templates)
+    from reminder.compose import trial
+
+    problems.extend(trial(loaded))
+    return loaded
 
 
 def _in_settings(problem: Problem, settings_file: Path) -> Problem:

@@ -8,6 +8,7 @@ Vietnamese way (``31/03/2025``, "Thứ Hai").
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,19 @@ from jinja2 import TemplateError
 from reminder.errors import ReminderError
 from reminder.templating import Templates, builtin_templates
 
+log = logging.getLogger("reminder")
+
 ZALO_TEXT_LIMIT = 2000  # Zalo OA text messages: at most 2,000 characters
+
+
+class OverrideFailed(ReminderError):
+    """Rendering with the overrides failed (``Renderer(fallback=False)``); ``__cause__`` is
+    the error."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(f"mẫu {name}: {error}")
+        self.name = name
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -32,18 +45,48 @@ class Rendered:
 
 class Renderer:
     """Renders with one configuration's templates (``Config.templates``; by default the
-    built-ins alone)."""
+    built-ins alone).
 
-    def __init__(self, templates: Templates | None = None) -> None:
+    An administrator's override can pass ``reminder check`` and still fail on some message (it
+    reads ``items[1]`` and a unit has one task). With ``fallback`` (the default) such a render
+    is done again with the built-in template and the failure is logged once per template, so
+    a mistake in an override never stops the reminders; ``fallback=False`` raises instead
+    (``check``'s trial render)."""
+
+    def __init__(self, templates: Templates | None = None, *, fallback: bool = True) -> None:
         self.templates = templates or builtin_templates()
         self.env = self.templates.env
+        self.fallback = fallback
+        self._logged: set[str] = set()
 
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template ``name``; template mistakes become a ``ReminderError``."""
         try:
             return self.env.get_template(name).render(context)
+        except Exception as exc:  # an override is the administrator's code: anything may fail
+            if not self.templates.overridden:
+                if isinstance(exc, TemplateError):
+                    raise ReminderError(f"mẫu {name}: {exc}") from None
+                raise
+            if not self.fallback:
+                raise OverrideFailed(name, exc) from exc
+            self._log_fallback(name, exc)
+        try:
+            return builtin_templates().env.get_template(name).render(context)
         except TemplateError as exc:
             raise ReminderError(f"mẫu {name}: {exc}") from None
+
+    def _log_fallback(self, name: str, exc: Exception) -> None:
+        if name in self._logged:
+            return
+        self._logged.add(name)
+        log.error(
+            "mẫu riêng dùng cho %s lỗi khi điền (%s): đã dùng mẫu có sẵn thay thế — sửa mẫu"
+            " trong %s rồi chạy reminder check",
+            name,
+            exc,
+            self.templates.directory,
+        )
 
     def reminder(self, context: dict[str, Any]) -> Rendered:
         """Subject, text, HTML and a short (Zalo) text for one day's message to one unit."""

@@ -14,18 +14,21 @@ of a syntax error surfacing in the middle of a dispatch pass.
 
 ``load`` returns every finding as a ``Problem``: a syntax error (error: file, line, what to do),
 a file that is not UTF-8 (error), an ``extends``/``include`` of a template that does not exist
-(error), an override whose name matches no built-in template (warning: it is never used), and a
-variable the built-in template never receives (warning: probably a typo, and it would fail when
-rendered, since every template runs with ``StrictUndefined``).
+(error), an override whose name matches no built-in template (warning: it is never used), and,
+in the digest and page templates, a variable the built-in family never reads (warning: probably
+a typo, which would fail when rendered, since every template runs with ``StrictUndefined``).
+The message templates are checked harder, by filling in a sample message (``compose.trial``,
+run by ``config.validate``): a failure there is an error naming the file and line.
 """
 
 from __future__ import annotations
 
 import functools
+import traceback
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     BaseLoader,
@@ -35,6 +38,7 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    TemplateNotFound,
     TemplateSyntaxError,
     meta,
     nodes,
@@ -53,6 +57,13 @@ DEFAULT_OVERRIDE_DIR = Path("templates")
 _NOT_TEMPLATES = frozenset({"README.md"})
 _TEMPLATE_SUFFIXES = (".html", ".txt")
 _PACKAGE_PATH = "reminder/templates"
+#: The templates of a day's message to a unit; ``compose.trial`` fills them in for ``check``.
+MESSAGE_TEMPLATES = (
+    "email/reminder.subject.txt",
+    "email/reminder.txt",
+    "email/reminder.html",
+    "zalo/reminder.txt",
+)
 
 
 @functools.cache
@@ -98,6 +109,23 @@ def _environment(loader: BaseLoader) -> Environment:
 _PARSER = _environment(DictLoader({}))
 
 
+class _Snapshot(BaseLoader):
+    """The override sources as read at validation; each keeps its file's path, so an error
+    raised while rendering one names the file and line."""
+
+    def __init__(self, directory: Path | None, sources: Mapping[str, str]) -> None:
+        self.directory = directory
+        self.sources = dict(sources)
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        if self.directory is None or template not in self.sources:
+            raise TemplateNotFound(template)
+        return self.sources[template], str(self.directory / template), lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.sources)
+
+
 class Templates:
     """The templates one configuration renders with: ``overrides`` (name -> source, read from
     ``directory`` when the configuration was validated) over the package's built-ins."""
@@ -106,8 +134,19 @@ class Templates:
         self.directory = directory
         self.overridden = tuple(sorted(overrides or {}))
         self.env = _environment(
-            ChoiceLoader([DictLoader(dict(overrides or {})), _builtin_loader()])
+            ChoiceLoader([_Snapshot(directory, overrides or {}), _builtin_loader()])
         )
+
+    def path(self, name: str) -> Path | None:
+        """The override file of template ``name``, or None when it is the built-in."""
+        return self.directory / name if self.directory and name in self.overridden else None
+
+
+def failed_line(exc: BaseException, path: Path) -> int | None:
+    """The line of the template file ``path`` at which rendering raised ``exc`` (Jinja puts the
+    template's lines in the traceback), or None."""
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    return lines[-1] if lines else None
 
 
 def load(directory: Path | None) -> tuple[Templates | None, list[Problem]]:
@@ -188,7 +227,7 @@ def load(directory: Path | None) -> tuple[Templates | None, list[Problem]]:
                         " có sẵn (danh sách trong templates/README.md)",
                     )
                 )
-        if name in builtin:
+        if name in builtin and name not in MESSAGE_TEMPLATES:  # those get a trial render
             problems.extend(_unknown_variables(templates.env, name, parsed, path))
     for name in sorted(sources.keys() - builtin - referenced):
         problems.append(_unused(directory / name, name))

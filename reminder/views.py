@@ -126,12 +126,14 @@ def print_deliveries(records: Sequence[Delivery | DeliveryHead]) -> None:
     """Delivery records as a table, newest first."""
     out = console()
     table = Table(title=f"Nhật ký gửi ({len(records)} thư)")
-    for column in ("Ngày", "Đơn vị", "Kênh", "Trạng thái", "Lần", "Lỗi gần nhất"):
+    for column in ("Ngày", "Đơn vị", "Kênh", "Trạng thái", "Lần", "Lỗi gần nhất / nơi nhận"):
         table.add_column(column)
     for r in sorted(records, key=lambda r: (r.day, r.recipient), reverse=True):
         words = ""
         if r.last_error is not None:
             words = f"{r.last_error.message} {r.last_error.detail or ''}".strip()
+        elif r.channel == "zalo_bot" and r.receipt is not None:
+            words = r.receipt.detail  # which chats got it, which failed for good
         table.add_row(
             f"{r.day:%d/%m/%Y}",
             r.recipient,

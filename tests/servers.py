@@ -134,8 +134,10 @@ class FakeZalo:
         self._counter = 1
         # The Zalo Bot Platform (bot.zaloplatforms.com/docs): POST /bot<TOKEN>/<method>.
         self.bot_token = "12345:bot-secret-token"
-        self.bot_replies: list[tuple[int, dict[str, Any]]] = []  # next sendMessage answers
+        # Next sendMessage answers: (status, body), or None to accept that one as usual.
+        self.bot_replies: list[tuple[int, dict[str, Any]] | None] = []
         self.bot_sent: list[dict[str, Any]] = []  # accepted sendMessage bodies
+        self.bot_send_delay = 0.0  # seconds sendMessage takes before it answers
         self.bot_updates: list[dict[str, Any]] = []  # what getUpdates hands out, one a call
         self.bot_webhook: dict[str, Any] = {}
 
@@ -256,6 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             result = update
         elif method == "sendMessage":
+            if fake.bot_send_delay:
+                time.sleep(fake.bot_send_delay)
             with fake.lock:
                 forced = fake.bot_replies.pop(0) if fake.bot_replies else None
             if forced is not None:

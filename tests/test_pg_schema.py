@@ -1,17 +1,24 @@
 """The PostgreSQL store's schema: versioned migrations applied once, under a lock, by whichever
-worker starts first; a database newer than the program is refused; ``check`` reports it."""
+worker starts first; a database newer than the program is refused; ``check`` reports it; data
+written under an older schema reads the same after the upgrade."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
+from reminder.channels.base import Message
 from reminder.errors import StoreError
+from reminder.store import Delivery, DeliveryItem, Outcome, SendError, apply_outcome
 from reminder.store import schema as migrations
+from reminder.store.postgres import PostgresStore
+from reminder.store.records import delivery_to_json
 from tests.conftest import CliResult
 from tests.pgserver import PgServer
 from tests.servers import free_port
@@ -99,3 +106,72 @@ def test_check_says_whether_the_schema_is_current(
     code, _, err = cli("check", "--config-dir", str(shipped_config))
     assert code == 2
     assert "không kết nối được" in err
+
+
+def test_deliveries_written_under_the_first_schema_read_the_same_after_the_upgrade(
+    empty_url: str, tmp_path: Path
+) -> None:
+    # Schema 1 kept a delivery's outcome fields inside ``record``; schema 2 moves them to the
+    # ``outcome`` column. A delivery written before must read, and take outcomes, unchanged.
+    first = migrations.migrations()[0]
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute(migrations._LEDGER)
+        conn.execute(first.sql.encode())
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+            [first.version, first.name],
+        )
+        old = _retried_delivery()
+        conn.execute(
+            "INSERT INTO deliveries (key, day, recipient, channel, status, next_attempt_at,"
+            " created_at, record) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                old.key,
+                old.day,
+                old.recipient,
+                old.channel,
+                old.status,
+                old.next_attempt_at,
+                old.created_at,
+                Jsonb(delivery_to_json(old)),
+            ],
+        )
+    with PostgresStore(empty_url, tmp_path / "data") as store:
+        assert store.deliveries() == [old]
+        assert store.delivery(old.key, old.day) == old
+        at = old.created_at + timedelta(hours=3)
+        again = Outcome(old.key, old.day, "retry", at, 3, old.first_attempt_at, at, None, _error(3))
+        store.record_outcome(again)
+        after = store.delivery(old.key, old.day)
+        assert after == apply_outcome(old, again)
+        assert after is not None
+        assert [e.message for e in after.errors] == ["lỗi 1", "lỗi 2", "lỗi 3"]
+
+
+def _error(n: int) -> SendError:
+    return SendError(f"lỗi {n}", "451", None, False, datetime(2025, 4, 1, n, tzinfo=UTC))
+
+
+def _retried_delivery() -> Delivery:
+    t0 = datetime(2025, 4, 1, 1, 5, tzinfo=UTC)
+    message = Message(
+        "u1/email/2025-04-01", "email", "u1", "Phòng Nội vụ", "Nhắc việc", "x", "<p>x</p>", "x",
+        t0.isoformat(), emails=("u1@huyen.example",),
+    )  # fmt: skip
+    return Delivery(
+        key="u1/email/2025-04-01",
+        recipient="u1",
+        channel="email",
+        day=date(2025, 4, 1),
+        status="retry",
+        occurrences=("p/T1/u1/due/2025-04-01",),
+        items=(DeliveryItem("p", "T1", "u1", "due", date(2025, 4, 3)),),
+        message=message,
+        created_at=t0,
+        attempts=2,
+        first_attempt_at=t0,
+        last_attempt_at=t0 + timedelta(hours=1),
+        next_attempt_at=t0 + timedelta(hours=2),
+        last_error=_error(2),
+        errors=(_error(1), _error(2)),
+    )

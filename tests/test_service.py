@@ -58,6 +58,9 @@ def test_the_service_lives_a_real_life(tmp_path: Path, smtp_server: SmtpServer) 
         f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
         "[service]\ntick_seconds = 1\n"
     )
+    overrides = tmp_path / "mau"
+    overrides.mkdir()
+    settings = f'templates_dir = "{overrides}"\n{settings}'
     cfg = write_config(tmp_path / "config", UNITS, TASKS, settings)
     data = tmp_path / "data"
     env = {**os.environ, "REMINDER_SECRET_KEY": "service-secret"}
@@ -113,6 +116,14 @@ def test_the_service_lives_a_real_life(tmp_path: Path, smtp_server: SmtpServer) 
 
             # Ticks keep sending (the overdue Q1 task reminds nv again on later days).
             assert wait_until(lambda: len(sink.to("nv@")) >= 2, 20), log()
+
+            # The template override directory is watched too: a broken template is refused.
+            subject = overrides / "email" / "reminder.subject.txt"
+            subject.parent.mkdir()
+            subject.write_text("Nhắc việc {{ unit.name }", encoding="utf-8")
+            finding = f"{subject}:1: LỖI: mẫu email/reminder.subject.txt sai cú pháp Jinja"
+            assert wait_until(lambda: finding in log(), 10), log()
+            assert healthy()
         finally:
             start = time.monotonic()
             proc.send_signal(signal.SIGTERM)

@@ -272,7 +272,11 @@ def test_migration_002_backfills_heads_and_items(
                     columns = {"ack_events": "plan, task, unit, at, record"}.get(
                         table, "kind, key, record"
                     )
-                copied = source.execute(f"SELECT {columns} FROM {table}").fetchall()
+                # Schema 1 kept a delivery's outcome inside its record (003 moved it out).
+                selected = columns.replace("record", "record || outcome")
+                if table != "deliveries":
+                    selected = columns
+                copied = source.execute(f"SELECT {selected} FROM {table}").fetchall()
                 marks = ", ".join(["%s"] * len(columns.split(",")))
                 with conn.cursor() as cur:
                     cur.executemany(

@@ -152,6 +152,26 @@ def test_an_outcome_reads_back_at_once_and_after_flush(store: Store) -> None:
     assert got.errors == (_error(),)  # the history keeps the failed attempt
 
 
+def test_delivery_heads_follow_every_write_of_the_same_store(store: Store) -> None:
+    # A process reads heads (the board, status) between its own writes (the pass).
+    def seen() -> list[tuple[str, str, int]]:
+        return [(h.key, h.status, h.attempts) for h in store.delivery_heads()]
+
+    def stored() -> list[tuple[str, str, int]]:
+        return [(d.key, d.status, d.attempts) for d in store.deliveries()]
+
+    (first,) = store.add_deliveries([pending_delivery("nv")], A, 600)
+    assert seen() == stored() == [(first.key, "pending", 0)]
+    (second,) = store.add_deliveries([pending_delivery("tc")], A, 600)
+    assert seen() == stored()
+    assert len(seen()) == 2
+    store.record_outcome(Outcome(second.key, DAY, "sent", NOW, 1, NOW))
+    assert seen() == stored()
+    store.flush()
+    assert seen() == stored()
+    assert (second.key, "sent", 1) in seen()
+
+
 def test_outcomes_from_many_threads_are_all_kept(store: Store) -> None:
     added = store.add_deliveries([pending_delivery(f"u{i}") for i in range(40)], A, 600)
     threads = [

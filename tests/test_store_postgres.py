@@ -192,10 +192,11 @@ def test_a_reader_never_misses_a_row_whose_transaction_commits_late(
         assert [d.recipient for d in other.deliveries()] == ["u1"]
         late = pending_delivery("u2")
         slow.execute(
-            "INSERT INTO deliveries (key, day, recipient, channel, status, created_at, record)"
+            "INSERT INTO deliveries"
+            " (key, day, recipient, channel, status, created_at, record, outcome)"
             " SELECT %s, day, %s, channel, status, created_at,"
             " jsonb_set(jsonb_set(record, '{key}', to_jsonb(%s::text)),"
-            " '{recipient}', to_jsonb(%s::text))"
+            " '{recipient}', to_jsonb(%s::text)), outcome"
             " FROM deliveries WHERE key = %s",
             [late.key, "u2", late.key, "u2", "u1/email/2025-04-01"],
         )
@@ -207,3 +208,21 @@ def test_a_reader_never_misses_a_row_whose_transaction_commits_late(
     acked = AckEvent("p", "T1", "u2", "done", NOW, "cli")
     pg_store.add_acks([acked])
     assert [e.unit for e in pg_store.ack_events()] == ["u2"]
+
+
+def test_a_reader_fetches_a_delivery_whole_once_then_only_its_outcome(
+    pg_store: PostgresStore, pg_url: str, tmp_path: Path
+) -> None:
+    (d,) = pg_store.add_deliveries([pending_delivery("u1")], holder("p1"), 60)
+    assert pg_store.deliveries() == [d]
+    with PostgresStore(pg_url, tmp_path / "other") as other:
+        sent = Outcome(d.key, DAY, "sent", NOW, 1, NOW, receipt=Receipt("<m@x>"))
+        other.record_outcome(sent)
+    assert pg_store.deliveries() == [apply_outcome(replace(d, lease=None), sent)]
+    # A row this reader does not hold whole (its copy lost, here by hand) is fetched whole.
+    pg_store._deliveries._rows.clear()
+    retry = Outcome(d.key, DAY, "retry", NOW + timedelta(hours=1), 2, NOW, NOW, None, None)
+    pg_store.record_outcome(retry)
+    assert pg_store.deliveries() == [
+        apply_outcome(apply_outcome(replace(d, lease=None), sent), retry)
+    ]

@@ -166,14 +166,16 @@ def test_check_warns_of_overrides_that_are_never_used_or_read_unknown_values(
 ) -> None:
     directory = tmp_path / "mau"
     _override(directory, "email/nhac-viec.txt", "{{ unit.name }}")  # no such template
-    _override(directory, "email/reminder.subject.txt", "Nhắc {{ unti.name }}")  # a typo
+    page = '{% extends "web/base.html" %}{% block body %}{{ headng }}{% endblock %}'
+    _override(directory, "web/error.html", page)  # a typo of "heading"
     _override(directory, "web/base.html", builtin_source("web/base.html"))
-    code, _, err = cli("check", "--config-dir", str(_config_dir(tmp_path)))
+    code, out, err = cli("check", "--config-dir", str(_config_dir(tmp_path)))
     assert code == 0, err
+    assert f"Mẫu riêng đang dùng ({directory}): web/base.html, web/error.html." in out
     warnings = sorted(line for line in err.splitlines() if str(directory) in line)
     assert len(warnings) == 2, err
     assert "email/nhac-viec.txt không trùng tên mẫu có sẵn nào nên không được dùng" in warnings[0]
-    assert 'dùng biến "unti" mà bản gốc không dùng' in warnings[1]
+    assert 'mẫu web/error.html dùng biến "headng" mà bản gốc không dùng' in warnings[1]
 
 
 def test_check_refuses_an_include_of_a_template_that_does_not_exist(
@@ -227,3 +229,38 @@ def test_the_service_refuses_a_broken_override_and_keeps_the_templates_it_valida
         assert service.app.state.web.renderer.templates is service.config.templates
     finally:
         service.store.close()
+
+
+def test_check_fills_in_a_sample_message_and_names_the_failing_line(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    _override(
+        tmp_path / "mau", "email/reminder.txt", "Kính gửi {{ unit.name }}\n{{ items[0].titel }}\n"
+    )
+    code, out, err = cli("check", "--config-dir", str(_config_dir(tmp_path)))
+    assert code == 2
+    path = tmp_path / "mau" / "email" / "reminder.txt"
+    assert f"{path}:2: LỖI: mẫu email/reminder.txt lỗi khi thử điền một thư mẫu" in err
+    assert "titel" in err
+    assert "Traceback" not in err + out
+
+
+def test_an_override_failing_on_one_message_falls_back_to_the_built_in_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Passes check (the sample message has one task) but fails for a unit with two tasks.
+    text = "{{ unit.name }}{% if items | length > 1 %} {{ items[1].titel }}{% endif %}\n"
+    _override(tmp_path / "mau", "email/reminder.txt", text)
+    tasks = [*TASKS, {**TASKS[0], "id": "Q2-02", "title": "Việc thứ hai"}]
+    cfg = config.load(
+        write_config(tmp_path / "config", UNITS, tasks, f'templates_dir = "{tmp_path / "mau"}"\n')
+    )
+    report = Dispatcher(cfg, TinyDBStore(tmp_path / "data"), secret="s").run(OPEN_DAY)
+    assert sorted(report.sent) == ["nv/file/2025-04-01", "tp/file/2025-04-01"]  # nothing stopped
+    texts = {m.recipient: m.text for m in report.planned}
+    assert texts["nv"].startswith("Kính gửi: Phòng Nội vụ,")  # the built-in text
+    failures = [
+        r for r in caplog.records if "mẫu riêng dùng cho email/reminder.txt lỗi" in r.message
+    ]
+    assert len(failures) == 1  # said once, not once per message
+    assert "titel" in failures[0].message

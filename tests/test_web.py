@@ -347,6 +347,17 @@ def test_a_replayed_zalo_event_is_acted_on_once(site: Site) -> None:
     assert len(site.acks()) == 2
 
 
+def test_an_oa_event_retried_after_a_crash_before_its_claim_acks_once(site: Site) -> None:
+    from reminder.channels.zalo import records
+
+    event = _text_event("xong Q2-01")
+    assert _post_event(site, event).status_code == 200
+    # As if the process had died after recording the ack, before claiming the event's id:
+    assert site.store.delete_record(records.UPDATES, "oa/m1")
+    assert _post_event(site, event).status_code == 200  # Zalo's retry
+    assert len(site.acks()) == 1  # the ack's id (from the event id) is recorded once
+
+
 def test_old_or_undated_zalo_events_are_refused(site: Site) -> None:
     for timestamp in ("1500000000000", "1744681500000", "1744683100000", "", "soon"):
         # 2017; 15 minutes ago; 11 minutes ahead; none; not a number

@@ -78,7 +78,7 @@ CHANNELS: Mapping[str, ChannelSpec] = {
     "zalo_bot": ChannelSpec(
         lambda s: s.zalo_bot.token is not None,
         lambda c: bool(c.chat_ids),
-        lambda b: ZaloBotChannel(b.settings.zalo_bot, b.concurrency),
+        lambda b: ZaloBotChannel(b.settings.zalo_bot, b.concurrency, b.store),
     ),
     "zalo_oa": ChannelSpec(
         _zalo_on,

@@ -25,7 +25,7 @@ from reminder.store.files import append_whole, write_error
 from reminder.store.records import AckEvent, RecordShapeError, ack_from_json, ack_to_json
 
 if TYPE_CHECKING:
-    from reminder.store.tinydb import _Disk, _Tx
+    from reminder.store.tinydb.disk import Disk, Tx
 
 ACKS = "acks.json"
 FOLD_AT = 10_000
@@ -44,13 +44,13 @@ def _stamp(path: Path) -> Stamp:
 class AckLog:
     """The acknowledgment events of one data directory (one per store instance)."""
 
-    def __init__(self, disk: _Disk) -> None:
+    def __init__(self, disk: Disk) -> None:
         self.disk = disk
         # The current log as last read: path, stamp, bytes parsed (whole lines), events.
         self._log: tuple[Path, Stamp, int, list[AckEvent]] | None = None
         self._index: tuple[int, dict[Pair, list[AckEvent]]] | None = None
 
-    def _folded(self, tx: _Tx) -> int:
+    def _folded(self, tx: Tx) -> int:
         doc = tx.get(ACKS, "meta", "log")
         return int(doc.get("gen", 0)) if doc is not None else 0
 
@@ -99,12 +99,12 @@ class AckLog:
         self._log = (path, stamp, offset, events)
         return events
 
-    def events(self, tx: _Tx) -> list[AckEvent]:
+    def events(self, tx: Tx) -> list[AckEvent]:
         """Every event, in the order recorded."""
         base = tx.typed(ACKS, "acks", ack_from_json)
         return [*base, *self._read_log(self._path(self._folded(tx) + 1))]
 
-    def events_of(self, tx: _Tx, pair: Pair) -> list[AckEvent]:
+    def events_of(self, tx: Tx, pair: Pair) -> list[AckEvent]:
         """The events of one (plan, task, unit), without scanning every event each time."""
         base = tx.typed(ACKS, "acks", ack_from_json)
         if self._index is None or self._index[0] != id(base):
@@ -115,7 +115,7 @@ class AckLog:
         logged = self._read_log(self._path(self._folded(tx) + 1))
         return [*self._index[1].get(pair, []), *(e for e in logged if e.pair == pair)]
 
-    def append(self, tx: _Tx, events: Sequence[AckEvent], after_commit: list[Path]) -> None:
+    def append(self, tx: Tx, events: Sequence[AckEvent], after_commit: list[Path]) -> None:
         """Append ``events`` durably; fold the log into ``acks.json`` when it is long."""
         gen = self._folded(tx) + 1
         path = self._path(gen)

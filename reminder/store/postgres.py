@@ -57,7 +57,9 @@ from reminder.store.records import (
     ack_to_json,
     delivery_from_json,
     delivery_head_from_json,
-    delivery_to_json,
+    delivery_outcome_to_json,
+    delivery_record_to_json,
+    delivery_with_outcome,
     digest_run_from_json,
     digest_run_to_json,
     error_to_json,
@@ -72,12 +74,13 @@ WORKER_LOCK = 0x52454D49
 #: First key of the transaction locks that make an acknowledgment id unique ("ACKI").
 ACK_ID_LOCK = 0x41434B49
 
-_DELIVERY_COLUMNS = (
-    "record, lease_owner, lease_until, lease_host, lease_pid"  # what ``_delivery`` reads
-)
+# What ``_delivery`` reads, in its order (and the same qualified by the alias ``d``).
+_DELIVERY_FIELDS = ("record", "outcome", "lease_owner", "lease_until", "lease_host", "lease_pid")
+_DELIVERY_COLUMNS = ", ".join(_DELIVERY_FIELDS)
+_D_DELIVERY_COLUMNS = ", ".join(f"d.{name}" for name in _DELIVERY_FIELDS)
 
-#: What ``_head`` reads: the record without its message, and the lease.
-_HEAD_COLUMNS = "head, lease_owner, lease_until, lease_host, lease_pid"
+#: What ``_head`` reads: the record without its message, its outcome, and the lease.
+_HEAD_COLUMNS = "head, outcome, lease_owner, lease_until, lease_host, lease_pid"
 
 
 def _pairs_sql(pairs: Pairs) -> tuple[str, dict[str, Any]]:
@@ -105,8 +108,9 @@ _FREE = f"""CASE
 END"""
 
 
-# ``apply_outcome`` inside the server: merge the outcome's fields, append the error (if any) to
-# the last ``keep`` errors kept, end the lease.
+# ``apply_outcome`` inside the server: merge the outcome's fields into the row's ``outcome``
+# (never its ``record``: the message and items stay as written, so the update is small), append
+# the error (if any) to the last ``keep`` errors kept, end the lease.
 _APPLY_OUTCOME = """
 UPDATE deliveries SET
     writer = pg_current_xact_id(),
@@ -114,19 +118,19 @@ UPDATE deliveries SET
     next_attempt_at = %(next)s,
     lease_owner = NULL, lease_worker = NULL, lease_until = NULL,
     lease_host = NULL, lease_pid = NULL,
-    record = record || %(patch)s || CASE
+    outcome = outcome || %(patch)s || CASE
         WHEN %(error)s::jsonb IS NULL THEN '{}'::jsonb
         ELSE jsonb_build_object('errors', COALESCE((
             SELECT jsonb_agg(e.value ORDER BY e.n)
-            FROM jsonb_array_elements(COALESCE(record->'errors', '[]')) WITH ORDINALITY e(value, n)
-            WHERE e.n > jsonb_array_length(COALESCE(record->'errors', '[]')) - %(keep)s
+            FROM jsonb_array_elements(COALESCE(outcome->'errors', '[]')) WITH ORDINALITY e(value, n)
+            WHERE e.n > jsonb_array_length(COALESCE(outcome->'errors', '[]')) - %(keep)s
         ), '[]'::jsonb) || %(error)s::jsonb)
     END
 WHERE key = %(key)s
   -- Idempotent, as apply_outcome is: the same outcome applied again changes nothing.
   AND NOT (
-    (record->>'attempts')::integer IS NOT DISTINCT FROM %(attempts)s
-    AND (record->>'last_attempt_at')::timestamptz IS NOT DISTINCT FROM %(at)s
+    (outcome->>'attempts')::integer IS NOT DISTINCT FROM %(attempts)s
+    AND (outcome->>'last_attempt_at')::timestamptz IS NOT DISTINCT FROM %(at)s
   )
   -- This statement is its own transaction (autocommit): commit it without waiting for the
   -- disk. A killed worker loses nothing; a crash of the server may lose the last outcomes.
@@ -155,15 +159,22 @@ class _Mirror(Generic[T]):
     Each read fetches only the rows written (``writer`` column) by transactions at or after
     the oldest one still running at the previous read — a transaction that commits late is
     fetched then, never missed — and decodes only those. Rows are never deleted.
+
+    ``query`` selects the key first and may leave the second column NULL unless ``%(whole)s``
+    (true at the first read): ``decode`` then gets the value held and updates
+    it. A row left NULL that this reader does not hold is fetched whole by ``whole``
+    (``%(keys)s``) in the same transaction. ``seed`` adds values the process wrote itself.
     """
 
     def __init__(
         self,
         query: str,
-        decode: Callable[[Sequence[Any]], T],
+        decode: Callable[[Sequence[Any], T | None], T],
         order: Callable[[T], Any],
+        whole: str | None = None,
     ) -> None:
-        self._query = query + " WHERE writer >= %s::xid8"
+        self._query = query + " WHERE writer >= %(mark)s::xid8"
+        self._whole = whole
         self._decode = decode
         self._order = order
         self._rows: dict[Any, T] = {}
@@ -180,14 +191,27 @@ class _Mirror(Generic[T]):
                     mark = conn.execute(
                         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
                     ).fetchone()
-                    rows = conn.execute(self._query, [self._watermark]).fetchall()
+                    rows = conn.execute(
+                        self._query, {"mark": self._watermark, "whole": self._watermark == "0"}
+                    ).fetchall()
+                    unknown = [r[0] for r in rows if r[1] is None and r[0] not in self._rows]
+                    if unknown and self._whole is not None:
+                        rows = [r for r in rows if r[1] is not None or r[0] in self._rows]
+                        rows += conn.execute(self._whole, {"keys": unknown}).fetchall()
                 assert mark is not None
                 for row in rows:
-                    self._rows[row[0]] = self._decode(row)
+                    self._rows[row[0]] = self._decode(row, self._rows.get(row[0]))
             self._watermark = str(mark[0])
             if rows or len(self._sorted) != len(self._rows):
                 self._sorted = sorted(self._rows.values(), key=self._order)
             return self._sorted
+
+    def seed(self, values: dict[Any, T]) -> None:
+        """Hold ``values`` (rows this process has just written, as written) unless a read got
+        them first, so the next read fetches only what changed in them since."""
+        with self._lock:
+            for key, value in values.items():
+                self._rows.setdefault(key, value)
 
 
 class PostgresStore:
@@ -225,14 +249,18 @@ class PostgresStore:
             assert row is not None
             self.worker_id = int(row[0])
             self._worker.execute("SELECT pg_advisory_lock(%s, %s)", [WORKER_LOCK, self.worker_id])
+        # A delivery's record never changes once written: a reader fetches it once (or holds
+        # what it wrote), then only the outcome and the lease of rows written since.
         self._deliveries = _Mirror(
-            f"SELECT key, {_DELIVERY_COLUMNS} FROM deliveries d",
-            lambda row: self._delivery(row[1:]),
+            "SELECT key, CASE WHEN %(whole)s THEN record END,"
+            f" {_DELIVERY_COLUMNS.removeprefix('record, ')} FROM deliveries d",
+            self._mirrored_delivery,
             lambda d: (d.day, d.created_at, d.key),
+            f"SELECT key, {_DELIVERY_COLUMNS} FROM deliveries WHERE key = ANY(%(keys)s)",
         )
         self._acks = _Mirror(
             "SELECT id, record FROM ack_events",
-            lambda row: (int(row[0]), ack_from_json(row[1])),
+            lambda row, _: (int(row[0]), ack_from_json(row[1])),
             lambda pair: pair[0],
         )
         self._pool: ConnectionPool[Conn] = ConnectionPool(
@@ -338,13 +366,20 @@ class PostgresStore:
     # -- deliveries -------------------------------------------------------------------------------
 
     @staticmethod
-    def _delivery(row: Sequence[Any]) -> Delivery:
-        record, owner, until, host, pid = row
-        delivery = delivery_from_json(record)
+    def _delivery(row: Sequence[Any], held: Delivery | None = None) -> Delivery:
+        """The delivery of a row of ``_DELIVERY_COLUMNS``; with ``record`` NULL, ``held`` (the
+        same delivery as read before) with the row's outcome and lease."""
+        record, outcome, owner, until, host, pid = row
         lease = None
         if owner is not None:
             lease = Lease(owner=owner, until=until, host=host or "", pid=int(pid or 0))
-        return replace(delivery, lease=lease)
+        if record is None:
+            assert held is not None, "a partial row is decoded over the delivery held"
+            return delivery_with_outcome(held, outcome, lease)
+        return replace(delivery_from_json({**record, **outcome}), lease=lease)
+
+    def _mirrored_delivery(self, row: Sequence[Any], held: Delivery | None) -> Delivery:
+        return self._delivery(row[1:], held)
 
     def delivery_months(self) -> list[str]:
         """Months that hold deliveries, oldest first."""
@@ -364,8 +399,8 @@ class PostgresStore:
 
     @staticmethod
     def _head(row: Sequence[Any]) -> DeliveryHead:
-        head, owner, until, host, pid = row
-        decoded = delivery_head_from_json(head)
+        head, outcome, owner, until, host, pid = row
+        decoded = delivery_head_from_json({**head, **outcome})
         if owner is None:
             return decoded if decoded.lease is None else replace(decoded, lease=None)
         lease = Lease(owner=owner, until=until, host=host or "", pid=int(pid or 0))
@@ -453,7 +488,8 @@ class PostgresStore:
                 d.status,
                 d.next_attempt_at,
                 d.created_at,
-                Jsonb({**delivery_to_json(d), "claim": None}, dumps=_dumps),
+                Jsonb(delivery_record_to_json(d), dumps=_dumps),
+                Jsonb({**delivery_outcome_to_json(d), "claim": None}, dumps=_dumps),
             )
             for d in deliveries
         ]
@@ -463,9 +499,9 @@ class PostgresStore:
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO deliveries (key, day, recipient, channel, status,"
-                    " next_attempt_at, created_at, record, lease_owner, lease_worker,"
+                    " next_attempt_at, created_at, record, outcome, lease_owner, lease_worker,"
                     " lease_until, lease_host, lease_pid)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (key) DO NOTHING RETURNING key",
                     [
                         (*r, holder.owner, self.worker_id, lease.until, holder.host, holder.pid)
@@ -484,6 +520,7 @@ class PostgresStore:
             if d.key in inserted:
                 inserted.discard(d.key)  # a key given twice was inserted once
                 added.append(replace(d, lease=lease))
+        self._deliveries.seed({d.key: d for d in added})
         return added
 
     def _lease_row(self, conn: Conn, holder: Leaseholder, lease_s: float) -> Lease:
@@ -518,7 +555,7 @@ class PostgresStore:
                         + make_interval(secs => %(lease_s)s),
                     lease_host = %(host)s, lease_pid = %(pid)s
                 FROM due WHERE d.key = due.key
-                RETURNING {_DELIVERY_COLUMNS.replace("record", "d.record")}
+                RETURNING {_D_DELIVERY_COLUMNS}
                 """,
                 {
                     "now": now,

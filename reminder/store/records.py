@@ -399,7 +399,14 @@ def lease_from_json(data: Any) -> Lease | None:
 
 
 def delivery_to_json(delivery: Delivery) -> Json:
-    """The stored form of a delivery (the TinyDB document)."""
+    """The stored form of a delivery (the TinyDB document): what it carries, then what
+    became of it."""
+    return {**delivery_record_to_json(delivery), **delivery_outcome_to_json(delivery)}
+
+
+def delivery_record_to_json(delivery: Delivery) -> Json:
+    """The stored form of what a delivery carries, written once (key, recipient, day,
+    occurrences, items, message): every field ``apply_outcome`` leaves alone."""
     return {
         "key": delivery.key,
         "month": delivery.month,
@@ -419,7 +426,6 @@ def delivery_to_json(delivery: Delivery) -> Json:
         ],
         "message": delivery.message.to_record(),
         "created_at": delivery.created_at.isoformat(),
-        **delivery_outcome_to_json(delivery),
     }
 
 
@@ -561,9 +567,6 @@ def _checked_head_fields(data: Any) -> dict[str, Any]:
     """``_head_fields``, checking each field (``RecordShapeError`` naming a bad one)."""
     if not isinstance(data, Mapping):
         raise RecordShapeError("bản ghi gửi thư không phải một đối tượng")
-    status = _need(data, "status", str)
-    if status not in DELIVERY_STATUSES:
-        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
     items = []
     for item in _need(data, "items", list):
         if not isinstance(item, Mapping):
@@ -578,18 +581,40 @@ def _checked_head_fields(data: Any) -> dict[str, Any]:
                 due=_day(item.get("due"), "items.due"),
             )
         )
-    receipt = data.get("receipt")
-    last_error = data.get("last_error")
-    errors = data.get("errors")
     return {
         "key": _need(data, "key", str),
         "recipient": _need(data, "recipient", str),
         "channel": _need(data, "channel", str),
         "day": _day(_need(data, "day", str), "day"),
-        "status": cast(DeliveryStatus, status),
         "occurrences": tuple(str(k) for k in _need(data, "occurrences", list)),
         "items": tuple(items),
         "created_at": _when(data, "created_at") or datetime(1970, 1, 1, tzinfo=UTC),
+        **_outcome_fields(data),
+    }
+
+
+D = TypeVar("D", Delivery, DeliveryHead)
+
+
+def delivery_with_outcome(delivery: D, data: Any, lease: Lease | None) -> D:
+    """``delivery`` (or its head) with the fields ``apply_outcome`` changes read from
+    ``data`` (their stored form, ``delivery_outcome_to_json``) and ``lease``: a reader that
+    holds a delivery decodes only those."""
+    if not isinstance(data, Mapping):
+        raise RecordShapeError("kết quả của bản ghi gửi thư không phải một đối tượng")
+    return replace(delivery, **{**_outcome_fields(data), "lease": lease})
+
+
+def _outcome_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields ``apply_outcome`` changes, from their stored form."""
+    status = _need(data, "status", str)
+    if status not in DELIVERY_STATUSES:
+        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
+    receipt = data.get("receipt")
+    last_error = data.get("last_error")
+    errors = data.get("errors")
+    return {
+        "status": cast(DeliveryStatus, status),
         "attempts": int(data.get("attempts") or 0),
         "first_attempt_at": _when(data, "first_attempt_at"),
         "last_attempt_at": _when(data, "last_attempt_at"),

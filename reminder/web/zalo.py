@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -113,20 +114,21 @@ def _ack_from_zalo(ctx: WebContext, event: str, user_id: str, text: str) -> str 
 
     A seen event is not acted on again. Otherwise its acknowledgments are recorded first and
     its id claimed after (insert-if-new), so a crash between the two loses no acknowledgment:
-    Zalo's retry records the same ones again (harmless: the latest wins) and is then claimed.
-    Two copies racing both record the same acks; only the one that claims replies.
+    Zalo's retry finds them recorded (their ids are derived from the event id) and is then
+    claimed. Two copies racing record them once; only the one that claims replies.
     """
     if zalo_records.seen(ctx.store, SEEN_SOURCE, event):
         return _REPEAT
-    reply = _reply_to(ctx, user_id, text)
+    reply = _reply_to(ctx, user_id, text, event)
     if not zalo_records.claim_update(ctx.store, SEEN_SOURCE, event, ctx.clock()):
         return _REPEAT
     return reply
 
 
-def _reply_to(ctx: WebContext, user_id: str, text: str) -> str | None:
+def _reply_to(ctx: WebContext, user_id: str, text: str, event: str) -> str | None:
     """Record the acknowledgments in a follower's text; the reply to send (None for a
-    stranger)."""
+    stranger). Each acknowledgment carries an id made of the event id, so two copies of one
+    event racing (or a retry after a crash) record it once."""
     unit = next(
         (
             u
@@ -148,6 +150,7 @@ def _reply_to(ctx: WebContext, user_id: str, text: str) -> str | None:
         if a.unit == unit.id
     }
     records, unknown = [], []
+    note = text[:200]
     for task_id in ids:
         plans = [p for (p, t) in mine if t.upper() == task_id]
         if not plans:
@@ -155,7 +158,10 @@ def _reply_to(ctx: WebContext, user_id: str, text: str) -> str | None:
             continue
         real_id = next(t for (p, t) in mine if t.upper() == task_id)
         records += [
-            acks.ack_record(p, real_id, unit.id, state, now, "zalo", by=user_id, note=text[:200])
+            replace(
+                acks.ack_record(p, real_id, unit.id, state, now, "zalo", by=user_id, note=note),
+                id=f"zalo_oa/{event}/{p}/{real_id}/{unit.id}",
+            )
             for p in plans
         ]
     if records:

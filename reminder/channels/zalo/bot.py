@@ -21,14 +21,17 @@ A bot can only write to someone who has written to it first; that is what linkin
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reminder.channels.base import Message, Receipt
+from reminder.channels.base import Message, Receipt, pass_now
 from reminder.channels.http import HttpChannel, is_transient, json_body
+from reminder.channels.zalo import progress
 from reminder.errors import ChannelError, Problem
 from reminder.settings import Settings, ZaloBotSettings
+from reminder.store import Store
 
 NAME = "zalo_bot"
 TEXT_LIMIT = 2000
@@ -170,12 +173,23 @@ class ZaloBotChannel(BotClient):
     """Reminders into the chats linked to each unit.
 
     A message goes to every chat linked to the unit, in its parts (split at task boundaries so
-    each part is at most 2,000 characters and each task keeps its ack link). It counts as sent
-    when at least one chat received every part; otherwise the first transient error is raised
-    (retry), or the first permanent one when all are permanent.
+    each part is at most 2,000 characters and each task keeps its ack link). What each chat has
+    received is recorded part by part in the store (``progress``) as soon as Zalo accepts it, so
+    a retry sends only the parts and the chats still owed (a crash re-sends at most the part in
+    flight). A chat that answers permanently (it blocked the bot, it is gone) is recorded as
+    failed and skipped from then on; it does not hold back the others.
+
+    The message counts as sent when every chat has received every part or failed for good and
+    at least one received it all (the receipt names them); while a chat waits on a transient
+    error it is retried (the error says which chats already have it); when every chat failed
+    for good, the first permanent error is raised.
     """
 
     name = NAME
+
+    def __init__(self, settings: ZaloBotSettings, concurrency: int, store: Store) -> None:
+        super().__init__(settings, concurrency)
+        self.store = store
 
     async def send(self, message: Message) -> Receipt:
         if not message.chat_ids:
@@ -185,23 +199,60 @@ class ZaloBotChannel(BotClient):
                 code="no-chat",
             )
         parts = list(message.parts) or [message.short_text]
-        delivered: list[str] = []
-        errors: list[ChannelError] = []
+        done: list[str] = []
+        gone: list[tuple[str, ChannelError]] = []
+        waiting: list[tuple[str, ChannelError]] = []
+        last_id = ""
         for chat_id in message.chat_ids:
+            state = await asyncio.to_thread(progress.of, self.store, message.key, chat_id)
+            if state.failed:
+                gone.append((chat_id, ChannelError(state.failed, permanent=True, code=state.code)))
+                continue
             try:
-                ids = [await self.send_message(chat_id, part) for part in parts]
+                for index in range(len(state.sent), len(parts)):
+                    last_id = await self.send_message(chat_id, parts[index])
+                    state = progress.Progress((*state.sent, last_id))
+                    await asyncio.to_thread(
+                        progress.save, self.store, message.key, chat_id, state, pass_now()
+                    )
             except ChannelError as exc:
-                errors.append(exc)
+                if exc.permanent:
+                    words = f"{exc} {exc.detail or ''}".strip()
+                    failed = progress.Progress(state.sent, words, exc.code)
+                    await asyncio.to_thread(
+                        progress.save, self.store, message.key, chat_id, failed, pass_now()
+                    )
+                    gone.append((chat_id, exc))
+                else:
+                    waiting.append((chat_id, exc))
             else:
-                delivered.append(ids[-1])
-        if delivered:
-            failed = f", {len(errors)} cuộc trò chuyện lỗi" if errors else ""
-            return Receipt(
-                provider_id=delivered[0],
-                detail=f"zalo_bot: {len(delivered)} cuộc trò chuyện, {len(parts)} phần{failed}",
-            )
-        transient = [e for e in errors if not e.permanent]
-        raise (transient or errors)[0]
+                done.append(chat_id)
+                last_id = state.sent[-1] if state.sent else last_id
+        summary = _summary(done, gone, waiting, len(parts))
+        if waiting or not done:
+            first = (waiting or gone)[0][1]
+            detail = f"{summary} — {first.detail}" if first.detail else summary
+            raise ChannelError(str(first), permanent=not waiting, code=first.code, detail=detail)
+        return Receipt(provider_id=last_id, detail=summary)
+
+
+def _summary(
+    done: list[str],
+    gone: list[tuple[str, ChannelError]],
+    waiting: list[tuple[str, ChannelError]],
+    parts: int,
+) -> str:
+    """Which chats got the message, which failed for good, which wait (for ``deliveries``)."""
+    words = [f"zalo_bot: {len(done)} cuộc trò chuyện đã nhận đủ {parts} phần"]
+    if done:
+        words.append("đã nhận: " + ", ".join(done))
+    if waiting:
+        words.append(
+            "chờ gửi lại: " + ", ".join(f"{chat} ({exc.code or 'lỗi'})" for chat, exc in waiting)
+        )
+    if gone:
+        words.append("lỗi hẳn: " + ", ".join(f"{chat} ({exc.code or 'lỗi'})" for chat, exc in gone))
+    return "; ".join(words)[:500]
 
 
 def check_settings(settings: Settings, settings_file: Path) -> list[Problem]:

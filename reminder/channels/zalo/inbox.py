@@ -12,15 +12,16 @@ Crash safety rests on three rules:
    acknowledgment ids make the second run append nothing; a link is an upsert).
 3. **Lease, then finish.** Whoever processes an entry first takes a lease on it (a
    compare-and-set on the entry, ``LEASE_S`` seconds), acts, sends the reply, then marks it
-   done. An entry not done whose lease has run out — its process died — is taken again by the
-   next tick of any worker (and at start-up). So two processes never act on one entry at once,
-   a dead process's entry is finished by another, and the reply may go out twice (a kill
-   between sending it and marking the entry done), the acknowledgment never.
+   done (its id moves to the handled ids, ``records.UPDATES``). An entry not done whose lease
+   has run out — its process died — is taken again by the next tick of any worker (and at
+   start-up). So two processes never act on one entry at once, a dead process's entry is
+   finished by another, and the reply may go out twice (a kill between sending it and marking
+   the entry done), the acknowledgment never.
 
-Handled entries are forgotten after ``zalo_bot.keep_updates_days`` (``prune``). A repeat of an
-update older than that is taken as new: its acknowledgments are still not recorded twice (their
-ids are kept with the acknowledgments, forever), an invite code in it has expired by then, and
-the chat gets its reply again.
+Handled update ids are forgotten after ``zalo_bot.keep_updates_days`` (``prune``, at most once
+an hour). A repeat of an update older than that is taken as new: its acknowledgments are still
+not recorded twice (their ids are kept with the acknowledgments, forever), an invite code in it
+has expired by then, and the chat gets its reply again.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from reminder.channels.zalo import inbound, records, throttle
+from reminder.channels.zalo import inbound, progress, records, throttle
 from reminder.channels.zalo.bot import BotClient, BotUpdate
 from reminder.config import Config
 from reminder.errors import ChannelError, ReminderError
@@ -93,9 +94,17 @@ def take(store: Store, key: str, holder: str, now: datetime) -> InboxEntry | Non
 
 
 def finish(store: Store, key: str, leased: InboxEntry, now: datetime) -> bool:
-    """Mark the entry done; False when its lease was lost meanwhile (another finishes it)."""
+    """Mark the entry done; False when its lease was lost meanwhile (another finishes it).
+
+    A done entry leaves the inbox for the list of handled update ids (``records.UPDATES``),
+    so the inbox holds only what is waiting and each tick reads little. In that order: while
+    the entry is marked done, or its id is listed, a repeat of the update is recognised."""
     done = replace(leased, holder="", until=None, done_at=now)
-    return store.replace_record(INBOX, key, leased, done)
+    if not store.replace_record(INBOX, key, leased, done):
+        return False
+    records.claim_update(store, SOURCE, leased.update.update_id, now)
+    store.delete_record(INBOX, key)
+    return True
 
 
 def waiting(store: Store, now: datetime) -> list[str]:
@@ -108,8 +117,21 @@ def waiting(store: Store, now: datetime) -> list[str]:
     return [key for _, key in sorted(entries)]
 
 
+_pruned: dict[int, datetime] = {}  # store instance -> when this process last pruned it
+
+
+def prune_hourly(store: Store, now: datetime, days: int) -> int:
+    """``prune``, at most once an hour per store and process (it reads every record)."""
+    last = _pruned.get(id(store))
+    if last is not None and abs(now - last) < timedelta(hours=1):
+        return 0
+    _pruned[id(store)] = now
+    return prune(store, now, days)
+
+
 def prune(store: Store, now: datetime, days: int) -> int:
-    """Forget handled entries (and processed OA ids, wrong-code counts) older than ``days``."""
+    """Forget handled entries (and processed OA ids, wrong-code counts, what each chat got of
+    a reminder) older than ``days``."""
     before = now - timedelta(days=days)
     old = [
         key
@@ -117,7 +139,8 @@ def prune(store: Store, now: datetime, days: int) -> int:
         if (entry.done_at or entry.received_at) < before
     ]
     removed = sum(store.delete_record(INBOX, key) for key in old)
-    return removed + records.prune_seen(store, before) + throttle.prune(store, before)
+    removed += records.prune_seen(store, before) + progress.prune(store, before)
+    return removed + throttle.prune(store, before)
 
 
 def process(
@@ -157,6 +180,8 @@ async def drain(config: Config, store: Store, clock: Callable[[], datetime]) -> 
     """Handle every entry left waiting (a crash, a lost lease), prune the old ones; how many
     were handled. Run at start-up and by every tick."""
     settings = config.settings.zalo_bot
+    # Pruned whether the bot is on or not: the OA's handled event ids are kept there too.
+    await asyncio.to_thread(prune_hourly, store, clock(), settings.keep_updates_days)
     if settings.token is None:
         return 0
     keys = await asyncio.to_thread(waiting, store, clock())
@@ -169,7 +194,6 @@ async def drain(config: Config, store: Store, clock: Callable[[], datetime]) -> 
                 handled += await handle(config, store, key, client, clock)
         finally:
             await client.close()
-    await asyncio.to_thread(prune, store, clock(), settings.keep_updates_days)
     return handled
 
 

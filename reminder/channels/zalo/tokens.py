@@ -3,15 +3,20 @@
 The access token lasts about 25 hours; ``POST {oauth_base}/v4/oa/access_token`` (header
 ``secret_key``; form ``app_id``, ``grant_type=refresh_token``, ``refresh_token``) returns a new
 pair, and **the refresh token works once** (developers.zalo.me, "Official Account API — lấy
-access token từ refresh token"). So a refresh:
+access token từ refresh token"). So exactly one worker may refresh at a time, across hosts:
 
-- happens under its **own** cross-process lock (``zalo-token.lock`` in the data directory), never
-  under the store's lock: the HTTP call can take up to ``zalo.timeout`` seconds, and acks, the
-  web app and dispatch passes must not wait for it;
-- re-reads the stored pair first (another process may have refreshed while we waited);
-- saves the new pair in a short store transaction **before** anything uses it (the old refresh
-  token is spent from that moment on);
-- happens ahead of expiry (``refresh_before_s``).
+- the refresh is **claimed in the store**: the worker writes ``refresh_claim`` (its name) and
+  ``refresh_claim_until`` into the ``zalo`` channel state with a compare-and-set on its version
+  (``swap_channel_state``), so of two workers — two processes on one host, or two hosts on one
+  PostgreSQL database — one wins and the other waits for the pair it saves. A claim whose time
+  has passed (its worker died mid-refresh) may be taken over. Nothing holds the store's lock
+  meanwhile: the HTTP call can take up to ``zalo.timeout`` seconds, and acks, the web app and
+  dispatch passes must not wait for it;
+- the claim is taken only if the stored pair is still the one that needs refreshing (another
+  worker may have refreshed while we looked);
+- the new pair is saved, and the claim cleared, in one write **before** anything uses it (the
+  old refresh token is spent from that moment on);
+- it happens ahead of expiry (``refresh_before_s``).
 
 Tokens given in the environment seed the store; a new pair set in the environment (after
 re-authorising the app) replaces the stored one.
@@ -21,19 +26,24 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import socket
+import time
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import httpx
-from filelock import FileLock, Timeout
 
 from reminder.channels.base import Clock, utc_now
 from reminder.errors import ChannelError
 from reminder.settings import ZaloSettings
-from reminder.store import Store
+from reminder.store import ChannelState, Store
 
 STATE = "zalo"  # the store's channel-state record holding the pair
-LOCK_FILE = "zalo-token.lock"
+CLAIM, CLAIM_UNTIL = "refresh_claim", "refresh_claim_until"
+#: How often a worker waiting for another's refresh looks at the store again (seconds).
+WAIT_STEP = 0.1
 
 
 def _fingerprint(token: str | None) -> str:
@@ -48,9 +58,7 @@ class ZaloTokens:
         self.store = store
         self.clock = clock
         self._lock = asyncio.Lock()
-        self._file_lock = FileLock(
-            str(store.data_dir / LOCK_FILE), timeout=max(30.0, 3 * settings.timeout)
-        )
+        self._claim_s = max(30.0, 3 * settings.timeout)  # a claim outlives the HTTP call
         self._access: str | None = None
         self._expires: datetime | None = None
         self._failed: ChannelError | None = None
@@ -105,28 +113,56 @@ class ZaloTokens:
         expires = state.get("expires_at")
         self._expires = datetime.fromisoformat(expires) if expires else None
 
-    def _stored(self) -> Mapping[str, str | None]:
-        return self.store.channel_state(STATE).values
-
     def _refresh(self, used: str | None) -> None:
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        claimed = self._claim(holder, used)
+        if claimed is None:
+            return  # another worker refreshed: its pair is taken
         try:
-            with self._file_lock:
-                self._refresh_locked(used)
-        except Timeout:
-            raise ChannelError(
-                "một tiến trình khác đang làm mới mã truy cập Zalo quá lâu",
-                permanent=False,
-                code="refresh-lock",
-            ) from None
+            self._refresh_claimed(claimed)
+        finally:
+            self._release(holder)
 
-    def _refresh_locked(self, used: str | None) -> None:
+    def _claim(self, holder: str, used: str | None) -> ChannelState | None:
+        """Claim the refresh in the store; None when another worker's new pair was taken
+        instead. Waits (up to the claim's length) while a live claim is someone else's."""
+        give_up = time.monotonic() + self._claim_s
+        while True:
+            state = self.store.channel_state(STATE)
+            values = state.values
+            if values.get("access_token") and values.get("access_token") != used:
+                self._take(values)  # refreshed by another worker meanwhile: use its pair
+                return None
+            until = values.get(CLAIM_UNTIL)
+            live = values.get(CLAIM) and until and datetime.fromisoformat(until) > self.clock()
+            if live:
+                if time.monotonic() > give_up:
+                    raise ChannelError(
+                        "một tiến trình khác đang làm mới mã truy cập Zalo quá lâu",
+                        permanent=False,
+                        code="refresh-lock",
+                    )
+                time.sleep(WAIT_STEP)  # waiting for another worker's network call
+                continue
+            expires = self.clock() + timedelta(seconds=self._claim_s)
+            mine = {**values, CLAIM: holder, CLAIM_UNTIL: expires.isoformat()}
+            claimed = self.store.swap_channel_state(state, mine)
+            if claimed is not None:
+                return claimed
+
+    def _release(self, holder: str) -> None:
+        """Clear our claim if it is still there (the new pair's write clears it already)."""
+        while True:
+            state = self.store.channel_state(STATE)
+            if state.values.get(CLAIM) != holder:
+                return
+            cleared = {**state.values, CLAIM: None, CLAIM_UNTIL: None}
+            if self.store.swap_channel_state(state, cleared) is not None:
+                return
+
+    def _refresh_claimed(self, claimed: ChannelState) -> None:
         s = self.settings
-        state = self._stored()
-        if state.get("access_token") and state.get("access_token") != used:
-            # Another process refreshed while we waited for the lock: use its pair.
-            self._take(state)
-            return
-        refresh = state.get("refresh_token")
+        refresh = claimed.values.get("refresh_token")
         if not (refresh and s.app_id and s.secret_key):
             self._failed = ChannelError(
                 "mã truy cập Zalo hết hạn và không làm mới được: cần REMINDER_ZALO__APP_ID,"
@@ -166,6 +202,8 @@ class ZaloTokens:
             "refresh_token": str(body.get("refresh_token") or refresh),
             "expires_at": (self.clock() + timedelta(seconds=expires_in)).isoformat(),
             "refreshed_at": self.clock().isoformat(),
+            CLAIM: None,
+            CLAIM_UNTIL: None,
         }
         # Saved before use: the old refresh token is spent from this moment on.
         while True:
