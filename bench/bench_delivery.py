@@ -1,10 +1,10 @@
 """Benchmark: delivery throughput against raw baselines measured in the same run.
 
 - 2,000 messages to a local SMTP server (aiosmtpd in its own process): our email channel
-  (a pool of 4 connections, journal append per outcome) against plain smtplib sending the
-  same MIME messages over one connection (and plain smtplib over 4 connections in threads,
-  the pool's ceiling); and a whole dispatch pass for 2,000 units (schedule, render, outbox,
-  send, record) for reference.
+  (a pool of 4 connections, one worker thread each, journal append per outcome, as a pass
+  sends) against plain smtplib sending the same MIME messages over one connection (and plain
+  smtplib over 4 connections in threads, the pool's ceiling); and a whole dispatch pass for
+  2,000 units (schedule, render, outbox, send, record) for reference.
 - 2,000 messages to a local HTTP sink (its own process): our webhook channel at concurrency 8
   against plain httpx.AsyncClient posting the same bodies at concurrency 8.
 - Recording 20,000 outcomes in the store (journal appends + one fold) against one raw TinyDB
@@ -35,9 +35,10 @@ from pathlib import Path
 import httpx
 from tinydb import TinyDB
 
-from reminder.channels.base import Message
+from reminder.channels.base import Message, Receipt
 from reminder.channels.email import EmailChannel, build_email
 from reminder.channels.webhook import WebhookChannel
+from reminder.errors import ChannelError
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import SmtpSettings, WebhookSettings
 from reminder.store import Delivery, Leaseholder, Outcome, Store, apply_outcome
@@ -112,18 +113,16 @@ def bench_smtp(port: int, store: Store) -> tuple[float, float, float, list[float
 
     def ours(batch: list[Message]) -> None:
         async def run() -> None:
-            # As the dispatcher sends: up to the pool size at once, each outcome journalled
-            # as soon as its message is done.
+            # As the dispatcher sends: the pool's workers, each outcome journalled as soon as
+            # its message is done, before that connection sends the next.
             channel = EmailChannel(settings, POOL)
-            limit = asyncio.Semaphore(channel.concurrency)
             await channel.open()
 
-            async def one(m: Message) -> None:
-                async with limit:
-                    await channel.send(m)
-                    store.record_outcome(_sent(m.key))
+            def done(m: Message, result: Receipt | ChannelError) -> None:
+                assert isinstance(result, Receipt), result
+                store.record_outcome(_sent(m.key))
 
-            await asyncio.gather(*(one(m) for m in batch))
+            await channel.send_all(batch, done)
             await channel.close()
 
         asyncio.run(run())

@@ -5,8 +5,9 @@
    50 threads at once, and a tick (a pass a minute later with nothing new due).
    Target: PostgreSQL within 2x of TinyDB on a single worker.
 2. Two workers (``reminder send-due`` processes, each with its own data dir) on one database
-   against an SMTP sink that takes 30 ms per message, against one worker alone.
-   Target: >= 1.6x the messages per second, every unit's message exactly once.
+   against an SMTP sink that takes 30 ms per message, against one worker alone: messages per
+   second while sending (the sink's first message to its last) and from the processes' start
+   to their end. Target: >= 1.6x the messages per second, every unit's message exactly once.
 
 The PostgreSQL server is Debian's, started in a temporary directory (as the tests do), with
 the durability settings a real server has (fsync on).
@@ -41,7 +42,7 @@ NOW = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
 PASS_UNITS = 2000
 OUTCOMES = 20000
 ACKS = 500
-WORKER_UNITS = 600
+WORKER_UNITS = 1200
 SLOW_SMTP_S = 0.03
 
 
@@ -130,8 +131,9 @@ def part_one(server: PgServer, root: Path) -> None:
         )
 
 
-def _workers(server: PgServer, root: Path, count: int) -> tuple[float, Counter[str]]:
-    """``count`` send-due processes on one new database: seconds and keys received."""
+def _workers(server: PgServer, root: Path, count: int) -> tuple[float, float, Counter[str]]:
+    """``count`` send-due processes on one new database: seconds from their start to their
+    end, seconds from the first message the sink took to the last, and the keys received."""
     url = server.url(server.create_database())
     root.mkdir(parents=True, exist_ok=True)
     log = root / f"received-{count}.log"
@@ -173,7 +175,9 @@ def _workers(server: PgServer, root: Path, count: int) -> tuple[float, Counter[s
     finally:
         sink.terminate()
         sink.wait()
-    return elapsed, Counter(log.read_text(encoding="utf-8").split())
+    lines = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    times = [float(t) for _, t in lines]
+    return elapsed, max(times) - min(times), Counter(key for key, _ in lines)
 
 
 def _listening(port: int) -> bool:
@@ -184,19 +188,24 @@ def _listening(port: int) -> bool:
 
 
 def part_two(server: PgServer, root: Path) -> None:
-    one, got_one = _workers(server, root, 1)
-    two, got_two = _workers(server, root, 2)
+    one, one_sending, got_one = _workers(server, root, 1)
+    two, two_sending, got_two = _workers(server, root, 2)
     expected = {f"u{i:04d}/email/{NOW.date().isoformat()}" for i in range(WORKER_UNITS)}
     for got in (got_one, got_two):
         assert set(got) == expected, len(set(got) ^ expected)
         assert set(got.values()) == {1}, got.most_common(3)
-    rate_one, rate_two = WORKER_UNITS / one, WORKER_UNITS / two
+    # Messages per second while the workers send (the sink's first message to its last), and
+    # from the processes' start to their end (start-up included: config, the year's schedule).
+    rate_one, rate_two = WORKER_UNITS / one_sending, WORKER_UNITS / two_sending
+    whole_one, whole_two = WORKER_UNITS / one, WORKER_UNITS / two
     verdict = "ok" if rate_two >= 1.6 * rate_one else "MISSED"
     print(f"--- bench_store: workers on PostgreSQL, SMTP sink {SLOW_SMTP_S * 1000:.0f} ms/msg ---")
     print(
-        f"{WORKER_UNITS} units: one worker {rate_one:.1f} msg/s ({one:.1f} s), two workers"
-        f" {rate_two:.1f} msg/s ({two:.1f} s) -> {rate_two / rate_one:.2f}x (target >= 1.6x:"
-        f" {verdict}); every unit exactly once in both runs"
+        f"{WORKER_UNITS} units, sending: one worker {rate_one:.1f} msg/s ({one_sending:.1f} s),"
+        f" two workers {rate_two:.1f} msg/s ({two_sending:.1f} s) -> {rate_two / rate_one:.2f}x"
+        f" (target >= 1.6x: {verdict}); start to end: {whole_one:.1f} vs {whole_two:.1f} msg/s"
+        f" ({one:.1f} s vs {two:.1f} s) -> {whole_two / whole_one:.2f}x; every unit exactly"
+        " once in both runs"
     )
 
 

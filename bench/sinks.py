@@ -1,7 +1,8 @@
 """Servers for the delivery benchmark, run as separate processes so they do not share the
 benchmark's interpreter: ``python -m bench.sinks smtp|http PORT`` or
 ``python -m bench.sinks smtp-slow PORT SECONDS LOG`` (an SMTP server that takes SECONDS per
-message, any number of connections at once, and appends each message's X-Reminder-Key to LOG).
+message, any number of connections at once, and appends each message's X-Reminder-Key and the
+time it was taken to LOG).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class _Slow:
 
         await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.content)
-        self.log.write(f"{parsed.get('X-Reminder-Key', '')}\n")
+        self.log.write(f"{parsed.get('X-Reminder-Key', '')} {time.time():.6f}\n")
         self.log.flush()
         return "250 OK"
 

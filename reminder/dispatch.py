@@ -30,7 +30,14 @@ from datetime import date, datetime
 
 from reminder import acks, adjust, outbox
 from reminder.channels import registry
-from reminder.channels.base import Channel, Message, Receipt, pass_moment, utc_now
+from reminder.channels.base import (
+    BatchChannel,
+    Channel,
+    Message,
+    Receipt,
+    pass_moment,
+    utc_now,
+)
 from reminder.channels.zalo import records as zalo_records
 from reminder.compose import Composer
 from reminder.config import Config
@@ -145,11 +152,12 @@ class Dispatcher:
             claimed = await asyncio.to_thread(self._claim, planned, holder, now, lease_s, batch)
             if claimed:
                 renewing = asyncio.create_task(self._renew(holder.owner, lease_s))
+                channels = _PassChannels(self._channels or self._build_channels())
                 try:
                     with pass_moment(now):
                         while claimed:
                             report.claimed += len(claimed)
-                            await self._send_all(claimed, now, report)
+                            await self._send_all(claimed, now, report, channels)
                             if batch is None:
                                 break
                             claimed = await asyncio.to_thread(
@@ -157,6 +165,7 @@ class Dispatcher:
                             )
                 finally:
                     renewing.cancel()
+                    await channels.close()
         finally:
             await asyncio.to_thread(self._finish, holder.owner)
         return report
@@ -276,40 +285,52 @@ class Dispatcher:
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def _send_all(self, claimed: list[Delivery], now: datetime, report: PassReport) -> None:
-        channels = self._channels
-        if channels is None:
-            channels = registry.build(self.settings, self.store, self.store.data_dir, self.clock)
+    def _build_channels(self) -> dict[str, Channel]:
+        return registry.build(self.settings, self.store, self.store.data_dir, self.clock)
+
+    async def _send_all(
+        self, claimed: list[Delivery], now: datetime, report: PassReport, channels: _PassChannels
+    ) -> None:
         by_channel: dict[str, list[Delivery]] = {}
         for delivery in claimed:
             by_channel.setdefault(delivery.channel, []).append(delivery)
         await asyncio.gather(
-            *(
-                self._send_channel(channels.get(n), n, ds, now, report)
-                for n, ds in by_channel.items()
-            )
+            *(self._send_channel(channels, n, ds, now, report) for n, ds in by_channel.items())
         )
 
     async def _send_channel(
         self,
-        channel: Channel | None,
+        channels: _PassChannels,
         name: str,
         deliveries: list[Delivery],
         now: datetime,
         report: PassReport,
     ) -> None:
         """Send one channel's deliveries; every delivery ends with an outcome recorded."""
+        channel = channels.get(name)
         if channel is None:  # the channel was turned off since the message was planned
             error = ChannelError(f"kênh {name} đã tắt", permanent=True, code="disabled")
             for delivery in deliveries:
                 await self._record(delivery, now, report, error=error)
             return
         try:
-            await channel.open()
+            await channels.open(name)
         except Exception as exc:
             error = _as_channel_error(exc)
             for delivery in deliveries:
                 await self._record(delivery, now, report, error=error)
+            return
+        if isinstance(channel, BatchChannel):
+            by_message = {id(d.message): d for d in deliveries}
+
+            def done(message: Message, result: Receipt | ChannelError) -> None:
+                delivery = by_message[id(message)]
+                if isinstance(result, ChannelError):
+                    self._record_now(delivery, now, report, error=result)
+                else:
+                    self._record_now(delivery, now, report, receipt=result)
+
+            await channel.send_all([d.message for d in deliveries], done)
             return
         limit = asyncio.Semaphore(max(1, channel.concurrency))
 
@@ -322,10 +343,7 @@ class Dispatcher:
                 else:
                     await self._record(delivery, now, report, receipt=receipt)
 
-        try:
-            await asyncio.gather(*(one(d) for d in deliveries))
-        finally:
-            await channel.close()
+        await asyncio.gather(*(one(d) for d in deliveries))
 
     async def _record(
         self,
@@ -336,6 +354,20 @@ class Dispatcher:
         receipt: Receipt | None = None,
         error: ChannelError | None = None,
     ) -> None:
+        await asyncio.to_thread(
+            self._record_now, delivery, now, report, receipt=receipt, error=error
+        )
+
+    def _record_now(
+        self,
+        delivery: Delivery,
+        now: datetime,
+        report: PassReport,
+        *,
+        receipt: Receipt | None = None,
+        error: ChannelError | None = None,
+    ) -> None:
+        """Decide the attempt's outcome and record it (blocking: in a worker thread)."""
         result = outbox.outcome(delivery, now, self.settings.channels, receipt=receipt, error=error)
         if result.status == "sent":
             report.sent.append(delivery.key)
@@ -344,7 +376,34 @@ class Dispatcher:
             {"failed": report.failed, "dead": report.dead, "retry": report.retry}[
                 result.status
             ].append((delivery.key, words))
-        await asyncio.to_thread(self.store.record_outcome, result)
+        self.store.record_outcome(result)
+
+
+class _PassChannels:
+    """The channels of one pass: each opened once, at its first message, and closed when the
+    pass ends (so a pass that leases in batches keeps its SMTP connections for all of them).
+    A channel that failed to open is tried again with the next batch."""
+
+    def __init__(self, channels: dict[str, Channel]) -> None:
+        self._channels = channels
+        self._opened: list[Channel] = []
+
+    def get(self, name: str) -> Channel | None:
+        return self._channels.get(name)
+
+    async def open(self, name: str) -> None:
+        channel = self._channels[name]
+        if channel not in self._opened:
+            await channel.open()
+            self._opened.append(channel)
+
+    async def close(self) -> None:
+        opened, self._opened = self._opened, []
+        for channel in opened:
+            try:
+                await channel.close()
+            except Exception as exc:  # closing is tidying up: the outcomes are recorded
+                log.warning("đóng kênh %s lỗi: %r", channel.name, exc)
 
 
 def _as_channel_error(exc: BaseException) -> ChannelError:

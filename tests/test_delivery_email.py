@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from datetime import datetime, timedelta
@@ -10,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from reminder import config
-from reminder.channels.base import Message
-from reminder.channels.email import build_email
+from reminder.channels.base import Message, Receipt
+from reminder.channels.email import EmailChannel, build_email
 from reminder.dispatch import Dispatcher
+from reminder.errors import ChannelError, StoreError
 from reminder.schedule import LOCAL_TZ
 from reminder.settings import SmtpSettings
 from reminder.store import Store
@@ -208,6 +210,87 @@ def test_a_pass_sends_over_a_pool_of_reused_connections(
     assert sink.connections == 4  # the default pool, each connection reused for three
     assert sink.max_active == 4  # the four sent at the same time
     assert all(r["status"] == "sent" for r in delivery_records(store).values())
+
+
+def test_an_outcome_that_cannot_be_recorded_stops_the_pools_other_sends(
+    smtp_server: SmtpServer,
+) -> None:
+    # Each worker records its message's outcome before it sends the next; when recording
+    # fails (the store is full), no worker takes another message: at most the messages in
+    # flight, one per connection, went out unrecorded.
+    channel = EmailChannel(
+        SmtpSettings(host="127.0.0.1", port=smtp_server.port, security="none"), 4
+    )
+    smtp_server.sink.data_delay = 0.02
+    messages = [
+        Message(f"u{i}/email/2025-04-01", "email", f"u{i}", f"Đơn vị {i}", "Nhắc", "x", "", "x",
+                OPEN_DAY.isoformat(), emails=(f"u{i}@huyen.example",))
+        for i in range(40)
+    ]  # fmt: skip
+    recorded: list[str] = []
+
+    def done(message: Message, result: Receipt | ChannelError) -> None:
+        assert isinstance(result, Receipt)
+        if len(recorded) == 5:
+            raise StoreError("đĩa đầy")
+        recorded.append(message.key)
+
+    async def run() -> None:
+        try:
+            await channel.send_all(messages, done)
+        finally:
+            await channel.close()
+
+    with pytest.raises(StoreError, match="đĩa đầy"):
+        asyncio.run(run())
+    sent = len(smtp_server.sink.messages)
+    assert 6 <= sent <= 5 + 4  # the one that failed to record, and the others in flight
+    assert sent < len(messages)
+
+
+def test_a_message_that_cannot_be_built_gets_its_own_outcome_and_the_pool_goes_on(
+    smtp_server: SmtpServer,
+) -> None:
+    channel = EmailChannel(
+        SmtpSettings(host="127.0.0.1", port=smtp_server.port, security="none"), 2
+    )
+    messages = [
+        Message(f"u{i}/email/2025-04-01", "email", f"u{i}", f"Đơn vị {i}", "Nhắc", "x", "", "x",
+                "không phải giờ" if i == 1 else OPEN_DAY.isoformat(),
+                emails=(f"u{i}@huyen.example",))
+        for i in range(3)
+    ]  # fmt: skip
+    results: dict[str, Receipt | ChannelError] = {}
+
+    async def run() -> None:
+        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
+        await channel.close()
+
+    asyncio.run(run())
+    broken = results.pop("u1/email/2025-04-01")
+    assert isinstance(broken, ChannelError)
+    assert broken.permanent
+    assert "ValueError" in str(broken)
+    assert all(isinstance(r, Receipt) for r in results.values())
+    assert len(smtp_server.sink.messages) == 2
+
+
+def test_a_pass_that_leases_in_batches_keeps_its_connections_for_all_of_them(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Workers sharing a database lease a few messages at a time; the SMTP connections are
+    # opened once per pass, not once per batch.
+    units, tasks = units_leading_one_task(12)
+    settings = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+        "[channels]\nlease_batch = 3\n"
+    )
+    store = TinyDBStore(tmp_path / "data")
+    cfg = config.load(write_config(tmp_path / "config", units, tasks, settings))
+    report = Dispatcher(cfg, store, secret="s").run(OPEN_DAY)
+    assert len(report.sent) == 12
+    assert len(smtp_server.sink.messages) == 12
+    assert smtp_server.sink.connections <= 3  # four batches of three, on the same connections
 
 
 def test_concurrency_one_keeps_one_connection_for_the_pass(

@@ -8,12 +8,15 @@ recipient, SMTP 5xx) and ``permanent=False`` otherwise; the caller records the o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from reminder.errors import ChannelError
 
 Clock = Callable[[], datetime]
 
@@ -110,3 +113,18 @@ class Channel(Protocol):
 
     async def close(self) -> None:
         """Release what ``open`` acquired; safe to call twice."""
+
+
+@runtime_checkable
+class BatchChannel(Channel, Protocol):
+    """A channel that sends a pass's messages from its own worker threads (one per
+    connection), each taking the next message as soon as its last is done: no hop through the
+    event loop between two messages of a connection."""
+
+    async def send_all(
+        self, messages: Sequence[Message], done: Callable[[Message, Receipt | ChannelError], None]
+    ) -> None:
+        """Send every message, at most ``concurrency`` at once. ``done`` is called in the worker
+        with each message's receipt or error before that worker sends another, so a kill leaves
+        at most ``concurrency`` messages sent but not recorded. An exception from ``done`` stops
+        every worker taking new messages, and is raised."""

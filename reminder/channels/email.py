@@ -9,10 +9,12 @@ default), each over its own connection in a worker thread (smtplib blocks, and r
 GIL while it waits for the server): SMTP is one transaction at a time per connection, so
 parallel connections are what lets a pass overlap the server's round trips. Connections are
 opened when first needed, reused for the pass and closed (QUIT) at its end; one that breaks or
-is told 421 is dropped and replaced. The dispatcher journals each message's outcome as soon as
-that message is done, so a kill re-sends at most the messages in flight — at most
-``concurrency``. (aiosmtplib was measured too: its client costs more CPU per message than
-smtplib, and on this 2-core machine it came out slower than the threads.)
+is told 421 is dropped and replaced. A pass sends through ``send_all``: one worker thread per
+connection takes the next message as soon as its last is done and its outcome recorded (the
+dispatcher's ``done``), with no hop through the event loop in between; so a kill re-sends at
+most the messages in flight — at most ``concurrency`` — and a store that cannot record stops
+every worker before its next message. (aiosmtplib was measured too: its client costs more CPU
+per message than smtplib, and on this 2-core machine it came out slower than the threads.)
 
 Outcomes: 4xx replies, refused or dropped connections and timeouts are transient; 5xx replies
 and a unit without an address are permanent. An authentication failure is transient (the
@@ -26,6 +28,9 @@ import contextlib
 import hashlib
 import smtplib
 import ssl
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.header import Header
 from email.message import Message as MimeMessage
@@ -89,7 +94,8 @@ class EmailChannel:
             raise ValueError("email channel needs smtp.host")
         self.settings = settings
         self.concurrency = max(1, concurrency)
-        self._idle: list[smtplib.SMTP] = []  # connected, not in use; touched on the loop only
+        # Connected, not in use: touched on the loop by ``send``, under a lock by ``send_all``.
+        self._idle: list[smtplib.SMTP] = []
         self._slots: asyncio.Semaphore | None = None
 
     async def open(self) -> None:
@@ -98,7 +104,7 @@ class EmailChannel:
 
     async def send(self, message: Message) -> Receipt:
         if not message.emails:
-            raise ChannelError("đơn vị không có địa chỉ thư", permanent=True, code="no-address")
+            raise _no_address()
         if self._slots is None:
             await self.open()
         assert self._slots is not None
@@ -110,6 +116,64 @@ class EmailChannel:
         if isinstance(outcome, ChannelError):
             raise outcome
         return outcome
+
+    async def send_all(
+        self, messages: Sequence[Message], done: Callable[[Message, Receipt | ChannelError], None]
+    ) -> None:
+        """Send ``messages`` over up to ``concurrency`` connections, one worker thread each,
+        every worker taking the next message when its last is done and calling ``done`` with
+        that message's receipt or error before it takes another (see ``BatchChannel``).
+
+        The pool's connections stay for the pass, as with ``send``. Sending this way keeps the
+        event loop out of the path between two messages of a connection; smtplib releases the
+        GIL while it waits for the server."""
+        queue = deque(messages)
+        lock = threading.Lock()
+        stopped: list[BaseException] = []
+
+        def worker() -> None:
+            with lock:
+                conn = self._idle.pop() if self._idle else None
+            try:
+                while True:
+                    with lock:
+                        if stopped or not queue:
+                            return
+                        message = queue.popleft()
+                    result: Receipt | ChannelError
+                    if not message.emails:
+                        result = _no_address()
+                    else:
+                        try:
+                            conn, result = self._send_sync(conn, message)
+                        except Exception as exc:  # a message that cannot be built: its own
+                            # outcome (sending it again fails the same way); the pass goes on
+                            if conn is not None:
+                                _drop(conn)
+                            conn = None
+                            result = ChannelError(
+                                f"lỗi khi gửi: {type(exc).__name__}: {exc}"[:500],
+                                permanent=True,
+                                code="error",
+                            )
+                    done(message, result)
+            except BaseException as exc:
+                with lock:
+                    stopped.append(exc)
+                raise
+            finally:
+                if conn is not None:
+                    with lock:
+                        self._idle.append(conn)
+
+        workers = min(self.concurrency, len(queue))
+        # Every worker is waited for (they stop at their next message once one failed), so
+        # each connection is back in the pool before ``close``.
+        await asyncio.gather(
+            *(asyncio.to_thread(worker) for _ in range(workers)), return_exceptions=True
+        )
+        if stopped:
+            raise stopped[0]
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
@@ -185,6 +249,10 @@ class EmailChannel:
                 code="connect",
             ) from None
         return conn
+
+
+def _no_address() -> ChannelError:
+    return ChannelError("đơn vị không có địa chỉ thư", permanent=True, code="no-address")
 
 
 def _drop(conn: smtplib.SMTP) -> None:

@@ -91,11 +91,13 @@ class Deliveries:
     def add(
         self, deliveries: Sequence[Delivery], holder: Leaseholder, lease_s: float
     ) -> list[Delivery]:
-        """Insert the new keys, leased to ``holder``."""
+        """Insert the new keys, leased to ``holder`` (not leased at all when ``lease_s`` is 0:
+        a claim would otherwise last as long as the holder's heartbeat, and a pass that leases
+        in batches could not take them)."""
         if not deliveries:
             return []
         with self._disk.transaction() as tx:
-            lease = self._leases.take(tx, holder, lease_s)
+            lease = self._leases.take(tx, holder, lease_s) if lease_s > 0 else None
             by_month: dict[str, list[Delivery]] = {}
             for d in deliveries:
                 by_month.setdefault(d.month, []).append(d)
