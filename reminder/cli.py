@@ -424,20 +424,23 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     if args.month:
         lookup.month(args.month)
     store, _ = _store(args, loaded)
-    from reminder.cli_state import print_json
+    from reminder.cli_state import print_json_rows
     from reminder.store.records import delivery_head_to_json
 
+    if args.format == "json":  # streamed: a province's year is 250,000 records
+        heads = store.each_delivery_head(args.month or None)
+        print_json_rows(
+            delivery_head_to_json(r) for r in heads if not args.status or r.status == args.status
+        )
+        return EXIT_OK
     records = store.delivery_heads(args.month or None)
     if args.status:
         records = [r for r in records if r.status == args.status]
-    if args.format == "json":
-        print_json([delivery_head_to_json(r) for r in records])
-    else:
-        views.print_deliveries(records)
-        from reminder.channels.zalo.templates import sent_by_month
+    views.print_deliveries(records)
+    from reminder.channels.zalo.templates import sent_by_month
 
-        for month, n in sent_by_month(records).items():
-            print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
+    for month, n in sent_by_month(records).items():
+        print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
     return EXIT_OK
 
 

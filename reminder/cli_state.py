@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     snapshot = state.load(loaded, _store(args, loaded), _now(args))
     rows = snapshot.select(units=units, task=task)
     if args.format == "json":
-        print_json([r.as_json() for r in rows])
+        print_json_rows(r.as_json() for r in rows)
     else:
         views.print_status(rows, snapshot.as_of)
     return EXIT_OK
@@ -139,3 +140,26 @@ def print_json(value: object) -> None:
     """JSON on stdout, Vietnamese kept readable, indented; encoded by orjson (C), since a
     province's ``status`` is 120,000 rows and ``json``'s indenting encoder is pure Python."""
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
+    """``print_json(list(rows))``, the same text, written ``chunk`` rows at a time: the rows
+    (made as they are written, when ``rows`` is a generator) and their text are never all
+    in memory at once."""
+    out = sys.stdout
+    batch: list[bytes] = []
+    wrote = False
+
+    def flush() -> None:
+        nonlocal wrote
+        if batch:
+            out.write(("," if wrote else "[") + "\n" + b",\n".join(batch).decode())
+            wrote = True
+            batch.clear()
+
+    for row in rows:
+        batch.append(b"  " + orjson.dumps(row, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  "))
+        if len(batch) >= chunk:
+            flush()
+    flush()
+    out.write("\n]\n" if wrote else "[]\n")

@@ -125,6 +125,12 @@ def _by_unit(pairs: list[PairState]) -> list[UnitPairs]:
     ]
 
 
+#: Rows a list of the message shows (units, tasks, failures …), and tasks per unit; the rest
+#: is one line "… và N khác" with the board's address. Counts are always whole: a province's
+#: digest would otherwise be tens of megabytes, past what mail servers accept.
+SHOWN = 50
+SHOWN_TASKS = 30
+
 #: How far back the digest lists failed messages.
 FAILED_WINDOW = timedelta(days=14)
 
@@ -206,6 +212,8 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
         "d": digest,
         "labels": STATE_LABELS,
         "weekday": weekday_vi(digest.today),
+        "shown": SHOWN,
+        "shown_tasks": SHOWN_TASKS,
     }
     subject = " ".join(renderer.render("email/digest.subject.txt", context).split())
     context["subject"] = subject

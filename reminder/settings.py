@@ -151,7 +151,7 @@ class ChannelSettings(BaseModel):
         "zalo_oa": 4,
         "zalo_zns": 4,
         "webhook": 8,
-        "file": 1,
+        "file": 4,  # fsynced files: four at a time overlap their disk waits
     }
     retry_first_s: int = Field(120, ge=1)
     retry_max_s: int = Field(7200, ge=1)

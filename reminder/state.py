@@ -27,9 +27,11 @@ two different things.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -118,8 +120,10 @@ class PairState:
     @property
     def last_delivery(self) -> DeliveryFact | None:
         """The latest delivery to the unit itself that carried this pair, or None."""
-        own = [d for d in self.deliveries if d.kind != "escalation"]
-        return own[-1] if own else None
+        for fact in reversed(self.deliveries):
+            if fact.kind != "escalation":
+                return fact
+        return None
 
     @property
     def delivery_failed(self) -> bool:
@@ -137,8 +141,8 @@ class PairState:
             "unit_name": self.unit_name,
             "role": self.role,
             "state": self.state,
-            "start": self.start.isoformat(),
-            "due": self.due.isoformat(),
+            "start": _iso_day(self.start),
+            "due": _iso_day(self.due),
             "days_late": self.days_late,
             "long_overdue": self.long_overdue,
             "council_told": self.council_told.isoformat() if self.council_told else None,
@@ -164,6 +168,12 @@ class PairState:
                 "sent_at": last.sent_at.isoformat() if last.sent_at else None,
             },
         }
+
+
+@functools.lru_cache(maxsize=2048)
+def _iso_day(day: date) -> str:
+    """``day.isoformat()``, remembered: a province's rows share a few hundred dates."""
+    return day.isoformat()
 
 
 def tally(pairs: Iterable[PairState]) -> dict[StateName, int]:
@@ -580,9 +590,12 @@ def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) ->
     ``Store.bearing_deliveries``), not the year's history."""
     from reminder.keyed import Records
 
-    adjustments = adjust.load(Records(store), as_of)
-    events = store.latest_acks(as_of, pairs)
-    deliveries = store.bearing_deliveries(as_of, pairs)
+    # Both reads at once: one waits for the server while the other decodes.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(store.bearing_deliveries, as_of, pairs)
+        adjustments = adjust.load(Records(store), as_of)
+        events = store.latest_acks(as_of, pairs)
+        deliveries = reading.result()
     return compute(config, events, deliveries, as_of, adjustments, pairs)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomli  # tomllib, compiled (mypyc): twice as fast on a province's 100 plans
 
 from reminder.errors import Problem
 
@@ -111,8 +112,8 @@ def read(path: Path) -> TomlFile | Problem:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT_LINE.search(msg)
         detail = _AT_LINE.sub("", msg).replace("()", "").strip().rstrip(".")

@@ -16,13 +16,15 @@ import psycopg
 import pytest
 
 from reminder import acks, adjust, config, digest, state
+from reminder.cli_state import print_json, print_json_rows
 from reminder.dispatch import Dispatcher
 from reminder.keyed import Records
 from reminder.labels import LOCAL_TZ
-from reminder.store import Outcome, Pairs, SendError, Store, bearing
+from reminder.render import Renderer
+from reminder.store import Outcome, Pairs, SendError, Store, bearing, records
 from reminder.store import schema as pg_schema
 from reminder.store.postgres import PostgresStore
-from reminder.store.records import delivery_to_json, head_of
+from reminder.store.records import RecordShapeError, delivery_to_json, head_of
 from tests.conftest import CliResult, write_config
 from tests.pgserver import PgServer
 
@@ -174,6 +176,10 @@ def test_heads_by_month_since_and_channel(tmp_path: Path, store: Store) -> None:
     assert store.delivery_heads(since=since) == [d for d in every if d.day >= since]
     assert store.delivery_heads(channel="file") == every
     assert store.delivery_heads(channel="zalo_zns") == []
+    assert list(store.each_delivery_head()) == every
+    assert list(store.each_delivery_head("2025-03", since=since)) == [
+        d for d in every if d.day >= since
+    ]
 
 
 def test_the_digest_reads_less_and_says_the_same(tmp_path: Path, store: Store) -> None:
@@ -284,3 +290,83 @@ def test_migration_002_backfills_heads_and_items(
         assert rows(state.load(loaded, migrated, at(LAST, 17))) == expected_state
     finally:
         migrated.close()
+
+
+def test_the_digest_message_shows_the_first_rows_of_long_lists_and_counts_the_rest(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = filled(tmp_path, store)
+    built = digest.load(loaded, store, at(date(2025, 3, 24), 7, 30))
+    late_units = [u.unit for u in built.overdue_by_unit]
+    assert len(late_units) == 3
+    monkeypatch.setattr(digest, "SHOWN", 1)
+    _, text, html = digest.render(built, Renderer())
+    overdue = text.split("QUÁ HẠN:")[1].split("CHƯA XÁC NHẬN")[0]
+    assert f"QUÁ HẠN: {built.counts['overdue']} lượt" in text  # the count stays whole
+    assert [name for name in late_units if f"- {name}:" in overdue] == late_units[:1]
+    assert "- … và 2 đơn vị khác: xem bảng theo dõi" in overdue
+    assert "… và 2 đơn vị khác" in html
+    progress = text.split("TIẾN ĐỘ THEO ĐƠN VỊ")[1]
+    assert f"… và {len(built.progress) - 1} đơn vị khác (tiến độ cao hơn)" in progress
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 7])
+def test_json_rows_are_written_in_chunks_as_one_document(
+    count: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"task": f"T{i}", "note": "Đã nhận\nrồi", "ack": {"kind": "done"}} for i in range(count)
+    ]
+    print_json(rows)
+    whole = capsys.readouterr().out
+    print_json_rows(iter(rows), chunk=2)
+    assert capsys.readouterr().out == whole
+    assert json.loads(whole) == rows
+
+
+def test_the_quick_decoding_of_heads_gives_what_the_checked_one_gives(
+    tmp_path: Path, store: Store
+) -> None:
+    filled(tmp_path, store)
+    stored = [delivery_to_json(d) for d in store.deliveries()]
+    leased = {**stored[0], "claim": {"host": "h", "pid": 7, "token": "t", "until": "2025-03-03"}}
+    odd = [
+        leased,
+        {**stored[1], "items": [{"plan": "p", "task": "t", "due": "2025-03-07"}]},  # no unit
+        {**stored[1], "receipt": "not an object", "attempts": None},
+        {**stored[1], "day": "2025-03-07T00:00:00"},
+    ]
+    assert any(s["errors"] for s in stored)
+    assert any(s["receipt"] for s in stored)
+    for doc in [*stored, *odd]:
+        assert records._head_fields(doc) == records._checked_head_fields(doc)
+    bad: object
+    for bad in ({**stored[0], "day": 7}, {**stored[0], "created_at": "hôm qua"}, []):
+        with pytest.raises(RecordShapeError):
+            records._head_fields(bad)
+
+
+def test_a_long_status_table_is_printed_as_tab_separated_lines(
+    tmp_path: Path,
+    store: Store,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reminder import views
+
+    loaded = filled(tmp_path, store)
+    if isinstance(store, PostgresStore):
+        monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    code, drawn, _ = cli("status", "--now", "2025-03-28T17:00", *common)
+    assert code == 0
+    monkeypatch.setattr(views, "TABLE_ROWS", 2)
+    code, out, _ = cli("status", "--now", "2025-03-28T17:00", *common)
+    assert code == 0
+    title, header, *lines = out.rstrip("\n").split("\n")
+    assert title.startswith("Tình trạng lúc 28/03/2025 17:00")
+    assert header.split("\t") == list(views.STATUS_COLUMNS)
+    expected = everything(loaded, store, at(LAST, 17)).pairs
+    assert [line.split("\t")[1] for line in lines] == [p.unit_name for p in expected]
+    for line in lines:  # the same cells the drawn table shows
+        assert line.split("\t")[4].split(" (")[0] in drawn

@@ -7,6 +7,7 @@ delivery key, so a retried message replaces its own file instead of adding anoth
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -34,6 +35,11 @@ class FileChannel:
         self.outbox.mkdir(parents=True, exist_ok=True)
 
     async def send(self, message: Message) -> Receipt:
+        # In a worker thread: the two fsynced writes (milliseconds each) must not stop the
+        # event loop, and with ``concurrency`` > 1 several messages' writes overlap.
+        return await asyncio.to_thread(self._write, message)
+
+    def _write(self, message: Message) -> Receipt:
         day_dir = self.outbox / message.created_at[:10]
         day_dir.mkdir(parents=True, exist_ok=True)
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message.key)

@@ -48,7 +48,7 @@ or renders anything while holding the store's lock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -162,6 +162,13 @@ class Store(Protocol):
         """``deliveries(month)`` without their messages (never decoded, or not even read
         where the store keeps them apart), in the same order; only those of day ``since`` or
         later, and on ``channel``, when given."""
+        ...
+
+    def each_delivery_head(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> Iterator[DeliveryHead]:
+        """``delivery_heads``, one at a time (a store may fetch them in batches, so that a
+        province's year is never all in memory)."""
         ...
 
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:

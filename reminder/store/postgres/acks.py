@@ -96,5 +96,5 @@ class Acks(Base):
                 ORDER BY plan, task, unit, at DESC, id DESC
                 """,
                 params,
-            ).fetchall()
-            return [ack_from_json(r[0]) for r in rows]
+            )
+            return [ack_from_json(r[0]) for r in rows]  # iterated: decoded and dropped in turn

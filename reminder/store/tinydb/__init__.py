@@ -46,7 +46,7 @@ Layout of the data directory::
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -199,6 +199,12 @@ class TinyDBStore(Keyed):
     def flush(self) -> None:
         """Close the journal and fold it into the deliveries files."""
         self._deliveries.flush()
+
+    def each_delivery_head(
+        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+    ) -> Iterator[DeliveryHead]:
+        """``delivery_heads`` (read whole: the files are read whole anyway)."""
+        yield from self.delivery_heads(month, since=since, channel=channel)
 
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
