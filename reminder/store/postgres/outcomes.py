@@ -129,30 +129,39 @@ class OutcomeRecorder:
         me = _Waiting(outcome)
         with self._cond:
             self._waiting.append(me)
-            while self._leading and not me.done:
-                self._cond.wait()
-            if not me.done:
-                self._leading = True
-                batch = self._take_batch()
-        if not me.done:
-            # Until the batch commits, every outcome in it counts as not recorded.
-            failed = StoreError(
-                f"{self._store.describe()}: không ghi được kết quả gửi — thư sẽ được gửi lại"
-            )
-            errors = {w.outcome.key: failed for w in batch}
-            try:
-                errors = self._commit([w.outcome for w in batch])
-            except StoreError as exc:
-                errors = {w.outcome.key: StoreError(str(exc)) for w in batch}
-            finally:
-                with self._cond:
-                    for w in batch:
-                        w.error = errors.get(w.outcome.key)
-                        w.done = True
-                    self._leading = False
-                    self._cond.notify_all()
+        while self._lead_or_wait(me):
+            pass
         if me.error is not None:
             raise me.error
+
+    def _lead_or_wait(self, me: _Waiting) -> bool:
+        """Wait while another caller leads; if ``me`` is not done by then, lead one batch (which
+        may leave ``me`` waiting: a second outcome of a delivery already in it). Whether ``me``
+        still waits."""
+        with self._cond:
+            while self._leading and not me.done:
+                self._cond.wait()
+            if me.done:
+                return False
+            self._leading = True
+            batch = self._take_batch()
+        # Until the batch commits, every outcome in it counts as not recorded.
+        failed = StoreError(
+            f"{self._store.describe()}: không ghi được kết quả gửi — thư sẽ được gửi lại"
+        )
+        errors = {w.outcome.key: failed for w in batch}
+        try:
+            errors = self._commit([w.outcome for w in batch])
+        except StoreError as exc:
+            errors = {w.outcome.key: StoreError(str(exc)) for w in batch}
+        finally:
+            with self._cond:
+                for w in batch:
+                    w.error = errors.get(w.outcome.key)
+                    w.done = True
+                self._leading = False
+                self._cond.notify_all()
+        return not me.done
 
     def _take_batch(self) -> list[_Waiting]:
         """The outcomes waiting, at most one per delivery (an outcome of a delivery already in
