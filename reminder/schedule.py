@@ -245,16 +245,14 @@ def occurrences(
             stage_cache[skey] = task_stages
         allowed = _ALL_KINDS if a.role == "lead" else set(merged.support_kinds) - {"escalation"}
         prefix = f"{a.plan.id}/{a.task.id}/{a.unit}/"
+        # ``adjustments.paused_on(a.unit, day)``, its lookup done once per assignment.
+        pause = adjustments.pauses.get(a.unit) if adjustments is not None else None
         for kind, day, n, eff_due in task_stages:
             if (start is not None and day < start) or (end is not None and day > end):
                 continue
             if kind not in allowed:
                 continue
-            if (
-                adjustments is not None
-                and kind != "escalation"
-                and adjustments.paused_on(a.unit, day)
-            ):
+            if pause is not None and kind != "escalation" and day <= pause.until:
                 continue
             send_key = (day, merged.send_time)
             cached = send_cache.get(send_key)

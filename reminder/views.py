@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -145,22 +145,44 @@ def print_deliveries(records: Sequence[Delivery | DeliveryHead]) -> None:
     out.print(table)
 
 
+#: Above this many rows ``status`` prints tab-separated lines instead of a drawn table:
+#: drawing measures every cell of every row, minutes for a province's 120,000 pairs.
+TABLE_ROWS = 2000
+
+STATUS_COLUMNS = ("Việc", "Đơn vị", "Vai trò", "Hạn", "Tình trạng", "Xác nhận lúc", "Thư gần nhất")
+
+
 def print_status(rows: list[PairState], as_of: datetime) -> None:
-    """Pair states as a table, as of ``as_of``."""
+    """Pair states as a table, as of ``as_of`` (tab-separated lines beyond ``TABLE_ROWS``)."""
+    from reminder.labels import vn_datetime
+
+    title = f"Tình trạng lúc {vn_datetime(as_of)} ({len(rows)} cặp việc – đơn vị)"
+    cells = _status_cells(rows)
+    if len(rows) > TABLE_ROWS:
+        out = sys.stdout
+        out.write(f"{title}; mỗi dòng một cặp, các cột cách nhau bằng dấu tab\n")
+        out.write("\t".join(STATUS_COLUMNS) + "\n")
+        batch: list[str] = []
+        for row in cells:
+            batch.append("\t".join(c.replace("\t", " ") for c in row))
+            if len(batch) >= 2000:
+                out.write("\n".join(batch) + "\n")
+                batch.clear()
+        if batch:
+            out.write("\n".join(batch) + "\n")
+        return
+    table = Table(title=title)
+    for column in STATUS_COLUMNS:
+        table.add_column(column)
+    for row in cells:
+        table.add_row(*row)
+    console().print(table)
+
+
+def _status_cells(rows: list[PairState]) -> Iterator[tuple[str, ...]]:
+    """The cells of each row of ``status``'s table, in ``STATUS_COLUMNS`` order."""
     from reminder.labels import ROLE_LABELS, vn_date, vn_datetime
 
-    out = console()
-    table = Table(title=f"Tình trạng lúc {vn_datetime(as_of)} ({len(rows)} cặp việc – đơn vị)")
-    for column in (
-        "Việc",
-        "Đơn vị",
-        "Vai trò",
-        "Hạn",
-        "Tình trạng",
-        "Xác nhận lúc",
-        "Thư gần nhất",
-    ):
-        table.add_column(column)
     several_plans = len({x.plan for x in rows}) > 1
     for r in rows:
         last = r.last_delivery
@@ -171,7 +193,7 @@ def print_status(rows: list[PairState], as_of: datetime) -> None:
                 label += f", đã báo Hội đồng {vn_date(r.council_told)}"
             elif r.council_problem:
                 label += f", {r.council_problem}"
-        table.add_row(
+        yield (
             f"{r.task} ({r.plan})" if several_plans else r.task,
             r.unit_name,
             ROLE_LABELS[r.role],
@@ -183,4 +205,3 @@ def print_status(rows: list[PairState], as_of: datetime) -> None:
             if last
             else "",
         )
-    out.print(table)

@@ -344,3 +344,29 @@ def test_the_quick_decoding_of_heads_gives_what_the_checked_one_gives(
     for bad in ({**stored[0], "day": 7}, {**stored[0], "created_at": "hôm qua"}, []):
         with pytest.raises(RecordShapeError):
             records._head_fields(bad)
+
+
+def test_a_long_status_table_is_printed_as_tab_separated_lines(
+    tmp_path: Path,
+    store: Store,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reminder import views
+
+    loaded = filled(tmp_path, store)
+    if isinstance(store, PostgresStore):
+        monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    code, drawn, _ = cli("status", "--now", "2025-03-28T17:00", *common)
+    assert code == 0
+    monkeypatch.setattr(views, "TABLE_ROWS", 2)
+    code, out, _ = cli("status", "--now", "2025-03-28T17:00", *common)
+    assert code == 0
+    title, header, *lines = out.rstrip("\n").split("\n")
+    assert title.startswith("Tình trạng lúc 28/03/2025 17:00")
+    assert header.split("\t") == list(views.STATUS_COLUMNS)
+    expected = everything(loaded, store, at(LAST, 17)).pairs
+    assert [line.split("\t")[1] for line in lines] == [p.unit_name for p in expected]
+    for line in lines:  # the same cells the drawn table shows
+        assert line.split("\t")[4].split(" (")[0] in drawn
