@@ -352,3 +352,26 @@ def test_long_vietnamese_subjects_and_names_with_commas_survive_the_headers() ->
     ]
     assert parsed["From"].addresses[0].display_name == "Văn phòng Nhắc việc"
     assert max(len(line) for line in raw.splitlines()) <= 78
+
+
+def test_the_same_delivery_flattens_to_the_same_bytes_with_a_boundary_not_in_its_parts() -> None:
+    # The boundary derives from the delivery key (no random boundary, no regex compiled to
+    # search the parts for it); both parts survive a parse with their Vietnamese text.
+    def message(key: str, text: str) -> Message:
+        return Message(key, "email", "u1", "Phòng Nội vụ", "Nhắc việc", text, f"<p>{text}</p>",
+                       "", "2026-04-01T08:05:00+07:00", emails=("u1@huyen.example",))  # fmt: skip
+
+    smtp = SmtpSettings(host="x", sender="nv@huyen.example")
+    text = "Kính gửi: Phòng Nội vụ\n--=_nhacviec_ và _ trong nội dung\n" * 30
+    first = bytes(build_email(message("u1/email/2026-04-01", text), smtp))
+    assert first == bytes(build_email(message("u1/email/2026-04-01", text), smtp))
+    other = bytes(build_email(message("u1/email/2026-04-02", text), smtp))
+    parsed = email.message_from_bytes(first, policy=email.policy.default)
+    boundary = parsed.get_boundary()
+    assert boundary is not None
+    assert boundary.startswith("=_nhacviec_")
+    assert boundary.encode() not in other  # another delivery, another boundary
+    assert first.count(b"--" + boundary.encode()) == 3  # two parts and the close, nothing else
+    plain, html = parsed.iter_parts()
+    assert plain.get_content() == text
+    assert html.get_content() == f"<p>{text}</p>"

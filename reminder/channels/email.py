@@ -54,9 +54,13 @@ def build_email(message: Message, smtp: SmtpSettings) -> MimeMessage:
 
     Built with ``email.mime`` (the compat32 policy): the same headers and parts as an
     ``EmailMessage`` would carry, at a sixth of the CPU per message — building and flattening
-    the message is most of what sending one costs the client.
+    the message is most of what sending one costs the client. The MIME boundary derives from
+    the delivery key, like the Message-ID: the same delivery flattens to the same bytes, and the
+    generator need not pick a random boundary and compile a regular expression to search the
+    parts for it (a sixth of the flattening). It can never occur in the parts: their bodies are
+    base64 (the utf-8 charset's body encoding), which has no ``_``.
     """
-    mail = MIMEMultipart("alternative")
+    mail = MIMEMultipart("alternative", boundary=_boundary(message.key))
     mail["From"] = _address(smtp.sender)
     if message.emails:
         mail["To"] = ", ".join(
@@ -76,6 +80,11 @@ def build_email(message: Message, smtp: SmtpSettings) -> MimeMessage:
     mail.attach(MIMEText(message.text, "plain", "utf-8"))
     mail.attach(MIMEText(message.html, "html", "utf-8"))
     return mail
+
+
+def _boundary(key: str) -> str:
+    """The MIME boundary of delivery ``key``'s message (see ``build_email``)."""
+    return "=_nhacviec_" + hashlib.sha256(b"boundary:" + key.encode()).hexdigest()[:32]
 
 
 def _address(value: str) -> str:
