@@ -1,9 +1,12 @@
 """Benchmark: the two stores side by side, and PostgreSQL with several workers.
 
 1. The same workload on TinyDB and on PostgreSQL, in one run: a dispatch pass for 2,000 units
-   by email (SMTP sink in its own process), 20,000 outcomes recorded one by one, 500 acks from
-   50 threads at once, and a tick (a pass a minute later with nothing new due).
-   Target: PostgreSQL within 2x of TinyDB on a single worker.
+   by email (SMTP sink in its own process), 20,000 outcomes recorded one by one, the same from
+   4 threads at once (the email pool's senders), 500 acks from 50 threads at once, and a tick
+   (a pass a minute later with nothing new due). Target: PostgreSQL within 2x of TinyDB on a
+   single worker. Printed beside the outcomes, measured in the same run: the raw floor of one
+   committed statement per outcome (a bare psycopg loop on the same server) and of one file
+   append per outcome, so the reader sees what 2x would require.
 2. Two workers (``reminder send-due`` processes, each with its own data dir) on one database
    against an SMTP sink that takes 30 ms per message, against one worker alone: messages per
    second while sending (the sink's first message to its last) and from the processes' start
@@ -27,6 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb
+
 from bench.bench_delivery import _messages, _server
 from reminder import acks, config
 from reminder.dispatch import Dispatcher
@@ -41,6 +48,7 @@ from tests.servers import free_port, wait_until
 NOW = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)
 PASS_UNITS = 2000
 OUTCOMES = 20000
+OUTCOME_THREADS = 4  # the email channel's pool (EmailChannel.send_all)
 ACKS = 500
 WORKER_UNITS = 1200
 SLOW_SMTP_S = 0.03
@@ -78,27 +86,80 @@ def workload(make: Callable[[str], Store], smtp_port: int, root: Path) -> dict[s
     assert len(store.ack_events()) == ACKS
     store.close()
 
-    outcomes_store = make("outcomes")
+    figures["outcomes"] = record_outcomes(make("outcomes"), threads=1)
+    figures["outcomes4"] = record_outcomes(make("outcomes4"), threads=OUTCOME_THREADS)
+    return figures
+
+
+def record_outcomes(store: Store, threads: int) -> float:
+    """Seconds to record ``OUTCOMES`` outcomes on ``store`` (its deliveries written first, not
+    timed), one by one from ``threads`` threads, each returning once its outcome is durable."""
     message = _messages(1)[0]
-    holder = Leaseholder("bench")
-    outcomes_store.add_deliveries(
+    store.add_deliveries(
         [
             Delivery(f"k{i}", f"u{i}", "email", NOW.date(), "pending", (), (), message, NOW)
             for i in range(OUTCOMES)
         ],
-        holder,
+        Leaseholder("bench"),
         600,
     )
 
-    def record_all() -> None:
-        for i in range(OUTCOMES):
-            outcomes_store.record_outcome(Outcome(f"k{i}", NOW.date(), "sent", NOW, 1, NOW))
-        outcomes_store.flush()
+    def record(i: int) -> None:
+        store.record_outcome(Outcome(f"k{i}", NOW.date(), "sent", NOW, 1, NOW))
 
-    figures["outcomes"] = _timed(record_all)
-    assert {d.status for d in outcomes_store.deliveries()} == {"sent"}
-    outcomes_store.close()
-    return figures
+    def record_all() -> None:
+        if threads == 1:
+            for i in range(OUTCOMES):
+                record(i)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(record, range(OUTCOMES)))
+        store.flush()
+
+    took = _timed(record_all)
+    assert {d.status for d in store.deliveries()} == {"sent"}
+    store.close()
+    return took
+
+
+def raw_floor(server: PgServer, root: Path) -> dict[str, float]:
+    """What one durable-on-return outcome costs at the least, on the same server and disk: a
+    raw psycopg loop of autocommit ``UPDATE`` statements (``synchronous_commit`` off, as the
+    store's outcomes) on a bare table, and a raw ``O_APPEND`` write of one JSON line per
+    outcome (what the TinyDB journal does, without its encoding and checks)."""
+    url = server.url(server.create_database())
+    with psycopg.connect(url, autocommit=True, options="-c synchronous_commit=off") as conn:
+        conn.execute("CREATE TABLE d (key text PRIMARY KEY, status text, outcome jsonb)")
+        conn.execute(
+            "INSERT INTO d SELECT 'k' || g, 'pending', '{}' FROM generate_series(0, %s) g",
+            [OUTCOMES - 1],
+        )
+        patch = Jsonb({"status": "sent", "attempts": 1, "last_attempt_at": NOW.isoformat()})
+
+        def update_all() -> None:
+            for i in range(OUTCOMES):
+                conn.execute(
+                    "UPDATE d SET status = %s, outcome = %s WHERE key = %s",
+                    ["sent", patch, f"k{i}"],
+                )
+
+        postgres = _timed(update_all)
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / "raw.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def append_all() -> None:
+        for i in range(OUTCOMES):
+            line = orjson.dumps(
+                {"key": f"k{i}", "status": "sent", "at": NOW.isoformat()},
+                option=orjson.OPT_APPEND_NEWLINE,
+            )
+            os.write(fd, line)
+
+    try:
+        append = _timed(append_all)
+    finally:
+        os.close(fd)
+    return {"postgresql": postgres, "file": append}
 
 
 def part_one(server: PgServer, root: Path) -> None:
@@ -115,10 +176,12 @@ def part_one(server: PgServer, root: Path) -> None:
             results[name] = workload(make, smtp_port, root / name)
     finally:
         smtp.terminate()
+    floor = raw_floor(server, root / "raw")
     print("--- bench_store: the same workload on both stores (one worker) ---")
     labels = {
         "pass": f"dispatch pass, {PASS_UNITS} units by email",
         "outcomes": f"{OUTCOMES:,} outcomes recorded one by one",
+        "outcomes4": f"{OUTCOMES:,} outcomes recorded by {OUTCOME_THREADS} threads at once",
         "acks": f"{ACKS} acks from 50 threads at once",
         "tick": "tick (a pass with nothing new due)",
     }
@@ -129,6 +192,15 @@ def part_one(server: PgServer, root: Path) -> None:
             f"{label}: TinyDB {tiny:.2f} s, PostgreSQL {pg:.2f} s -> {pg / tiny:.2f}x"
             f" (target <= 2x: {verdict})"
         )
+        if part == "outcomes":
+            raw_pg, raw_file = floor["postgresql"], floor["file"]
+            print(
+                f"  floor, {OUTCOMES:,} raw writes: psycopg autocommit UPDATE on a bare table"
+                f" {raw_pg:.2f} s ({raw_pg / OUTCOMES * 1e6:.0f} us each), O_APPEND line"
+                f" {raw_file:.2f} s ({raw_file / OUTCOMES * 1e6:.0f} us each) ->"
+                f" {raw_pg / raw_file:.1f}x; our stores: {pg / OUTCOMES * 1e6:.0f} us vs"
+                f" {tiny / OUTCOMES * 1e6:.0f} us (PostgreSQL {pg / raw_pg:.2f}x its raw loop)"
+            )
 
 
 def _workers(server: PgServer, root: Path, count: int) -> tuple[float, float, Counter[str]]:
