@@ -13,13 +13,14 @@
   its connection drops. The check is ``pg_try_advisory_xact_lock_shared`` on the row being
   leased, evaluated when the row is locked (not from an older snapshot), so a lease taken by
   a worker that started meanwhile is never mistaken for an orphan.
-- **Outcomes** are committed before ``record_outcome`` returns, with ``synchronous_commit``
-  off for that transaction: a killed worker loses nothing (the server has it), a crash of the
-  database server itself may lose the last fraction of a second of outcomes — those messages
-  are then sent again. Everything else commits durably.
+- **Outcomes** are committed before ``record_outcome`` returns (``outcomes``: a connection of
+  their own, concurrent senders share one commit), with ``synchronous_commit`` off for them:
+  a killed worker loses nothing (the server has it), a crash of the database server itself may
+  lose the last fraction of a second of outcomes — those messages are then sent again.
+  Everything else commits durably.
 - The parts, one module each: ``base`` (pool, errors, the readers' mirror), ``reading`` and
-  ``writing`` (deliveries), ``acks``, ``keyed`` (channel state, digest runs, generic records);
-  ``PostgresStore`` puts them together.
+  ``writing`` (deliveries), ``outcomes`` (recording them), ``acks``, ``keyed`` (channel state,
+  digest runs, generic records); ``PostgresStore`` puts them together.
 - Every operation is one transaction on a connection from a small pool (psycopg_pool), so the
   web app's threads and the pass's senders use the store at once; nothing holds a lock across
   network calls of the channels.
@@ -40,6 +41,7 @@ from reminder.store import StoreHealth, schema
 from reminder.store.postgres.acks import Acks
 from reminder.store.postgres.base import WORKER_LOCK, Conn, Mirror, _configure
 from reminder.store.postgres.keyed import Keyed
+from reminder.store.postgres.outcomes import OutcomeRecorder
 from reminder.store.postgres.reading import _DELIVERY_COLUMNS, DeliveryReads
 from reminder.store.postgres.writing import DeliveryWrites
 from reminder.store.records import ack_from_json
@@ -108,6 +110,7 @@ class PostgresStore(DeliveryReads, DeliveryWrites, Acks, Keyed):
         )
         with self._errors("kết nối"):
             self._pool.open(wait=True, timeout=30)
+        self._outcomes = OutcomeRecorder(self, url)
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -121,6 +124,7 @@ class PostgresStore(DeliveryReads, DeliveryWrites, Acks, Keyed):
             if self._closed:
                 return
             self._closed = True
+        self._outcomes.close()
         self._pool.close()
         self._worker.close()
 

@@ -7,22 +7,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from reminder.errors import StoreError
-from reminder.store.postgres.base import WORKER_LOCK, Base, Conn, Mirror, _dumps, _iso
+from reminder.store.postgres.base import WORKER_LOCK, Base, Conn, Mirror, _dumps
+from reminder.store.postgres.outcomes import OutcomeRecorder
 from reminder.store.postgres.reading import _D_DELIVERY_COLUMNS, delivery_from_row
 from reminder.store.records import (
-    ERROR_HISTORY,
     Delivery,
     Lease,
     Leaseholder,
     Outcome,
     delivery_outcome_to_json,
     delivery_record_to_json,
-    error_to_json,
 )
 
 # Whether the lease of row ``d`` is free, judged when the row is locked. CASE fixes the order:
@@ -35,40 +32,11 @@ _FREE = f"""CASE
 END"""
 
 
-# ``apply_outcome`` inside the server: merge the outcome's fields into the row's ``outcome``
-# (never its ``record``: the message and items stay as written, so the update is small), append
-# the error (if any) to the last ``keep`` errors kept, end the lease.
-_APPLY_OUTCOME = """
-UPDATE deliveries SET
-    writer = pg_current_xact_id(),
-    status = %(status)s,
-    next_attempt_at = %(next)s,
-    lease_owner = NULL, lease_worker = NULL, lease_until = NULL,
-    lease_host = NULL, lease_pid = NULL,
-    outcome = outcome || %(patch)s || CASE
-        WHEN %(error)s::jsonb IS NULL THEN '{}'::jsonb
-        ELSE jsonb_build_object('errors', COALESCE((
-            SELECT jsonb_agg(e.value ORDER BY e.n)
-            FROM jsonb_array_elements(COALESCE(outcome->'errors', '[]')) WITH ORDINALITY e(value, n)
-            WHERE e.n > jsonb_array_length(COALESCE(outcome->'errors', '[]')) - %(keep)s
-        ), '[]'::jsonb) || %(error)s::jsonb)
-    END
-WHERE key = %(key)s
-  -- Idempotent, as apply_outcome is: the same outcome applied again changes nothing.
-  AND NOT (
-    (outcome->>'attempts')::integer IS NOT DISTINCT FROM %(attempts)s
-    AND (outcome->>'last_attempt_at')::timestamptz IS NOT DISTINCT FROM %(at)s
-  )
-  -- This statement is its own transaction (autocommit): commit it without waiting for the
-  -- disk. A killed worker loses nothing; a crash of the server may lose the last outcomes.
-  AND set_config('synchronous_commit', 'off', true) = 'off'
-"""
-
-
 class DeliveryWrites(Base):
     """The delivery writes (``Store.add_deliveries``, ``lease_due``, ``record_outcome`` …)."""
 
     _deliveries: Mirror[Delivery]
+    _outcomes: OutcomeRecorder
 
     def add_deliveries(
         self, deliveries: Sequence[Delivery], holder: Leaseholder, lease_s: float
@@ -190,53 +158,14 @@ class DeliveryWrites(Base):
             )
 
     def record_outcome(self, outcome: Outcome) -> None:
-        """Apply the outcome to its delivery and commit before returning (see the module
-        docstring on durability): one round trip to the server.
+        """Apply the outcome to its delivery and commit before returning (``OutcomeRecorder``:
+        concurrent callers share one commit).
 
         The JSON record changes as ``apply_outcome`` says (the contract tests compare it with
         ``apply_outcome`` field by field): the outcome's own fields are merged in, and the error,
         if any, is appended to the kept history inside the server.
         """
-        patch: dict[str, Any] = {
-            "status": outcome.status,
-            "attempts": outcome.attempts,
-            "first_attempt_at": _iso(outcome.first_attempt_at),
-            "last_attempt_at": outcome.at.isoformat(),
-            "next_attempt_at": _iso(outcome.next_attempt_at),
-            "last_error": None if outcome.error is None else error_to_json(outcome.error),
-            "claim": None,
-        }
-        if outcome.status == "sent":
-            patch["sent_at"] = outcome.at.isoformat()
-            patch["receipt"] = (
-                None
-                if outcome.receipt is None
-                else {"id": outcome.receipt.provider_id, "detail": outcome.receipt.detail}
-            )
-        error = None if outcome.error is None else Jsonb([error_to_json(outcome.error)])
-        with self._conn("ghi kết quả gửi") as conn:
-            cur = conn.execute(
-                _APPLY_OUTCOME,
-                {
-                    "key": outcome.key,
-                    "status": outcome.status,
-                    "next": outcome.next_attempt_at,
-                    "patch": Jsonb(patch, dumps=_dumps),
-                    "error": error,
-                    "keep": ERROR_HISTORY - 1,
-                    "attempts": outcome.attempts,
-                    "at": outcome.at,
-                },
-            )
-            exists = (
-                cur.rowcount == 1
-                or conn.execute("SELECT 1 FROM deliveries WHERE key = %s", [outcome.key]).fetchone()
-            )
-            if not exists:
-                raise StoreError(
-                    f"{self.describe()}: kết quả gửi cho {outcome.key} nhưng không có thư đó"
-                    " — báo lỗi này cho người phát triển"
-                )
+        self._outcomes.record(outcome)
 
     def flush(self) -> None:
         """Nothing is buffered: outcomes are in the database when ``record_outcome`` returns."""
