@@ -188,7 +188,7 @@ def smtp_runs(store: Store, pool: int) -> list[SmtpRun]:
 
 def _pending(batch: list[Message]) -> list[Delivery]:
     return [
-        Delivery(m.key, m.recipient, "email", SENT_AT.date(), "pending", (), (), m, SENT_AT)
+        Delivery(m.key, m.recipient, "email", SENT_AT.date(), "pending", (), (), SENT_AT, message=m)
         for m in batch
     ]
 
@@ -284,7 +284,9 @@ def bench_store(root: Path) -> tuple[float, float, float]:
     when its deliveries carried no message, kept to compare with old figures)."""
     message = _messages(1)[0]
     deliveries = [
-        Delivery(f"k{i}", f"u{i}", "email", SENT_AT.date(), "pending", (), (), message, SENT_AT)
+        Delivery(
+            f"k{i}", f"u{i}", "email", SENT_AT.date(), "pending", (), (), SENT_AT, message=message
+        )
         for i in range(20000)
     ]
     final = [delivery_to_json(apply_outcome(d, _sent(d.key))) for d in deliveries]

@@ -97,7 +97,7 @@ def record_outcomes(store: Store, threads: int) -> float:
     message = _messages(1)[0]
     store.add_deliveries(
         [
-            Delivery(f"k{i}", f"u{i}", "email", NOW.date(), "pending", (), (), message, NOW)
+            Delivery(f"k{i}", f"u{i}", "email", NOW.date(), "pending", (), (), NOW, message=message)
             for i in range(OUTCOMES)
         ],
         Leaseholder("bench"),

@@ -85,7 +85,7 @@ def queue_decision(
         chat_ids=chats if channel == "zalo_bot" else (),
         parts=(text,) if channel == "zalo_bot" else (),
     )
-    delivery = Delivery(key, unit.id, channel, day, "pending", (), (), message, now)
+    delivery = Delivery(key, unit.id, channel, day, "pending", (), (), now, message=message)
     holder = Leaseholder(owner=f"notice-{secrets.token_hex(8)}")
     store.add_deliveries([delivery], holder, config.settings.channels.lease_s)
     store.release_leases(holder.owner)  # the next dispatch pass sends it

@@ -32,7 +32,7 @@ HOLDER = Leaseholder("test-pass")
 def delivery(key: str, pad: str = "") -> Delivery:
     """A pending delivery of April 2025."""
     message = Message(key, "file", "u", "Đơn vị", "s", "t" + pad, "h", "z", NOW.isoformat())
-    return Delivery(key, "u", "file", date(2025, 4, 1), "pending", (), (), message, NOW)
+    return Delivery(key, "u", "file", date(2025, 4, 1), "pending", (), (), NOW, message=message)
 
 
 def ack(task: str, state: str = "done") -> AckEvent:

@@ -22,6 +22,18 @@ _HINTS = {
 }
 
 
+def make_data_dir(data_dir: Path) -> None:
+    """Create the data directory (and its parents) if missing; a ``StoreError`` saying what to
+    do when that fails."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"{data_dir}: không tạo được thư mục dữ liệu ({exc.strerror}) — chỉ thư mục khác"
+            " bằng --data-dir hoặc REMINDER_DATA_DIR"
+        ) from None
+
+
 def write_error(path: Path, exc: OSError) -> StoreError:
     """A ``StoreError`` naming ``path``, what failed and what to do."""
     hint = _HINTS.get(exc.errno or 0, "kiểm tra ổ đĩa và quyền ghi rồi chạy lại")

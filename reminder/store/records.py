@@ -94,39 +94,9 @@ class Leaseholder:
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One message to one unit on one channel for one day (key ``unit/channel/day``): the
-    outbox record, written before sending, and what became of it."""
-
-    key: str
-    recipient: str
-    channel: str
-    day: date
-    status: DeliveryStatus
-    occurrences: tuple[str, ...]
-    items: tuple[DeliveryItem, ...]
-    message: Message
-    created_at: datetime
-    attempts: int = 0
-    first_attempt_at: datetime | None = None
-    last_attempt_at: datetime | None = None
-    next_attempt_at: datetime | None = None
-    sent_at: datetime | None = None
-    receipt: Receipt | None = None
-    last_error: SendError | None = None
-    errors: tuple[SendError, ...] = ()
-    lease: Lease | None = None
-
-    @property
-    def month(self) -> str:
-        """ "2025-04": the month whose records hold this delivery."""
-        return month_of(self.day)
-
-
-@dataclass(frozen=True)
 class DeliveryHead:
     """A delivery without its message: what the state of pairs, the digest and the delivery
-    log read. The fields are ``Delivery``'s, with the same meaning; a store reads heads
+    log read (``Delivery`` is a head with its message); a store reads heads
     without decoding (or, where it can, without even fetching) the rendered message bodies,
     which make up most of a delivery's size."""
 
@@ -152,6 +122,15 @@ class DeliveryHead:
     def month(self) -> str:
         """ "2025-04": the month whose records hold this delivery."""
         return month_of(self.day)
+
+
+@dataclass(frozen=True)
+class Delivery(DeliveryHead):
+    """One message to one unit on one channel for one day (key ``unit/channel/day``): the
+    outbox record, written before sending, and what became of it — its head and the rendered
+    message (keyword-only, so the head's fields keep their order)."""
+
+    message: Message = field(kw_only=True)
 
 
 def head_of(delivery: Delivery) -> DeliveryHead:

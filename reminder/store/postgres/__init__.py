@@ -38,6 +38,7 @@ from psycopg_pool import ConnectionPool
 
 from reminder.errors import StoreError
 from reminder.store import StoreHealth, schema
+from reminder.store.files import make_data_dir
 from reminder.store.postgres.acks import Acks
 from reminder.store.postgres.base import WORKER_LOCK, Conn, Mirror, _configure
 from reminder.store.postgres.keyed import Keyed
@@ -69,13 +70,7 @@ class PostgresStore(DeliveryReads, DeliveryWrites, Acks, Keyed):
         self.where = schema.where(url)
         self._closed = False
         self._lock = threading.Lock()
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"{data_dir}: không tạo được thư mục dữ liệu ({exc.strerror}) — chỉ thư mục khác"
-                " bằng --data-dir hoặc REMINDER_DATA_DIR"
-            ) from None
+        make_data_dir(data_dir)
         with self._errors("kết nối"):
             # The worker connection: migrates, then holds this worker's advisory lock for life.
             self._worker = psycopg.connect(url, autocommit=True, connect_timeout=10)

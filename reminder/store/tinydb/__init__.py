@@ -55,7 +55,7 @@ from reminder.errors import StoreError
 from reminder.store import StoreHealth, bearing
 from reminder.store.acklog import AckLog
 from reminder.store.bearing import EVERY, Pairs
-from reminder.store.files import write_atomic, write_error
+from reminder.store.files import make_data_dir, write_atomic, write_error
 from reminder.store.records import (
     AckEvent,
     Delivery,
@@ -93,13 +93,7 @@ class TinyDBStore(Keyed):
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.data_dir = data_dir
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"{data_dir}: không tạo được thư mục dữ liệu ({exc.strerror}) — chỉ thư mục khác"
-                " bằng --data-dir hoặc REMINDER_DATA_DIR"
-            ) from None
+        make_data_dir(data_dir)
         self.clock = clock
         self._disk = Disk(data_dir, lock_timeout)
         super().__init__(self._disk)
