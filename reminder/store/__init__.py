@@ -21,7 +21,7 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
   outcome)`` from then on (it may be folded in later, but every read sees it). Applying an
   outcome ends its lease. ``flush`` folds what is buffered (a no-op where nothing is).
-- **Reading for the state**: ``delivery_heads``, ``bearing_deliveries`` and ``latest_acks``
+- **Reading for the state**: ``delivery_heads``, ``pair_deliveries`` and ``latest_acks``
   answer what ``reminder.store.bearing`` says over everything the store holds, so that a
   command showing the state of a province reads only the records that state depends on.
 - **Acknowledgments** are append-only: ``add_acks`` never changes or drops an earlier event,
@@ -73,6 +73,7 @@ from reminder.store.records import (
     Leaseholder,
     Outcome,
     OutcomeStatus,
+    PairDeliveries,
     RecordKind,
     RecordShapeError,
     SendError,
@@ -171,9 +172,9 @@ class Store(Protocol):
         province's year is never all in memory)."""
         ...
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
-        """``bearing.deliveries(delivery_heads(), as_of, pairs)``: what the state of
-        ``pairs`` as of ``as_of`` reads of the deliveries."""
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
+        """``bearing.pair_deliveries(delivery_heads(), as_of, pairs)``: what the state of
+        ``pairs`` as of ``as_of`` reads of the deliveries (items in any order)."""
         ...
 
     def delivery_months(self) -> list[str]:

@@ -62,6 +62,7 @@ from reminder.store.records import (
     DeliveryHead,
     Leaseholder,
     Outcome,
+    PairDeliveries,
     delivery_from_json,
 )
 from reminder.store.tinydb.deliveries import Deliveries, deliveries_file
@@ -200,9 +201,9 @@ class TinyDBStore(Keyed):
         """``delivery_heads`` (read whole: the files are read whole anyway)."""
         yield from self.delivery_heads(month, since=since, channel=channel)
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
-        return bearing.deliveries(self.delivery_heads(), as_of, pairs)
+        return bearing.pair_deliveries(self.delivery_heads(), as_of, pairs)
 
     # -- acknowledgments --------------------------------------------------------------------------
 
