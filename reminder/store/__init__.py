@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reminder.store.bearing import EVERY, Pairs
+from reminder.store.deliverylog import LogQuery
 from reminder.store.files import write_atomic
 from reminder.store.records import (
     ACK_KINDS,
@@ -69,6 +70,7 @@ from reminder.store.records import (
     DeliveryItem,
     DeliveryStatus,
     DigestRun,
+    Json,
     Lease,
     Leaseholder,
     Outcome,
@@ -99,6 +101,7 @@ __all__ = [
     "DigestRun",
     "Lease",
     "Leaseholder",
+    "LogQuery",
     "Outcome",
     "OutcomeStatus",
     "Pairs",
@@ -169,6 +172,16 @@ class Store(Protocol):
     ) -> Iterator[DeliveryHead]:
         """``delivery_heads``, one at a time (a store may fetch them in batches, so that a
         province's year is never all in memory)."""
+        ...
+
+    def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
+        """The heads of the deliveries ``query`` admits, by day then creation (what
+        ``reminder deliveries`` lists), chosen where the store can (in the server)."""
+        ...
+
+    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query)``, in that order: the
+        same dicts, which a store may build from its stored JSON without decoding records."""
         ...
 
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:

@@ -42,6 +42,7 @@ from reminder.store.files import make_data_dir
 from reminder.store.postgres.acks import Acks
 from reminder.store.postgres.base import WORKER_LOCK, Conn, Mirror, _configure
 from reminder.store.postgres.keyed import Keyed
+from reminder.store.postgres.log import DeliveryLog
 from reminder.store.postgres.outcomes import OutcomeRecorder
 from reminder.store.postgres.reading import _DELIVERY_COLUMNS, DeliveryReads
 from reminder.store.postgres.writing import DeliveryWrites
@@ -50,7 +51,7 @@ from reminder.store.records import ack_from_json
 __all__ = ["WORKER_LOCK", "PostgresStore"]
 
 
-class PostgresStore(DeliveryReads, DeliveryWrites, Acks, Keyed):
+class PostgresStore(DeliveryReads, DeliveryLog, DeliveryWrites, Acks, Keyed):
     """The ``Store`` on a PostgreSQL database (``store_url``). One instance per process;
     thread-safe. ``data_dir`` still holds this host's own files (file outbox, signing key)."""
 

@@ -55,14 +55,17 @@ from reminder.errors import StoreError
 from reminder.store import StoreHealth, bearing
 from reminder.store.acklog import AckLog
 from reminder.store.bearing import EVERY, Pairs
+from reminder.store.deliverylog import LogQuery
 from reminder.store.files import make_data_dir, write_atomic, write_error
 from reminder.store.records import (
     AckEvent,
     Delivery,
     DeliveryHead,
+    Json,
     Leaseholder,
     Outcome,
     delivery_from_json,
+    delivery_head_to_json,
 )
 from reminder.store.tinydb.deliveries import Deliveries, deliveries_file
 from reminder.store.tinydb.disk import SCHEMA_VERSION, Disk
@@ -199,6 +202,15 @@ class TinyDBStore(Keyed):
     ) -> Iterator[DeliveryHead]:
         """``delivery_heads`` (read whole: the files are read whole anyway)."""
         yield from self.delivery_heads(month, since=since, channel=channel)
+
+    def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
+        """The heads of ``query``'s deliveries (months before ``query.since`` not read)."""
+        heads = self.delivery_heads(since=query.since, channel=query.channel)
+        return (h for h in heads if query.admits(h))
+
+    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query)``."""
+        return (delivery_head_to_json(h) for h in self.delivery_log(query))
 
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
