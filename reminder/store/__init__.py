@@ -73,6 +73,7 @@ from reminder.store.records import (
     Json,
     Lease,
     Leaseholder,
+    OutboxFacts,
     Outcome,
     OutcomeStatus,
     RecordKind,
@@ -102,6 +103,7 @@ __all__ = [
     "Lease",
     "Leaseholder",
     "LogQuery",
+    "OutboxFacts",
     "Outcome",
     "OutcomeStatus",
     "Pairs",
@@ -172,6 +174,11 @@ class Store(Protocol):
     ) -> Iterator[DeliveryHead]:
         """``delivery_heads``, one at a time (a store may fetch them in batches, so that a
         province's year is never all in memory)."""
+        ...
+
+    def outbox_facts(self) -> Sequence[OutboxFacts]:
+        """Every delivery's key, recipient, channel, day, status and occurrences, in no
+        particular order: what a pass reads of the past (``outbox.view``), never a message."""
         ...
 
     def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:

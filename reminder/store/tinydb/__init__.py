@@ -63,6 +63,7 @@ from reminder.store.records import (
     DeliveryHead,
     Json,
     Leaseholder,
+    OutboxFacts,
     Outcome,
     delivery_from_json,
     delivery_head_to_json,
@@ -202,6 +203,10 @@ class TinyDBStore(Keyed):
     ) -> Iterator[DeliveryHead]:
         """``delivery_heads`` (read whole: the files are read whole anyway)."""
         yield from self.delivery_heads(month, since=since, channel=channel)
+
+    def outbox_facts(self) -> Sequence[OutboxFacts]:
+        """Every delivery's head (decoded once per version of each month's file)."""
+        return self.delivery_heads()
 
     def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
         """The heads of ``query``'s deliveries (months before ``query.since`` not read)."""
