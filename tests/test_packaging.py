@@ -30,4 +30,5 @@ def test_the_wheel_carries_the_admin_guide_templates_and_migrations(tmp_path: Pa
         for p in (ROOT / "reminder" / "templates").rglob("*")
         if p.suffix in (".html", ".txt")
     }
-    assert source and source <= shipped
+    assert source
+    assert source <= shipped

@@ -162,7 +162,8 @@ async def guide(request: Request) -> Response:
     except OSError:
         return ctx.error(
             "Không thấy tài liệu",
-            f"Không đọc được {path}. Kiểm tra REMINDER_GUIDE_FILE (để trống: bản đi kèm chương trình).",
+            f"Không đọc được {path}. Kiểm tra REMINDER_GUIDE_FILE"
+            " (để trống: dùng bản đi kèm chương trình).",
             404,
         )
     return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
