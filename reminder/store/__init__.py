@@ -21,9 +21,11 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
   outcome)`` from then on (it may be folded in later, but every read sees it). Applying an
   outcome ends its lease. ``flush`` folds what is buffered (a no-op where nothing is).
-- **Reading for the state**: ``delivery_heads``, ``bearing_deliveries`` and ``latest_acks``
-  answer what ``reminder.store.bearing`` says over everything the store holds, so that a
-  command showing the state of a province reads only the records that state depends on.
+- **Reading for the state**: ``delivery_heads``, ``bearing_deliveries``,
+  ``carrying_deliveries`` and ``latest_acks`` answer what ``reminder.store.bearing`` says over
+  everything the store holds, and ``message_counts`` what ``reminder.store.tally`` counts, so
+  that a command or page showing the state of a province reads only the records that state
+  depends on (and never the year's messages).
 - **Acknowledgments** are append-only: ``add_acks`` never changes or drops an earlier event,
   and stamps ``recorded_utc`` with the store's clock on events that have none; an event whose
   ``id`` (when not empty) is already recorded for its pair is skipped, atomically, so the
@@ -79,6 +81,7 @@ from reminder.store.records import (
     apply_outcome,
     month_of,
 )
+from reminder.store.tally import MessageCount
 
 if TYPE_CHECKING:
     from reminder.settings import Settings
@@ -99,6 +102,7 @@ __all__ = [
     "DigestRun",
     "Lease",
     "Leaseholder",
+    "MessageCount",
     "Outcome",
     "OutcomeStatus",
     "Pairs",
@@ -174,6 +178,15 @@ class Store(Protocol):
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """``bearing.deliveries(delivery_heads(), as_of, pairs)``: what the state of
         ``pairs`` as of ``as_of`` reads of the deliveries."""
+        ...
+
+    def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:
+        """``bearing.carrying(delivery_heads(), as_of, pairs)``: every delivery that carried a
+        pair of ``pairs`` by ``as_of`` (the history a task's page lists)."""
+        ...
+
+    def message_counts(self, as_of: datetime) -> list[MessageCount]:
+        """``tally.message_counts(delivery_heads(), as_of)``, counted in the store."""
         ...
 
     def delivery_months(self) -> list[str]:

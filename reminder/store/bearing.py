@@ -104,3 +104,17 @@ def deliveries(records: Iterable[D], as_of: datetime, pairs: Pairs = EVERY) -> l
     for record in last.values():
         wanted[record.key] = record
     return sorted(wanted.values(), key=order)
+
+
+def carrying(records: Iterable[D], as_of: datetime, pairs: Pairs = EVERY) -> list[D]:
+    """Among ``records``, every one created at or before ``as_of`` that carries a pair of
+    ``pairs`` (escalations included), in ``order``: the delivery history of those pairs (a
+    task's page lists it), where ``deliveries`` keeps only what their state reads."""
+    every = pairs.every
+    out = [
+        record
+        for record in records
+        if record.created_at <= as_of
+        and (every or any((i.plan, i.task, i.unit) in pairs for i in record.items))
+    ]
+    return sorted(out, key=order)

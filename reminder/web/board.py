@@ -1,5 +1,9 @@
 """The status board behind the login: ``/`` (every plan's tasks by quarter, filters by unit
-and state), ``/units/{unit}``, ``/tasks/{plan}/{task}`` and ``/export.csv``."""
+and state), ``/units/{unit}``, ``/tasks/{plan}/{task}`` and ``/export.csv``.
+
+The board, the unit pages and the CSV show the state of the tick (``WebContext.snapshot``); a
+task's page reads its own pairs as of now with their delivery history
+(``state.load_history``). Neither reads the year's messages."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from reminder import audit, state
 from reminder.channels.zalo.inbound import linked_units
 from reminder.labels import STATE_LABELS, vn_date, vn_datetime
 from reminder.schedule import ROLE_LABELS, effective_due
+from reminder.store import Pairs
 from reminder.views import STATUS_LABELS
 from reminder.web.context import WebContext, context
 from reminder.web.feeds import feed_url
@@ -172,7 +177,12 @@ async def task_page(request: Request, user: AdminUser) -> Response:
     if found is None:
         return ctx.error("Không có việc này", "Kiểm tra lại đường dẫn.", 404)
     plan, task = found
-    snapshot = await run_in_threadpool(ctx.snapshot)
+    # This task's pairs alone, as of now, with their whole delivery history: read through the
+    # store's index by (plan, task, unit), not from the year's records.
+    pairs = Pairs(plan=plan_id, task=task_id)
+    snapshot = await run_in_threadpool(
+        state.load_history, ctx.config, ctx.store, ctx.clock(), pairs
+    )
     start, due = plan.window(task)
     return ctx.page(
         "task.html",
@@ -180,7 +190,7 @@ async def task_page(request: Request, user: AdminUser) -> Response:
             "task": task,
             "start": start,
             "due": effective_due(ctx.config.calendar, due),
-            "rows": snapshot.select(plan=plan_id, task=task_id),
+            "rows": snapshot.pairs,
             "labels": STATE_LABELS,
             "roles": ROLE_LABELS,
             "statuses": STATUS_LABELS,

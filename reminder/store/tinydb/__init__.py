@@ -52,7 +52,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reminder.errors import StoreError
-from reminder.store import StoreHealth, bearing
+from reminder.store import StoreHealth, bearing, tally
 from reminder.store.acklog import AckLog
 from reminder.store.bearing import EVERY, Pairs
 from reminder.store.files import make_data_dir, write_atomic, write_error
@@ -64,6 +64,7 @@ from reminder.store.records import (
     Outcome,
     delivery_from_json,
 )
+from reminder.store.tally import MessageCount
 from reminder.store.tinydb.deliveries import Deliveries, deliveries_file
 from reminder.store.tinydb.disk import SCHEMA_VERSION, Disk
 from reminder.store.tinydb.keyed import STATE, Keyed
@@ -203,6 +204,16 @@ class TinyDBStore(Keyed):
     def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
         return bearing.deliveries(self.delivery_heads(), as_of, pairs)
+
+    def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:
+        """Every delivery that carried a pair of ``pairs`` by ``as_of`` (a scan of the heads:
+        the month files are read whole anyway)."""
+        return bearing.carrying(self.delivery_heads(), as_of, pairs)
+
+    def message_counts(self, as_of: datetime) -> list[MessageCount]:
+        """The deliveries as of ``as_of`` counted by channel, status and month of sending (a
+        scan of the heads, which the files' cache keeps decoded between reads)."""
+        return tally.message_counts(self.delivery_heads(), as_of)
 
     # -- acknowledgments --------------------------------------------------------------------------
 
