@@ -106,7 +106,9 @@ def deliveries(records: Iterable[D], as_of: datetime, pairs: Pairs = EVERY) -> l
     return sorted(wanted.values(), key=order)
 
 
-def carrying(records: Iterable[D], as_of: datetime, pairs: Pairs = EVERY) -> list[D]:
+def carrying(
+    records: Iterable[DeliveryHead], as_of: datetime, pairs: Pairs = EVERY
+) -> list[DeliveryHead]:
     """Among ``records``, every one created at or before ``as_of`` that carries a pair of
     ``pairs`` (escalations included), in ``order``: the delivery history of those pairs (a
     task's page lists it), where ``deliveries`` keeps only what their state reads."""
