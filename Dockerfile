@@ -9,6 +9,8 @@ WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
 COPY reminder ./reminder
+# reminder/huong-dan-quan-tri.md (package data) links to the guide in docs/.
+COPY docs ./docs
 # The same install the tests use (./dev test runs `pip install -e '.[dev]'`), without dev tools.
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir .
@@ -22,7 +24,6 @@ COPY --from=build /opt/venv /opt/venv
 # The administrators' override directory: only its README (the list of templates) unless a
 # directory is mounted over it.
 COPY templates /app/templates
-COPY docs /app/docs
 COPY config /config
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -30,7 +31,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     REMINDER_CONFIG_DIR=/config \
     REMINDER_DATA_DIR=/data \
     REMINDER_TEMPLATES_DIR=/app/templates \
-    REMINDER_GUIDE_FILE=/app/docs/huong-dan-quan-tri.md \
     REMINDER_WEB__HOST=0.0.0.0 \
     REMINDER_WEB__PORT=8080
 WORKDIR /app

@@ -83,10 +83,10 @@ async def _relay(port: int, delay: float) -> None:
 
 
 @contextmanager
-def relay(procs: int, latency_ms: float) -> Iterator[int]:
+def relay(procs: int, latency_ms: float, pids: list[int] | None = None) -> Iterator[int]:
     """A relay-like SMTP sink on 127.0.0.1 for the ``with`` block: ``procs`` processes of
     ``smtp-relay`` sharing one port (yielded), each answering a message's end of DATA after
-    ``latency_ms``; ended when the block ends."""
+    ``latency_ms``; ended when the block ends. Their process ids are added to ``pids``."""
     from tests.servers import free_port
 
     port = free_port()
@@ -97,6 +97,8 @@ def relay(procs: int, latency_ms: float) -> Iterator[int]:
         )
         for _ in range(procs)
     ]
+    if pids is not None:
+        pids.extend(proc.pid for proc in group)
     try:
         for proc in group:  # each prints "ready" once it listens
             assert proc.stdout is not None

@@ -203,8 +203,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     council: str | None = None
     templates_dir: Path | None = None
-    # The admin guide served at /huong-dan; empty: docs/huong-dan-quan-tri.md of the source tree
-    # (the Docker image sets it, since an installed package has no docs/ beside it).
+    # The admin guide served at /huong-dan; empty: the copy inside the installed package
+    # (docs/huong-dan-quan-tri.md of the source tree). Set it to serve an agency's own guide.
     guide_file: Path | None = None
     web: WebSettings = WebSettings()
     policy: Policy = Policy()

@@ -47,6 +47,7 @@ from reminder.policy import Policy
 from reminder.schedule import Role, TaskUnits, effective_due
 from reminder.store import EVERY, Delivery, DeliveryHead, Pairs, Store, bearing
 from reminder.store.records import DeliveryMark, PairDeliveries
+from reminder.store.tally import delivery_status_as_of as delivery_status_as_of
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
 STATES: tuple[StateName, ...] = (
@@ -226,22 +227,6 @@ def _at(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
-
-
-def delivery_status_as_of(
-    record: Delivery | DeliveryHead | DeliveryMark, as_of: datetime
-) -> str | None:
-    """``record``'s status at ``as_of`` (None when it did not exist yet)."""
-    if record.created_at > as_of:
-        return None
-    status = record.status
-    if status == "sent":
-        sent = record.sent_at
-        return "sent" if sent is None or sent <= as_of else "pending"
-    if status in ("failed", "dead", "retry"):
-        last = record.last_attempt_at
-        return status if last is None or last <= as_of else "pending"
-    return status
 
 
 def _fact(record: Delivery | DeliveryHead | DeliveryMark, kind: str, status: str) -> DeliveryFact:
@@ -616,26 +601,6 @@ def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
     return store.ack_events(), store.deliveries()
 
 
-@dataclass(frozen=True)
-class Reading:
-    """The state as of a moment with the delivery records it was computed from, from one
-    read of the store: what ``/metrics`` counts beside the pairs (messages by channel and
-    status) then comes from the same records as the pairs."""
-
-    snapshot: Snapshot
-    deliveries: list[Delivery]
-
-
-def read(config: Config, store: Store, as_of: datetime) -> Reading:
-    """``compute`` over what ``store`` holds (extensions and pauses included), with the
-    delivery records read for it."""
-    from reminder.keyed import Records
-
-    adjustments = adjust.load(Records(store), as_of)
-    events, deliveries = read_events(store)
-    return Reading(compute(config, events, deliveries, as_of, adjustments), deliveries)
-
-
 def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) -> Snapshot:
     """``compute`` of ``pairs`` over what ``store`` holds (extensions and pauses included),
     reading only what that state depends on: the latest acknowledgment of each pair and the
@@ -649,6 +614,18 @@ def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) ->
         adjustments = adjust.load(Records(store), as_of)
         events = store.latest_acks(as_of, pairs)
         deliveries = reading.result()
+    return compute(config, events, deliveries, as_of, adjustments, pairs)
+
+
+def load_history(config: Config, store: Store, as_of: datetime, pairs: Pairs) -> Snapshot:
+    """``load`` of ``pairs`` with every delivery that carried one of them by ``as_of``
+    (``Store.carrying_deliveries``), so ``PairState.deliveries`` is their whole delivery
+    history (a task's page), and the same states: still not the year's other records."""
+    from reminder.keyed import Records
+
+    adjustments = adjust.load(Records(store), as_of)
+    events = store.latest_acks(as_of, pairs)
+    deliveries = store.carrying_deliveries(as_of, pairs)
     return compute(config, events, deliveries, as_of, adjustments, pairs)
 
 

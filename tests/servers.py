@@ -32,6 +32,7 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str], bytes]] = []  # MAIL FROM, RCPT TO, data
         self.rcpt_replies: dict[str, str] = {}
         self.data_replies: list[str] = []
         self.data_delay = 0.0
@@ -86,6 +87,7 @@ class SmtpSink:
         assert isinstance(parsed, EmailMessage)
         with self.lock:
             self.messages.append(parsed)
+            self.envelopes.append((envelope.mail_from or "", list(envelope.rcpt_tos), raw))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -11,7 +11,8 @@ from bench.sinks import relay
 
 def test_relay_sink_spreads_connections_over_its_processes_and_answers_with_its_latency() -> None:
     served: set[str] = set()
-    with relay(2, 3) as port:
+    pids: list[int] = []
+    with relay(2, 3, pids) as port:
         for i in range(24):  # one connection each: the kernel picks a process per connection
             with smtplib.SMTP("127.0.0.1", port) as conn:
                 conn.ehlo()
@@ -24,3 +25,4 @@ def test_relay_sink_spreads_connections_over_its_processes_and_answers_with_its_
             assert words[4:] == ["after", "3", "ms"]
             served.add(words[3])
     assert len(served) == 2  # 24 connections all to one of two processes: 1 in 8 million
+    assert served == {str(pid) for pid in pids}  # the processes the bench reads the CPU of

@@ -14,14 +14,21 @@ from reminder.channels.base import Receipt
 from reminder.store import (
     AckEvent,
     ChannelState,
+    DeliveryItem,
     DigestRun,
     Leaseholder,
+    MessageCount,
     Outcome,
+    OutcomeStatus,
+    Pairs,
     RecordKind,
     SendError,
     Store,
     apply_outcome,
+    bearing,
+    tally,
 )
+from reminder.store.records import head_of
 from tests.conftest import StoreFactory
 from tests.helpers import pending_delivery
 
@@ -186,6 +193,80 @@ def test_outcomes_from_many_threads_are_all_kept(store: Store) -> None:
         t.join()
     store.flush()
     assert {d.status for d in store.deliveries()} == {"sent"}
+
+
+def _counted_deliveries(store: Store) -> None:
+    """Five deliveries: sent, failed and retried emails created at ``NOW``, one email created
+    the next day and still pending, and a Zalo template message sent at 00:30 local time on
+    1 May (17:30 UTC on 30 April)."""
+    late = datetime(2025, 4, 30, 17, 0, tzinfo=UTC)
+    zns = replace(pending_delivery("u3", date(2025, 4, 30), created=late), channel="zalo_zns")
+    zns = replace(zns, key="u3/zalo_zns/2025-04-30")
+    later = pending_delivery("u4", date(2025, 4, 2), created=NOW + timedelta(days=1))
+    store.add_deliveries(
+        [pending_delivery("u1"), pending_delivery("u2"), pending_delivery("u5"), zns, later],
+        A,
+        600,
+    )
+    minute = timedelta(minutes=1)
+    steps: list[tuple[str, OutcomeStatus, datetime]] = [
+        ("u1/email/2025-04-01", "sent", NOW + 5 * minute),
+        ("u2/email/2025-04-01", "failed", NOW + 15 * minute),
+        ("u5/email/2025-04-01", "retry", NOW + 25 * minute),
+        ("u3/zalo_zns/2025-04-30", "sent", late + 30 * minute),
+    ]
+    for key, status, at in steps:
+        day = date(2025, 4, 30) if "zalo" in key else DAY
+        error = None if status == "sent" else _error(permanent=status == "failed")
+        nxt = at + timedelta(hours=1) if status == "retry" else None
+        store.record_outcome(Outcome(key, day, status, at, 1, at, nxt, error=error))
+    store.flush()
+
+
+def test_messages_are_counted_as_of_a_moment_in_the_store(store: Store) -> None:
+    _counted_deliveries(store)
+    early = NOW + timedelta(minutes=10)  # u1 sent; u2, u5 not tried yet; u3, u4 not created
+    assert store.message_counts(early) == [
+        MessageCount("email", "pending", "", 2),
+        MessageCount("email", "sent", "2025-04", 1),
+    ]
+    end = datetime(2025, 5, 2, tzinfo=UTC)
+    assert store.message_counts(end) == [
+        MessageCount("email", "failed", "", 1),
+        MessageCount("email", "pending", "", 1),
+        MessageCount("email", "retry", "", 1),
+        MessageCount("email", "sent", "2025-04", 1),
+        MessageCount("zalo_zns", "sent", "2025-05", 1),  # the local month of sending
+    ]
+    assert store.message_counts(NOW - timedelta(days=1)) == []
+    for moment in (early, end, NOW, NOW + timedelta(minutes=20), end - timedelta(days=2)):
+        # The same answer as counting the whole records (messages included).
+        assert store.message_counts(moment) == tally.message_counts(store.deliveries(), moment)
+
+
+def test_the_deliveries_carrying_some_pairs_are_their_whole_history(store: Store) -> None:
+    first = pending_delivery("u1")
+    again = replace(pending_delivery("u1", date(2025, 4, 2)), created_at=NOW + timedelta(days=1))
+    council = replace(
+        pending_delivery("hd"),
+        items=(DeliveryItem("plan", "T1", "u1", "escalation", DAY),),
+    )
+    other = replace(pending_delivery("u2"), items=(DeliveryItem("plan", "T2", "u2", "due", DAY),))
+    store.add_deliveries([first, again, council, other], A, 600)
+    end = NOW + timedelta(days=2)
+    carried = store.carrying_deliveries(end, Pairs(plan="plan", task="T1"))
+    assert [d.key for d in carried] == [council.key, first.key, again.key]  # bearing.order
+    assert [d.key for d in store.carrying_deliveries(NOW, Pairs(task="T1"))] == [
+        council.key,
+        first.key,
+    ]
+    assert store.carrying_deliveries(end, Pairs(units=frozenset({"u2"}))) == [
+        head_of(d) for d in store.deliveries() if d.key == other.key
+    ]
+    for pairs in (Pairs(plan="plan", task="T1"), Pairs(task="T2"), Pairs(plan="other")):
+        for moment in (NOW, end):
+            expected = bearing.carrying(store.delivery_heads(), moment, pairs)
+            assert store.carrying_deliveries(moment, pairs) == expected
 
 
 # -- acknowledgments -------------------------------------------------------------------------------

@@ -373,3 +373,26 @@ def test_a_half_written_ack_line_is_dropped_and_the_next_ack_is_whole(tmp_path: 
     assert [e.task for e in TinyDBStore(tmp_path).ack_events()] == ["one"]
     TinyDBStore(tmp_path).add_acks([ack("two")])
     assert [e.task for e in TinyDBStore(tmp_path).ack_events()] == ["one", "two"]
+
+
+def test_reading_heads_keeps_only_the_heads_of_past_months_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    store = TinyDBStore(tmp_path)
+    march = replace(delivery("m", pad="x" * 10_000), day=date(2025, 3, 31))
+    store.add_deliveries([march, delivery("a")], HOLDER, 600)
+    assert [h.key for h in store.delivery_heads()] == ["m", "a"]
+    files = store._disk.files
+    # March's parsed documents (its messages) are dropped; April, the latest, stays parsed.
+    assert files["deliveries-2025-03.json"].released
+    assert files["deliveries-2025-03.json"].storage.data == {}
+    assert not files["deliveries-2025-04.json"].released
+    assert [h.key for h in store.delivery_heads()] == ["m", "a"]  # from the kept heads
+    # Whatever needs the documents again reads the file again.
+    (full,) = store.deliveries("2025-03")
+    assert full.message is not None
+    assert full.message.text == "t" + "x" * 10_000
+    store.record_outcome(replace(sent("m"), day=date(2025, 3, 31)))
+    store.flush()
+    assert [h.status for h in store.delivery_heads()] == ["sent", "pending"]
+    assert [d.status for d in TinyDBStore(tmp_path).deliveries()] == ["sent", "pending"]

@@ -117,3 +117,19 @@ def pair_deliveries(
         items.append(CarriedItem(*pair, kind, record.key))
         picked[record.key] = record
     return PairDeliveries(items, {key: mark_of(record) for key, record in picked.items()})
+
+
+def carrying(
+    records: Iterable[DeliveryHead], as_of: datetime, pairs: Pairs = EVERY
+) -> list[DeliveryHead]:
+    """Among ``records``, every one created at or before ``as_of`` that carries a pair of
+    ``pairs`` (escalations included), in ``order``: the delivery history of those pairs (a
+    task's page lists it), where ``pair_deliveries`` keeps only what their state reads."""
+    every = pairs.every
+    out = [
+        record
+        for record in records
+        if record.created_at <= as_of
+        and (every or any((i.plan, i.task, i.unit) in pairs for i in record.items))
+    ]
+    return sorted(out, key=order)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from sys import intern
-from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -226,6 +226,24 @@ class PairDeliveries:
 
     items: list[CarriedItem]
     marks: dict[str, DeliveryMark]
+
+
+class OutboxFacts(Protocol):
+    """What a pass reads of each past delivery to decide what is due (``outbox.view``): a
+    ``DeliveryHead`` has it, and a store may answer with less (``Store.outbox_facts``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def status(self) -> DeliveryStatus: ...
+    @property
+    def occurrences(self) -> tuple[str, ...]: ...
 
 
 def head_of(delivery: Delivery) -> DeliveryHead:

@@ -149,7 +149,8 @@ def record_ack(ctx: WebContext, user: AdminUser, form: FormData, request: Reques
     )
 
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "huong-dan-quan-tri.md"
+#: The admin guide, package data (in the source tree a link to docs/huong-dan-quan-tri.md).
+GUIDE = Path(__file__).resolve().parents[1] / "huong-dan-quan-tri.md"
 
 
 async def guide(request: Request) -> Response:
@@ -161,7 +162,8 @@ async def guide(request: Request) -> Response:
     except OSError:
         return ctx.error(
             "Không thấy tài liệu",
-            f"Không đọc được {path}. Đặt REMINDER_GUIDE_FILE là đường dẫn tới {GUIDE.name}.",
+            f"Không đọc được {path}. Kiểm tra REMINDER_GUIDE_FILE"
+            " (để trống: dùng bản đi kèm chương trình).",
             404,
         )
     return PlainTextResponse(text, headers={"Cache-Control": "no-store"})

@@ -185,24 +185,20 @@ class WebContext:
         return adjust.load(self.records, self.clock())
 
     def snapshot(self) -> state.Snapshot:
-        """Every (plan, task, unit) pair as of now, the one state every page and the CSV show;
-        computed at most once per tick and after this app records an ack (blocking: run it
-        in a thread)."""
-        return self.reading().snapshot
-
-    def reading(self) -> state.Reading:
-        """``snapshot`` with the delivery records it was computed from (``/metrics`` counts
-        messages from them): one read of the store and one computation per tick for every
-        reader (blocking: run it in a thread)."""
-        return self.memo("state", lambda: state.read(self.config, self.store, self.clock()))
+        """Every (plan, task, unit) pair as of a moment (``Snapshot.as_of``), the one state
+        the board, the unit pages, the CSV and ``/metrics`` show: read with ``state.load``
+        (the latest acknowledgments and the deliveries the state bears on, never the year's
+        messages), computed at most once per tick for every reader and after this app records
+        an ack (blocking: run it in a thread)."""
+        return self.memo("state", lambda: state.load(self.config, self.store, self.clock()))
 
     def warm(self) -> threading.Thread:
-        """Compute ``reading`` in a background thread now, so the first page after start-up
+        """Compute ``snapshot`` in a background thread now, so the first page after start-up
         does not wait for a province's state (call when the server starts)."""
 
         def run() -> None:
             try:
-                self.reading()
+                self.snapshot()
             except Exception:  # the first reader computes it again and sees the error itself
                 log.exception("không tính trước được tình trạng")
 

@@ -1,12 +1,12 @@
 """``/healthz`` (the store answers; in ``run``, the scheduler ticks) and ``/metrics``
 (Prometheus: messages by channel and status, pairs by state, overdue pairs, pairs the council
-was told of and could not be told of)."""
+was told of and could not be told of), all as of the moment of the board's state: the pairs
+from ``WebContext.snapshot``, the messages counted by the store (``Store.message_counts``)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reminder.channels.zalo import templates
+from reminder.store import tally
 from reminder.web.context import WebContext, context
 from reminder.web.security import same
 
@@ -95,16 +96,15 @@ class _Metrics(Collector):
         self.ctx = ctx
 
     def collect(self) -> Any:
-        reading = self.ctx.reading()  # the board's state of this tick, and its records
-        deliveries = reading.deliveries
+        snapshot = self.ctx.snapshot()  # the board's state of this tick
+        # The messages as of the same moment as the pairs, counted in the store.
+        counted = self.ctx.store.message_counts(snapshot.as_of)
         messages = GaugeMetricFamily(
             "reminder_messages",
             "Delivery records by channel and status",
             labels=["channel", "status"],
         )
-        for (channel, outcome), n in sorted(
-            Counter((r.channel, r.status) for r in deliveries).items()
-        ):
+        for (channel, outcome), n in tally.by_channel_and_status(counted).items():
             messages.add_metric([channel, outcome], n)
         yield messages
         paid = GaugeMetricFamily(
@@ -112,10 +112,9 @@ class _Metrics(Collector):
             "Zalo template (ZNS/ZBS) messages sent, each one paid, by month of sending",
             labels=["month"],
         )
-        for month, n in templates.sent_by_month(deliveries).items():
+        for month, n in tally.sent_by_month(counted, templates.NAME).items():
             paid.add_metric([month], n)
         yield paid
-        snapshot = reading.snapshot
         counts = snapshot.counts()
         pairs = GaugeMetricFamily(
             "reminder_pairs", "(plan, task, unit) pairs by state", labels=["state"]

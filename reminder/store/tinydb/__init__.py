@@ -52,19 +52,24 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reminder.errors import StoreError
-from reminder.store import StoreHealth, bearing
+from reminder.store import StoreHealth, bearing, tally
 from reminder.store.acklog import AckLog
 from reminder.store.bearing import EVERY, Pairs
+from reminder.store.deliverylog import LogQuery
 from reminder.store.files import make_data_dir, write_atomic, write_error
 from reminder.store.records import (
     AckEvent,
     Delivery,
     DeliveryHead,
+    Json,
     Leaseholder,
+    OutboxFacts,
     Outcome,
     PairDeliveries,
     delivery_from_json,
+    delivery_head_to_json,
 )
+from reminder.store.tally import MessageCount
 from reminder.store.tinydb.deliveries import Deliveries, deliveries_file
 from reminder.store.tinydb.disk import SCHEMA_VERSION, Disk
 from reminder.store.tinydb.keyed import STATE, Keyed
@@ -201,9 +206,32 @@ class TinyDBStore(Keyed):
         """``delivery_heads`` (read whole: the files are read whole anyway)."""
         yield from self.delivery_heads(month, since=since, channel=channel)
 
+    def outbox_facts(self) -> Sequence[OutboxFacts]:
+        """Every delivery's head (decoded once per version of each month's file)."""
+        return self.delivery_heads()
+
+    def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
+        """The heads of ``query``'s deliveries (months before ``query.since`` not read)."""
+        heads = self.delivery_heads(since=query.since, channel=query.channel)
+        return (h for h in heads if query.admits(h))
+
+    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query)``."""
+        return (delivery_head_to_json(h) for h in self.delivery_log(query))
+
     def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
         return bearing.pair_deliveries(self.delivery_heads(), as_of, pairs)
+
+    def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:
+        """Every delivery that carried a pair of ``pairs`` by ``as_of`` (a scan of the heads:
+        the month files are read whole anyway)."""
+        return bearing.carrying(self.delivery_heads(), as_of, pairs)
+
+    def message_counts(self, as_of: datetime) -> list[MessageCount]:
+        """The deliveries as of ``as_of`` counted by channel, status and month of sending (a
+        scan of the heads, which the files' cache keeps decoded between reads)."""
+        return tally.message_counts(self.delivery_heads(), as_of)
 
     # -- acknowledgments --------------------------------------------------------------------------
 

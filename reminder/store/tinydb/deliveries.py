@@ -63,14 +63,21 @@ class Deliveries:
         """``deliveries(month)`` without their messages (not decoded); of day ``since`` or
         later, on ``channel``, when given (months before ``since`` are not read)."""
         with self._disk.transaction(readonly=True) as tx:
-            months = [month] if month else self.months()
+            every = self.months()
+            months = [month] if month else every
             if since is not None:
                 months = [m for m in months if m >= month_of(since)]
+            # Past months keep only their heads in memory: their messages (most of a month
+            # file) are not needed again. The latest month stays parsed for the dispatcher.
             out = [
                 d
                 for m in months
                 for d in tx.typed(
-                    deliveries_file(m), "deliveries", delivery_head_from_json, form=":head"
+                    deliveries_file(m),
+                    "deliveries",
+                    delivery_head_from_json,
+                    form=":head",
+                    release=m != every[-1],
                 )
                 if (since is None or d.day >= since) and (channel is None or d.channel == channel)
             ]

@@ -62,6 +62,17 @@ class File:
     storage: MemoryStorage
     index: dict[str, dict[str, int]]  # table -> key -> doc_id
     decoded: dict[str, list[Any]] = field(default_factory=dict)  # table + form -> records
+    #: The parsed documents were dropped (``release``): the next use that needs them re-reads
+    #: the file; the decoded forms stay valid while the file is unchanged on disk.
+    released: bool = False
+
+    def release(self) -> None:
+        """Drop the parsed documents, keeping the decoded forms. A month of deliveries parsed
+        is mostly rendered messages: a reader of heads keeps the heads, not the messages."""
+        self.storage = MemoryStorage({})
+        self.db = TinyDB(storage=Factory(self.storage))
+        self.index = {}
+        self.released = True
 
     def forget_decoded(self, table: str) -> None:
         """Drop the decoded records of ``table``, in every form (``Tx.typed``'s ``form``)."""
@@ -174,7 +185,7 @@ class Disk:
         path = self.data_dir / name
         stamp = file_stamp(path)
         cached = self.files.get(name)
-        if cached is not None and cached.stamp == stamp:
+        if cached is not None and cached.stamp == stamp and not cached.released:
             return cached
         data: dict[str, Any] = {}
         if stamp is not None:
@@ -194,8 +205,18 @@ class Disk:
         storage = MemoryStorage(data)
         db = TinyDB(storage=Factory(storage))
         entry = File(path=path, stamp=stamp, db=db, storage=storage, index={})
+        if cached is not None and cached.stamp == stamp:
+            entry.decoded = cached.decoded  # released, unchanged since: still what it decodes to
         self.files[name] = entry
         return entry
+
+    def unchanged(self, name: str) -> File | None:
+        """The cached entry of file ``name`` (parsed documents released or not) if the file
+        is unchanged on disk since it was read, else None. Reads nothing but its stamp."""
+        cached = self.files.get(name)
+        if cached is None or cached.stamp != file_stamp(self.data_dir / name):
+            return None
+        return cached
 
 
 class Tx:
@@ -294,18 +315,31 @@ class Tx:
             return []
         return self.disk.file(file).db.table(name).all()
 
-    def typed(self, file: str, name: str, decode: Callable[[Any], R], *, form: str = "") -> list[R]:
+    def typed(
+        self,
+        file: str,
+        name: str,
+        decode: Callable[[Any], R],
+        *,
+        form: str = "",
+        release: bool = False,
+    ) -> list[R]:
         """Every record of table ``name`` in ``file``, decoded (and cached while unchanged,
-        per ``form``: one name per decoder of the table).
+        per ``form``: one name per decoder of the table). ``release``: drop the file's parsed
+        documents afterwards and keep only the decoded records (``File.release``), unless this
+        transaction changed the file.
 
         A record that does not decode stops with a ``StoreError`` naming the file and record.
         """
         if not self.exists(file):
             return []
+        held = self.disk.unchanged(file)
+        if held is not None and name + form in held.decoded:
+            out: list[R] = held.decoded[name + form]
+            if release:
+                self._release(file, held)
+            return out
         entry = self.disk.file(file)
-        cached = entry.decoded.get(name + form)
-        if cached is not None:
-            return cached
         out = []
         for doc in entry.db.table(name).all():
             try:
@@ -313,7 +347,13 @@ class Tx:
             except (RecordShapeError, TypeError, ValueError) as exc:
                 raise corrupt(entry.path, f"bản ghi {doc.doc_id} của {name!r}: {exc}") from None
         entry.decoded[name + form] = out
+        if release:
+            self._release(file, entry)
         return out
+
+    def _release(self, file: str, entry: File) -> None:
+        if file not in self.touched and not entry.storage.dirty and not entry.released:
+            entry.release()
 
     # -- internals --------------------------------------------------------------------------------
 
