@@ -363,8 +363,11 @@ def compute(
                     if pair.state == "overdue" and role == "lead":
                         escalate_after = facts.escalate_after(unit, task)
                         pair.long_overdue = 0 < escalate_after <= pair.days_late
-                    if delivered is not None or pair.long_overdue:
-                        _council(pair, reachable)
+                    if pair.long_overdue or (
+                        delivered is not None
+                        and (len(delivered) > 1 or delivered[0].kind == bearing.ESCALATION)
+                    ):
+                        _council(pair, reachable)  # else nothing told, nothing to tell
                     append(pair)
                 if pairs.units is None:
                     out.extend(_unassigned(facts, plan, task))

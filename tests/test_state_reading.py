@@ -5,7 +5,9 @@ without message bodies, the digest's own reads, a subset of pairs for ``ack``.""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -364,16 +366,20 @@ def test_the_digest_message_shows_the_first_rows_of_long_lists_and_counts_the_re
 
 @pytest.mark.parametrize("count", [0, 1, 5, 7])
 def test_json_rows_are_written_in_chunks_as_one_document(
-    count: int, capsys: pytest.CaptureFixture[str]
+    count: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [
         {"task": f"T{i}", "note": "Đã nhận\nrồi", "ack": {"kind": "done"}} for i in range(count)
     ]
     print_json(rows)
     whole = capsys.readouterr().out
-    print_json_rows(iter(rows), chunk=2)
+    print_json_rows(iter(rows), chunk=2)  # stdout writes UTF-8: its bytes written as they are
     assert capsys.readouterr().out == whole
     assert json.loads(whole) == rows
+    text = io.StringIO()  # no byte stream: decoded
+    monkeypatch.setattr(sys, "stdout", text)
+    print_json_rows(iter(rows), chunk=3)
+    assert text.getvalue() == whole
 
 
 def test_the_quick_decoding_of_heads_gives_what_the_checked_one_gives(
