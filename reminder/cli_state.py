@@ -11,6 +11,7 @@ import codecs
 import os
 import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import cast
@@ -22,6 +23,7 @@ from reminder.config import Config
 from reminder.errors import UsageError
 from reminder.keyed import Records
 from reminder.labels import ACK_LABELS, LOCAL_TZ, STATE_LABELS, vn_datetime
+from reminder.settings import Settings
 from reminder.store import Pairs, Store, open_store
 
 EXIT_OK, EXIT_INVALID = 0, 2
@@ -33,11 +35,30 @@ def _config(args: argparse.Namespace) -> Config:
     return config.load(config.config_dir_from(args.config_dir))
 
 
-def _store(args: argparse.Namespace, loaded: Config) -> Store:
-    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    store = open_store(loaded.settings, data_dir)
+def _store(args: argparse.Namespace, settings: Settings) -> Store:
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
+    store = open_store(settings, data_dir)
     args.resources.callback(store.close)  # closed when the command ends (cli.main)
     return store
+
+
+def _config_and_reading(args: argparse.Namespace) -> tuple[Config, Store, state.StoreReading]:
+    """The configuration, the store and what the state as of ``--now`` reads of it: read
+    while the plans load (the database works meanwhile) when the settings alone are valid;
+    else the configuration loads first and reports every problem."""
+    from reminder import config
+
+    config_dir = config.config_dir_from(args.config_dir)
+    settings = config.load_settings(config_dir)
+    if settings is None:
+        loaded = config.load(config_dir)
+        store = _store(args, loaded.settings)
+        return loaded, store, state.read_store(store, _now(args))
+    store = _store(args, settings)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(state.read_store, store, _now(args))
+        loaded = config.load(config_dir)
+        return loaded, store, reading.result()
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -49,13 +70,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Where each (plan, task, unit) stands as of ``--now``."""
     from reminder import views
 
-    loaded = _config(args)
-    units = None
-    if args.unit:
-        units = loaded.directory.expand([lookup.unit_or_group(loaded, args.unit)])
-    task = lookup.task(loaded, args.task) if args.task else None
     with state.collector_paused():
-        snapshot = state.load(loaded, _store(args, loaded), _now(args))
+        loaded, _, reading = _config_and_reading(args)
+        units = None
+        if args.unit:
+            units = loaded.directory.expand([lookup.unit_or_group(loaded, args.unit)])
+        task = lookup.task(loaded, args.task) if args.task else None
+        snapshot = state.from_reading(loaded, reading)
         rows = snapshot.select(units=units, task=task)
         if args.format == "json":
             print_json_rows(r.as_json() for r in rows)
@@ -69,15 +90,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from reminder import digest
     from reminder.render import Renderer
 
-    loaded = _config(args)
-    store = _store(args, loaded)
-    now = _now(args)
     if args.send:
-        outcome = digest.send(loaded, store, now)
+        loaded = _config(args)
+        outcome = digest.send(loaded, _store(args, loaded.settings), _now(args))
         print(outcome.message)
         return EXIT_OK if outcome.status != "failed" else 1
     with state.collector_paused():
-        built = digest.load(loaded, store, now)
+        loaded, store, reading = _config_and_reading(args)
+        built = digest.load(loaded, store, reading.as_of, reading)
         if args.format == "json":
             print_json(built.as_json())
             return EXIT_OK
@@ -102,7 +122,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         )
     plan_id = having[0]
     now = _now(args)
-    store = _store(args, loaded)
+    store = _store(args, loaded.settings)
     pair = Pairs(plan=plan_id, task=task, units=frozenset([unit]))
     if not state.load(loaded, store, now, pair).pairs:
         raise UsageError(

@@ -77,6 +77,17 @@ def load(config_dir: Path) -> Config:
     return config
 
 
+def load_settings(config_dir: Path) -> Settings | None:
+    """The settings of ``config_dir`` alone (what opening the store takes, so a command can
+    start reading it while the rest loads), or None when they have an error: ``load`` then
+    reports it with every other problem."""
+    problems: list[Problem] = []
+    if not config_dir.is_dir():
+        return None
+    settings = _load_settings(config_dir, problems)
+    return None if any(p.severity == "error" for p in problems) else settings
+
+
 def validate(config_dir: Path) -> tuple[Config | None, list[Problem]]:
     """Read and check everything in ``config_dir``; errors sort before warnings."""
     problems: list[Problem] = []

@@ -462,3 +462,35 @@ def test_an_event_or_a_delivery_read_field_by_field_is_the_one_read_whole(
     with pytest.raises(RecordShapeError, match="gone"):
         records.mark_from_columns("k", "nv", "file", head.day, head.created_at, "gone",
                                   "1", None, None, None)  # fmt: skip
+
+
+def test_status_and_digest_say_what_is_wrong_with_the_configuration_read_ahead_or_not(
+    tmp_path: Path,
+    store: Store,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The store is read while the plans load when the settings alone are valid: a broken
+    plan is still reported as before (exit 2, file named), and so are broken settings (then
+    nothing is read ahead) together with the plan."""
+    filled(tmp_path, store)
+    if isinstance(store, PostgresStore):
+        monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    commands = (["status", "--format", "json"], ["digest"])
+    code, out, _ = cli("status", "--now", "2025-03-28T17:00", "--format", "json", *common)
+    assert code == 0
+    assert json.loads(out)
+    plan = tmp_path / "config" / "plan-2025.toml"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n[[tasks]]\nid = \n", encoding="utf-8")
+    for command in commands:
+        code, out, err = cli(*command, "--now", "2025-03-28T17:00", *common)
+        assert code == 2, (command, out, err)
+        assert "plan-2025.toml" in out + err
+    settings = tmp_path / "config" / "settings.toml"
+    settings.write_text('council = "hd"\n[digest\n', encoding="utf-8")
+    for command in commands:
+        code, out, err = cli(*command, "--now", "2025-03-28T17:00", *common)
+        assert code == 2, (command, out, err)
+        assert "settings.toml" in out + err
+        assert "plan-2025.toml" in out + err
