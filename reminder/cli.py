@@ -110,10 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="chỉ hiện thư sẽ gửi, không gửi")
     p.set_defaults(handler=cmd_send_due)
 
+    from reminder import cli_log
+
     p = sub.add_parser("deliveries", parents=[common, data], help="xem nhật ký gửi")
-    p.add_argument("--status", choices=("pending", "retry", "sent", "failed", "dead"))
-    p.add_argument("--month", metavar="YYYY-MM")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    cli_log.add_arguments(p, _date_arg)
     p.set_defaults(handler=cmd_deliveries)
 
     p = sub.add_parser(
@@ -417,31 +417,12 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
-    """List delivery records."""
-    from reminder import lookup, views
+    """List delivery records (``cli_log``)."""
+    from reminder import cli_log
 
     loaded = _config(args)
-    if args.month:
-        lookup.month(args.month)
     store, _ = _store(args, loaded)
-    from reminder.cli_state import print_json_rows
-    from reminder.store.records import delivery_head_to_json
-
-    if args.format == "json":  # streamed: a province's year is 250,000 records
-        heads = store.each_delivery_head(args.month or None)
-        print_json_rows(
-            delivery_head_to_json(r) for r in heads if not args.status or r.status == args.status
-        )
-        return EXIT_OK
-    records = store.delivery_heads(args.month or None)
-    if args.status:
-        records = [r for r in records if r.status == args.status]
-    views.print_deliveries(records)
-    from reminder.channels.zalo.templates import sent_by_month
-
-    for month, n in sent_by_month(records).items():
-        print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
-    return EXIT_OK
+    return cli_log.cmd_deliveries(args, loaded, store)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
