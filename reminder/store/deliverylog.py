@@ -78,20 +78,6 @@ def _day_text(text: str) -> str:
     return _date(text[:10]).isoformat()
 
 
-def _time(value: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise TypeError("not the stored form of a time")
-    return _moment_text(value)
-
-
-def _str(value: Any) -> str:
-    if type(value) is not str:
-        raise TypeError("not a string")
-    return value
-
-
 def log_json(stored: Mapping[str, Any], lease: Lease | None) -> Json:
     """``delivery_head_to_json`` of the delivery stored as ``stored`` (its JSON form, message
     or not) holding ``lease``: the same dict, built without decoding. ``RecordShapeError``
@@ -112,57 +98,69 @@ def _decoded(stored: Mapping[str, Any], lease: Lease | None) -> Json:
 
 def _common(data: Mapping[str, Any], lease: Lease | None) -> Json:
     """``log_json`` of a record of the shape this program writes; raises (any of the errors
-    ``log_json`` catches) on anything else, so the decoder takes it."""
+    ``log_json`` catches) on anything else, so the decoder takes it. (Called for each of a
+    province's 260,000 deliveries: checks inline, no helper calls per field.)"""
     get = data.get
-    status = get("status")
-    occurrences = get("occurrences")
-    items = get("items")
+    key, recipient, channel = get("key"), get("recipient"), get("channel")
+    status, occurrences, items = get("status"), get("occurrences"), get("items")
     if (
-        status not in _STATUSES
+        type(key) is not str
+        or type(recipient) is not str
+        or type(channel) is not str
+        or status not in _STATUSES
         or type(occurrences) is not list
         or type(items) is not list
         or get("errors")
         or get("claim")
-        or not all(type(k) is str for k in occurrences)
     ):
         raise ValueError("not the common shape")
+    for k in occurrences:
+        if type(k) is not str:
+            raise TypeError("an occurrence key is not a string")
+    shown = []
+    for i in items:
+        plan, task, unit, kind = i["plan"], i["task"], i["unit"], i["kind"]
+        if type(plan) is not str or type(task) is not str or type(unit) is not str:
+            raise TypeError("an item's plan, task or unit is not a string")
+        if type(kind) is not str:
+            raise TypeError("an item's kind is not a string")
+        due = _day_text(i["due"])
+        shown.append({"plan": plan, "task": task, "unit": unit, "kind": kind, "due": due})
     day = _day_text(get("day"))
     attempts = get("attempts")
     if attempts is None or attempts is False:
         attempts = 0
     elif type(attempts) is not int:
         raise TypeError("attempts")
-    created = get("created_at")
+    # A time that is not a string makes ``_moment`` raise TypeError: the decoder takes it.
+    created, first, last, following, sent = (
+        get("created_at"),
+        get("first_attempt_at"),
+        get("last_attempt_at"),
+        get("next_attempt_at"),
+        get("sent_at"),
+    )
     receipt = get("receipt")
     last_error = get("last_error")
     return {
-        "key": _str(get("key")),
+        "key": key,
         "month": day[:7],
-        "recipient": _str(get("recipient")),
-        "channel": _str(get("channel")),
+        "recipient": recipient,
+        "channel": channel,
         "day": day,
         "occurrences": occurrences,
-        "items": [
-            {
-                "plan": _str(i["plan"]),
-                "task": _str(i["task"]),
-                "unit": _str(i["unit"]),
-                "kind": _str(i["kind"]),
-                "due": _day_text(i["due"]),
-            }
-            for i in items
-        ],
-        "created_at": _EPOCH_TEXT if created is None else _time(created),
+        "items": shown,
+        "created_at": _EPOCH_TEXT if created is None else _moment_text(created),
         "status": status,
         "attempts": attempts,
-        "first_attempt_at": _time(get("first_attempt_at")),
-        "last_attempt_at": _time(get("last_attempt_at")),
-        "next_attempt_at": _time(get("next_attempt_at")),
-        "sent_at": _time(get("sent_at")),
+        "first_attempt_at": None if first is None else _moment_text(first),
+        "last_attempt_at": None if last is None else _moment_text(last),
+        "next_attempt_at": None if following is None else _moment_text(following),
+        "sent_at": None if sent is None else _moment_text(sent),
         "receipt": {"id": str(receipt.get("id", "")), "detail": str(receipt.get("detail", ""))}
         if type(receipt) is dict
         else None,
         "last_error": error_to_json(error_from_json(last_error)) if last_error else None,
         "errors": [],
-        "claim": lease_to_json(lease),
+        "claim": None if lease is None else lease_to_json(lease),
     }
