@@ -21,7 +21,7 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
   outcome)`` from then on (it may be folded in later, but every read sees it). Applying an
   outcome ends its lease. ``flush`` folds what is buffered (a no-op where nothing is).
-- **Reading for the state**: ``delivery_heads``, ``bearing_deliveries``,
+- **Reading for the state**: ``delivery_heads``, ``pair_deliveries``,
   ``carrying_deliveries`` and ``latest_acks`` answer what ``reminder.store.bearing`` says over
   everything the store holds, and ``message_counts`` what ``reminder.store.tally`` counts, so
   that a command or page showing the state of a province reads only the records that state
@@ -78,6 +78,7 @@ from reminder.store.records import (
     OutboxFacts,
     Outcome,
     OutcomeStatus,
+    PairDeliveries,
     RecordKind,
     RecordShapeError,
     SendError,
@@ -198,9 +199,9 @@ class Store(Protocol):
         same dicts, which a store may build from its stored JSON without decoding records."""
         ...
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
-        """``bearing.deliveries(delivery_heads(), as_of, pairs)``: what the state of
-        ``pairs`` as of ``as_of`` reads of the deliveries."""
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
+        """``bearing.pair_deliveries(delivery_heads(), as_of, pairs)``: what the state of
+        ``pairs`` as of ``as_of`` reads of the deliveries (items in any order)."""
         ...
 
     def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:

@@ -65,6 +65,7 @@ from reminder.store.records import (
     Leaseholder,
     OutboxFacts,
     Outcome,
+    PairDeliveries,
     delivery_from_json,
     delivery_head_to_json,
 )
@@ -223,9 +224,9 @@ class TinyDBStore(Keyed):
         """``delivery_head_to_json`` of each of ``delivery_log(query)``."""
         return (delivery_head_to_json(h) for h in self.delivery_log(query))
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
-        return bearing.deliveries(self.delivery_heads(), as_of, pairs)
+        return bearing.pair_deliveries(self.delivery_heads(), as_of, pairs)
 
     def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:
         """Every delivery that carried a pair of ``pairs`` by ``as_of`` (a scan of the heads:
