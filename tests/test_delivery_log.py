@@ -55,8 +55,8 @@ def more_shapes(store: Store) -> None:
     bot = replace(pending_delivery("vh", date(2025, 4, 2)), channel="zalo_bot", key="vh/zb/x")
     leased = pending_delivery("hd", date(2025, 4, 2))
     # The same day and unit as ``bot``, written later: newest first keeps them by creation.
-    later = pending_delivery("vh", date(2025, 4, 2), created=MOMENT + timedelta(hours=1))
-    store.add_deliveries([retried, dead, bot, leased, later], holder, 600)
+    second = pending_delivery("vh", date(2025, 4, 2), created=MOMENT + timedelta(hours=1))
+    store.add_deliveries([retried, dead, bot, leased, second], holder, 600)
     for n, at in enumerate((MOMENT, MOMENT + timedelta(minutes=5)), start=1):
         error = SendError("421 bận", "421", "thử lại sau", False, at)
         later = at + timedelta(hours=1)
