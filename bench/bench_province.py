@@ -6,9 +6,10 @@ the time of each working day's pass (median, worst, total), the database size at
 then ``reminder status``, ``deliveries`` and ``digest`` as separate processes on that database,
 each with its time and peak memory (targets: < 3 s and < 500 MB each), beside the baseline of
 the same run: ``reminder check`` (loading and validating the province's config, which every
-command does first). Then the same records are copied into a TinyDB data directory and the
-three commands run again there (TinyDB is for one agency; at a province's size it must finish,
-not meet the targets).
+command does first); then a fresh worker's first pass on the next working day
+(``bench_first_pass``: reading what a pass needs vs every delivery with its message). Then
+the same records are copied into a TinyDB data directory and the three commands run again
+there (TinyDB is for one agency; at a province's size it must finish, not meet the targets).
 
 The PostgreSQL server is Debian's, in a temporary directory, with fsync on.
 Run: .venv/bin/python -m bench.bench_province [--days N] [--no-tinydb]
@@ -179,6 +180,22 @@ def commands(label: str, cfg_dir: Path, data: Path, url: str, *, targets: bool) 
         )
 
 
+def first_pass(cfg_dir: Path, url: str) -> None:
+    """A fresh worker's first pass on the next working day after the simulated ones, beside
+    the same pass reading every delivery (``bench_first_pass``)."""
+    from bench import bench_first_pass
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT max(day) FROM deliveries").fetchone()
+    assert row is not None
+    assert row[0] is not None
+    calendar = config.load(cfg_dir).calendar
+    day = row[0] + timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    bench_first_pass.measure(url, cfg_dir, f"{day.isoformat()}T08:05:00+07:00")
+
+
 def to_tinydb(url: str, data: Path) -> None:
     """Copy everything the database holds into TinyDB files in ``data``."""
     from reminder.store import copy
@@ -217,6 +234,7 @@ def main() -> None:
             f" database {size / 1e6:.0f} MB"
         )
         commands("PostgreSQL", cfg_dir, root / "data", url, targets=True)
+        first_pass(cfg_dir, url)
         if "--no-tinydb" not in sys.argv:
             started = time.perf_counter()
             to_tinydb(url, root / "tinydb")

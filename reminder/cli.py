@@ -20,6 +20,7 @@ from reminder.errors import ConfigError, Problem, ReminderError, UsageError
 
 if TYPE_CHECKING:
     from reminder.config import Config
+    from reminder.settings import Settings
     from reminder.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -110,10 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="chỉ hiện thư sẽ gửi, không gửi")
     p.set_defaults(handler=cmd_send_due)
 
+    from reminder import cli_log
+
     p = sub.add_parser("deliveries", parents=[common, data], help="xem nhật ký gửi")
-    p.add_argument("--status", choices=("pending", "retry", "sent", "failed", "dead"))
-    p.add_argument("--month", metavar="YYYY-MM")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    cli_log.add_arguments(p, _date_arg)
     p.set_defaults(handler=cmd_deliveries)
 
     p = sub.add_parser(
@@ -305,12 +306,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
+    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
+    return _open_store(args, loaded.settings), data_dir
+
+
+def _open_store(args: argparse.Namespace, settings: Settings) -> Store:
     from reminder.store import open_store
 
-    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    store = open_store(loaded.settings, data_dir)
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
+    store = open_store(settings, data_dir)
     args.resources.callback(store.close)
-    return store, data_dir
+    return store
 
 
 def _secret(loaded: Config, data_dir: Path) -> str:
@@ -417,31 +423,15 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
-    """List delivery records."""
-    from reminder import lookup, views
+    """List delivery records (``cli_log``). Only ``settings.toml`` is read, unless ``--unit``
+    needs the units: a province's plans take a second to load and validate."""
+    from reminder import cli_log, config
 
-    loaded = _config(args)
-    if args.month:
-        lookup.month(args.month)
-    store, _ = _store(args, loaded)
-    from reminder.cli_state import print_json_rows
-    from reminder.store.records import delivery_head_to_json
-
-    if args.format == "json":  # streamed: a province's year is 250,000 records
-        heads = store.each_delivery_head(args.month or None)
-        print_json_rows(
-            delivery_head_to_json(r) for r in heads if not args.status or r.status == args.status
-        )
-        return EXIT_OK
-    records = store.delivery_heads(args.month or None)
-    if args.status:
-        records = [r for r in records if r.status == args.status]
-    views.print_deliveries(records)
-    from reminder.channels.zalo.templates import sent_by_month
-
-    for month, n in sent_by_month(records).items():
-        print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
-    return EXIT_OK
+    loaded = _config(args) if args.unit else None
+    config_dir = config.config_dir_from(args.config_dir)
+    settings = loaded.settings if loaded else config.load_settings(config_dir)
+    wanted = cli_log.query(args, loaded)  # a bad option is named before the store is opened
+    return cli_log.show(args.format, wanted, _open_store(args, settings))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -52,12 +52,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.unit:
         units = loaded.directory.expand([lookup.unit_or_group(loaded, args.unit)])
     task = lookup.task(loaded, args.task) if args.task else None
-    snapshot = state.load(loaded, _store(args, loaded), _now(args))
-    rows = snapshot.select(units=units, task=task)
-    if args.format == "json":
-        print_json_rows(r.as_json() for r in rows)
-    else:
-        views.print_status(rows, snapshot.as_of)
+    with state.collector_paused():
+        snapshot = state.load(loaded, _store(args, loaded), _now(args))
+        rows = snapshot.select(units=units, task=task)
+        if args.format == "json":
+            print_json_rows(r.as_json() for r in rows)
+        else:
+            views.print_status(rows, snapshot.as_of)
     return EXIT_OK
 
 
@@ -73,11 +74,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
         outcome = digest.send(loaded, store, now)
         print(outcome.message)
         return EXIT_OK if outcome.status != "failed" else 1
-    built = digest.load(loaded, store, now)
-    if args.format == "json":
-        print_json(built.as_json())
-        return EXIT_OK
-    subject, text, html = digest.render(built, Renderer(loaded.templates))
+    with state.collector_paused():
+        built = digest.load(loaded, store, now)
+        if args.format == "json":
+            print_json(built.as_json())
+            return EXIT_OK
+        subject, text, html = digest.render(built, Renderer(loaded.templates))
     print(html if args.format == "html" else f"{subject}\n\n{text}")
     return EXIT_OK
 
@@ -145,20 +147,22 @@ def print_json(value: object) -> None:
 def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
     """``print_json(list(rows))``, the same text, written ``chunk`` rows at a time: the rows
     (made as they are written, when ``rows`` is a generator) and their text are never all
-    in memory at once."""
+    in memory at once. Each chunk is one indented list, encoded in one call, whose brackets
+    are dropped: its rows are then indented as the whole list's would be."""
     out = sys.stdout
-    batch: list[bytes] = []
+    batch: list[object] = []
     wrote = False
 
     def flush() -> None:
         nonlocal wrote
         if batch:
-            out.write(("," if wrote else "[") + "\n" + b",\n".join(batch).decode())
+            text = orjson.dumps(batch, option=orjson.OPT_INDENT_2)
+            out.write(("," if wrote else "[") + text[1:-2].decode())
             wrote = True
             batch.clear()
 
     for row in rows:
-        batch.append(b"  " + orjson.dumps(row, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  "))
+        batch.append(row)
         if len(batch) >= chunk:
             flush()
     flush()

@@ -181,7 +181,7 @@ class Dispatcher:
     def _plan(self, now: datetime, report: PassReport) -> list[Delivery]:
         """The new deliveries due at ``now``, composed (nothing written)."""
         today = now.astimezone(LOCAL_TZ).date()
-        view = outbox.view(self.store.deliveries())
+        view = outbox.view(self.store.outbox_facts())
         states = acks.current_states(self.store.ack_events(), now)
         chats = zalo_records.chats_by_unit(self.store)
 

@@ -29,6 +29,7 @@ from reminder.store.records import (
     COVERING,
     Delivery,
     Leaseholder,
+    OutboxFacts,
     Outcome,
     OutcomeStatus,
     SendError,
@@ -51,9 +52,9 @@ class OutboxView:
     existing: set[str] = field(default_factory=set)
 
 
-def view(deliveries: Iterable[Delivery]) -> OutboxView:
+def view(deliveries: Iterable[OutboxFacts]) -> OutboxView:
     """Occurrence keys covered (pending, retry, sent), channels that failed per (unit, day),
-    and the delivery keys that exist."""
+    and the delivery keys that exist (deliveries' heads, or less: ``Store.outbox_facts``)."""
     out = OutboxView()
     for d in deliveries:
         out.existing.add(d.key)

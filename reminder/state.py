@@ -46,6 +46,7 @@ from reminder.plan import Plan, Task
 from reminder.policy import Policy
 from reminder.schedule import Role, TaskUnits, effective_due
 from reminder.store import EVERY, Delivery, DeliveryHead, Pairs, Store, bearing
+from reminder.store.records import DeliveryMark, PairDeliveries
 from reminder.store.tally import delivery_status_as_of as delivery_status_as_of
 
 StateName = Literal["pending", "received", "done", "overdue", "not_open", "unassigned"]
@@ -80,9 +81,9 @@ class DeliveryFact:
     error: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PairState:
-    """One (plan, task, unit) as of a moment."""
+    """One (plan, task, unit) as of a moment (slots: a province computes 120,000)."""
 
     plan: str
     task: str
@@ -228,22 +229,40 @@ def _at(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
+def _fact(record: Delivery | DeliveryHead | DeliveryMark, kind: str, status: str) -> DeliveryFact:
+    """``record`` as a fact of kind ``kind``, ``status`` being its status as of the moment."""
+    error = record.last_error
+    words = ""
+    if error is not None and status in ("failed", "dead", "retry"):
+        words = f"{error.message} {error.detail or ''}".strip()
+    return DeliveryFact(
+        key=record.key,
+        day=record.day.isoformat(),
+        recipient=record.recipient,
+        channel=record.channel,
+        status=status,
+        kind=kind,
+        sent_at=record.sent_at if status == "sent" else None,
+        attempts=record.attempts,
+        error=words,
+    )
+
+
 def _facts(
-    deliveries: Iterable[Delivery | DeliveryHead], as_of: datetime, pairs: Pairs = EVERY
+    deliveries: Iterable[Delivery | DeliveryHead] | PairDeliveries,
+    as_of: datetime,
+    pairs: Pairs = EVERY,
 ) -> dict[acks.Pair, list[DeliveryFact]]:
     """The delivery facts of each pair of ``pairs``, in ``bearing.order``. A record carries
     many pairs: their facts are one object per (record, kind), shared."""
+    if isinstance(deliveries, PairDeliveries):
+        return _marked_facts(deliveries, as_of, pairs)
     carried: dict[acks.Pair, list[DeliveryFact]] = defaultdict(list)
     every = pairs.every
     for record in sorted(deliveries, key=bearing.order):
         status = delivery_status_as_of(record, as_of)
         if status is None:
             continue
-        sent_at = record.sent_at if status == "sent" else None
-        error = record.last_error
-        words = ""
-        if error is not None and status in ("failed", "dead", "retry"):
-            words = f"{error.message} {error.detail or ''}".strip()
         by_kind: dict[str, DeliveryFact] = {}
         for item in record.items:
             pair = (item.plan, item.task, item.unit)
@@ -251,19 +270,44 @@ def _facts(
                 continue
             fact = by_kind.get(item.kind)
             if fact is None:
-                fact = by_kind[item.kind] = DeliveryFact(
-                    key=record.key,
-                    day=record.day.isoformat(),
-                    recipient=record.recipient,
-                    channel=record.channel,
-                    status=status,
-                    kind=item.kind,
-                    sent_at=sent_at,
-                    attempts=record.attempts,
-                    error=words,
-                )
+                fact = by_kind[item.kind] = _fact(record, item.kind, status)
             carried[pair].append(fact)
     return carried
+
+
+def _marked_facts(
+    reading: PairDeliveries, as_of: datetime, pairs: Pairs
+) -> dict[acks.Pair, list[DeliveryFact]]:
+    """``_facts`` of the items ``reading`` holds (what ``bearing.pair_deliveries`` picks)."""
+    marks = reading.marks
+    made: dict[tuple[str, str], DeliveryFact | None] = {}
+    carried: dict[acks.Pair, list[DeliveryFact]] = {}
+    several: list[list[DeliveryFact]] = []
+    every = pairs.every
+    for plan, task, unit, kind, key in reading.items:
+        pair = (plan, task, unit)
+        if not every and pair not in pairs:
+            continue
+        fact = made.get((key, kind), _NO_FACT)
+        if fact is _NO_FACT:
+            mark = marks[key]
+            status = delivery_status_as_of(mark, as_of)
+            fact = made[(key, kind)] = None if status is None else _fact(mark, kind, status)
+        if fact is None:
+            continue
+        held = carried.get(pair)
+        if held is None:
+            carried[pair] = [fact]
+        else:
+            if len(held) == 1:
+                several.append(held)
+            held.append(fact)
+    for held in several:  # a pair's escalations beside its last delivery: rare
+        held.sort(key=lambda f: bearing.order(marks[f.key]))
+    return carried
+
+
+_NO_FACT = DeliveryFact("", "", "", "", "", "", None)
 
 
 def council_reachable(config: Config) -> bool | None:
@@ -279,7 +323,7 @@ def council_reachable(config: Config) -> bool | None:
 def compute(
     config: Config,
     ack_events: Iterable[acks.AckEvent],
-    deliveries: Iterable[Delivery | DeliveryHead],
+    deliveries: Iterable[Delivery | DeliveryHead] | PairDeliveries,
     as_of: datetime,
     adjustments: Adjustments = adjust.NONE,
     pairs: Pairs = EVERY,
@@ -288,9 +332,9 @@ def compute(
     (aware), from the store's events, with the extensions and pauses of ``adjustments`` (as of
     the same moment). Unassigned pairs are included unless ``pairs`` names units.
 
-    ``deliveries`` may be every record or only those ``bearing.deliveries`` picks: the pairs
-    are the same, except that ``PairState.deliveries`` then lists only the records read (the
-    last delivery and the escalations, not the whole history).
+    ``deliveries`` may be every record, or what ``bearing.pair_deliveries`` picks of them
+    (``Store.pair_deliveries``): the pairs are the same, except that ``PairState.deliveries``
+    then lists only each pair's last delivery and its escalations, not the whole history.
     """
     latest = bearing.latest(ack_events, as_of, pairs)
     carried = _facts(deliveries, as_of, pairs)
@@ -298,7 +342,8 @@ def compute(
     facts = _Facts(config, adjustments, as_of.astimezone(LOCAL_TZ).date())
     units_of = TaskUnits(config.directory)
     out: list[PairState] = []
-    with _collector_paused():
+    append = out.append
+    with collector_paused():
         for plan in config.plans:
             if pairs.plan is not None and plan.id != pairs.plan:
                 continue
@@ -310,14 +355,17 @@ def compute(
                     if pairs.units is not None and unit not in pairs.units:
                         continue
                     key = (plan.id, task.id, unit)
-                    pair = _pair(facts, shared, unit, role)
-                    pair.deliveries = carried.get(key, [])
+                    pair = _pair(facts, shared, unit, role, key)
+                    delivered = carried.get(key)
+                    if delivered is not None:
+                        pair.deliveries = delivered
                     _classify(pair, latest.get(key), facts)
                     if pair.state == "overdue" and role == "lead":
                         escalate_after = facts.escalate_after(unit, task)
                         pair.long_overdue = 0 < escalate_after <= pair.days_late
-                    _council(pair, reachable)
-                    out.append(pair)
+                    if delivered is not None or pair.long_overdue:
+                        _council(pair, reachable)
+                    append(pair)
                 if pairs.units is None:
                     out.extend(_unassigned(facts, plan, task))
     return Snapshot(as_of=as_of, pairs=out)
@@ -388,6 +436,8 @@ class _Facts:
 
     def paused_until(self, unit: str) -> date | None:
         """The last day reminders to ``unit`` are paused, if that is today or later."""
+        if not self.adjustments.pauses:
+            return None
         if unit not in self._paused:
             pause = self.adjustments.pauses.get(unit)
             self._paused[unit] = pause.until if pause and self.today <= pause.until else None
@@ -419,22 +469,22 @@ class _Facts:
         return held
 
 
-def _pair(facts: _Facts, task: _TaskFacts, unit: str, role: Role) -> PairState:
-    """The pair of ``unit`` in ``task`` with its dates (an approved extension applied) and the
-    extension request and pause that concern it; state not classified yet."""
-    key = (task.plan, task.task, unit)
-    extended = facts.adjustments.due.get(key)
-    request = facts.requested(key)
+def _pair(facts: _Facts, task: _TaskFacts, unit: str, role: Role, key: acks.Pair) -> PairState:
+    """The pair ``key`` (``unit`` in ``task``) with its dates (an approved extension applied)
+    and the extension request and pause that concern it; state not classified yet."""
+    adjustments = facts.adjustments
+    extended = adjustments.due.get(key) if adjustments.due else None
+    request = facts.requested(key) if adjustments.requests else None
     return PairState(
-        plan=task.plan,
-        task=task.task,
-        quarter=task.quarter,
-        title=task.title,
-        unit=unit,
-        unit_name=facts.name(unit),
-        role=role,
-        start=task.start,
-        due=facts.due(extended) if extended else task.due,
+        task.plan,
+        task.task,
+        task.quarter,
+        task.title,
+        unit,
+        facts.name(unit),
+        role,
+        task.start,
+        facts.due(extended) if extended else task.due,
         extended_from=task.due if extended else None,
         requested_to=request.requested_to if request else None,
         paused_until=facts.paused_until(unit),
@@ -442,11 +492,12 @@ def _pair(facts: _Facts, task: _TaskFacts, unit: str, role: Role) -> PairState:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: building a province's ~120,000 pairs (none of
-    them in a reference cycle) otherwise sets off collections that walk the whole heap
-    again and again, about half the cost of ``compute``. Reference counting still frees
-    everything; the collector resumes (if it ran before) on the way out."""
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: reading and building a province's ~120,000
+    pairs and their rows (none of them in a reference cycle) otherwise sets off collections
+    that walk the whole heap again and again (about a second of ``status``). Reference
+    counting still frees everything; the collector resumes (if it ran before) on the way
+    out. Nests."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -553,13 +604,13 @@ def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
 def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) -> Snapshot:
     """``compute`` of ``pairs`` over what ``store`` holds (extensions and pauses included),
     reading only what that state depends on: the latest acknowledgment of each pair and the
-    deliveries ``bearing.deliveries`` picks (``Store.latest_acks``,
-    ``Store.bearing_deliveries``), not the year's history."""
+    deliveries ``bearing.pair_deliveries`` picks (``Store.latest_acks``,
+    ``Store.pair_deliveries``), not the year's history."""
     from reminder.keyed import Records
 
     # Both reads at once: one waits for the server while the other decodes.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(store.bearing_deliveries, as_of, pairs)
+        reading = pool.submit(store.pair_deliveries, as_of, pairs)
         adjustments = adjust.load(Records(store), as_of)
         events = store.latest_acks(as_of, pairs)
         deliveries = reading.result()

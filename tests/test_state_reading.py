@@ -144,6 +144,11 @@ def test_state_from_what_it_depends_on_equals_state_from_every_record(
     assert [r["unit"] for r in failed if r["last_delivery"]["status"] == "failed"] == ["vh"]
 
 
+def sorted_reading(reading: records.PairDeliveries) -> records.PairDeliveries:
+    """``reading`` with its items in one order (a store returns them in any)."""
+    return records.PairDeliveries(sorted(reading.items), reading.marks)
+
+
 def test_the_stores_choose_the_records_as_bearing_says(tmp_path: Path, store: Store) -> None:
     filled(tmp_path, store)
     heads = store.delivery_heads()
@@ -151,20 +156,64 @@ def test_the_stores_choose_the_records_as_bearing_says(tmp_path: Path, store: St
     events = store.ack_events()
     for moment in MOMENTS:
         for pairs in SUBSETS:
-            assert store.bearing_deliveries(moment, pairs) == bearing.deliveries(
-                heads, moment, pairs
-            )
+            assert sorted_reading(store.pair_deliveries(moment, pairs)) == sorted_reading(
+                bearing.pair_deliveries(heads, moment, pairs)
+            ), (moment, pairs)
             latest = bearing.latest(events, moment, pairs)
             assert sorted(store.latest_acks(moment, pairs), key=lambda e: e.pair) == sorted(
                 latest.values(), key=lambda e: e.pair
             )
-    # What the state of the end of March reads is bounded by the pairs, not the history.
+    # What the state of the end of March reads is bounded by the pairs, not the history:
+    # one item per pair carried, besides the escalations.
     end = at(LAST, 17)
-    read = store.bearing_deliveries(end)
-    escalations = [d for d in heads if any(i.kind == "escalation" for i in d.items)]
-    carried = {(i.plan, i.task, i.unit) for d in heads for i in d.items}
-    assert len(read) <= len(carried) + len(escalations) < len(heads)
+    read = store.pair_deliveries(end)
+    escalations = [(d.key, i) for d in heads for i in d.items if i.kind == "escalation"]
+    carried = {(i.plan, i.task, i.unit) for d in heads for i in d.items if i.kind != "escalation"}
+    assert escalations
+    assert len(read.items) == len(carried) + len(escalations)
+    assert len(read.marks) < len(heads)
+    assert {i.kind for i in read.items} >= {"escalation", "overdue"}
+    failed = next(d for d in heads if d.status == "failed")
+    assert failed.last_error is not None
+    that_day = store.pair_deliveries(at(failed.day, 17)).marks
+    assert that_day[failed.key] == records.mark_of(failed)
     assert len(store.latest_acks(end)) == len({e.pair for e in events}) < len(events)
+
+
+def test_the_last_delivery_of_a_pair_is_chosen_by_day_creation_then_key() -> None:
+    """``bearing.pair_deliveries`` alone: ties in the order, and the items of one delivery."""
+    base = records.DeliveryHead(
+        key="nv/file/2025-03-03",
+        recipient="nv",
+        channel="file",
+        day=date(2025, 3, 3),
+        status="sent",
+        occurrences=(),
+        items=(records.DeliveryItem("p", "T1", "nv", "open", date(2025, 3, 7)),),
+        created_at=at(date(2025, 3, 3), 8),
+    )
+    later_key = replace(base, key="nv/zalo_bot/2025-03-03")
+    later_day = replace(
+        base,
+        key="nv/file/2025-03-04",
+        day=date(2025, 3, 4),
+        created_at=at(date(2025, 3, 3), 7),  # created before the first: the day counts first
+        items=(
+            records.DeliveryItem("p", "T1", "nv", "overdue", date(2025, 3, 7)),
+            records.DeliveryItem("p", "T1", "nv", "due", date(2025, 3, 7)),
+        ),
+    )
+    moment = at(date(2025, 3, 5), 17)
+    for heads in ([base, later_key], [later_key, base]):
+        assert bearing.pair_deliveries(heads, moment).items == [
+            records.CarriedItem("p", "T1", "nv", "open", later_key.key)
+        ]
+    reading = bearing.pair_deliveries([later_day, base, later_key], moment)
+    assert reading.items == [records.CarriedItem("p", "T1", "nv", "due", later_day.key)]
+    assert list(reading.marks) == [later_day.key]
+    before = bearing.pair_deliveries([later_day, base], at(date(2025, 3, 3), 7, 30))
+    assert before.items == [records.CarriedItem("p", "T1", "nv", "due", later_day.key)]
+    assert bearing.pair_deliveries([base], at(date(2025, 3, 3), 7)).items == []
 
 
 def test_heads_by_month_since_and_channel(tmp_path: Path, store: Store) -> None:
@@ -244,16 +293,17 @@ def test_ack_computes_only_its_pair(
     assert code == 2  # nv is not assigned T4: refused as before
 
 
-# -- PostgreSQL: migration 002 fills the heads and items of deliveries written before it -------
+# -- PostgreSQL: migrations 002 and 004 fill the heads and items of deliveries written before --
 
 
-def test_migration_002_backfills_heads_and_items(
+def test_migrations_002_and_004_backfill_heads_and_items(
     tmp_path: Path, pg_server: PgServer, pg_url: str
 ) -> None:
     store = PostgresStore(pg_url, tmp_path / "data")
     try:
         loaded = filled(tmp_path, store)
         expected_state = rows(state.load(loaded, store, at(LAST, 17)))
+        expected_reading = sorted_reading(store.pair_deliveries(at(LAST, 17)))
         written = store.deliveries()
     finally:
         store.close()
@@ -288,6 +338,8 @@ def test_migration_002_backfills_heads_and_items(
     try:
         assert migrated.delivery_heads() == [replace(head_of(d), lease=None) for d in written]
         assert rows(state.load(loaded, migrated, at(LAST, 17))) == expected_state
+        # 004 rebuilt the items with their kinds: the same reading as the store written today.
+        assert sorted_reading(migrated.pair_deliveries(at(LAST, 17))) == expected_reading
     finally:
         migrated.close()
 
@@ -370,3 +422,37 @@ def test_a_long_status_table_is_printed_as_tab_separated_lines(
     assert [line.split("\t")[1] for line in lines] == [p.unit_name for p in expected]
     for line in lines:  # the same cells the drawn table shows
         assert line.split("\t")[4].split(" (")[0] in drawn
+
+
+def test_an_event_or_a_delivery_read_field_by_field_is_the_one_read_whole(
+    tmp_path: Path, store: Store
+) -> None:
+    filled(tmp_path, store)
+    for event in store.ack_events():
+        stored = records.ack_to_json(replace(event, id="zalo_bot/7/x", note="Đã gửi\nbáo cáo"))
+        fields = [stored.get(f) for f in ("state", "at", "source", "by", "note")]
+        columns = (*fields, stored["recorded_utc"], stored["id"])
+        assert records.ack_from_columns(
+            event.plan, event.task, event.unit, *columns
+        ) == records.ack_from_json(stored)
+    with pytest.raises(RecordShapeError, match="maybe"):
+        records.ack_from_columns("p", "T1", "nv", "maybe", "2025-03-03T10:00:00+07:00", *[None] * 5)
+    with pytest.raises(RecordShapeError, match="'at'"):
+        records.ack_from_columns("p", "T1", "nv", "done", "hôm qua", *[None] * 5)
+    head = store.delivery_heads()[0]
+    stored = records.delivery_head_to_json(head)
+    assert records.mark_from_columns(
+        head.key,
+        head.recipient,
+        head.channel,
+        head.day,
+        head.created_at,
+        stored["status"],
+        str(stored["attempts"]),
+        stored["last_attempt_at"],
+        stored["sent_at"],
+        stored["last_error"],
+    ) == records.mark_of(head)
+    with pytest.raises(RecordShapeError, match="gone"):
+        records.mark_from_columns("k", "nv", "file", head.day, head.created_at, "gone",
+                                  "1", None, None, None)  # fmt: skip

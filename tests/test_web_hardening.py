@@ -354,7 +354,7 @@ def _count_reads(site: Site, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Counts the state computations and the store's reads of deliveries from now on."""
     from reminder import state
 
-    calls = {"compute": 0, "deliveries": 0, "bearing_deliveries": 0, "message_counts": 0}
+    calls = {"compute": 0, "deliveries": 0, "message_counts": 0}
     compute = state.compute
 
     def counted_compute(*args: Any, **kwargs: Any) -> state.Snapshot:
@@ -371,7 +371,7 @@ def _count_reads(site: Site, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return counted
 
     monkeypatch.setattr(state, "compute", counted_compute)
-    for name in ("deliveries", "bearing_deliveries", "message_counts"):
+    for name in ("deliveries", "message_counts"):
         monkeypatch.setattr(site.store, name, counting(name))
     return calls
 
@@ -386,14 +386,9 @@ def test_metrics_and_the_board_share_one_reading_per_tick(
         assert "Báo cáo sơ kết" in client.get("/").text
         metrics = client.get("/metrics").text
     assert 'reminder_pairs{state="pending"} 2.0' in metrics
-    # One computation of the state for the board and the scrape, from what it bears on; the
-    # messages counted in the store as of the same moment; no record read with its message.
-    assert calls == {
-        "compute": 1,
-        "deliveries": 0,
-        "bearing_deliveries": 1,
-        "message_counts": 1,
-    }
+    # One computation of the state for the board and the scrape; the messages counted in
+    # the store as of the same moment; no record read with its message.
+    assert calls == {"compute": 1, "deliveries": 0, "message_counts": 1}
 
 
 def test_the_state_is_computed_in_the_background_at_start(

@@ -19,7 +19,7 @@ from reminder import adjust, config, state
 from reminder.keyed import Records
 from reminder.labels import vn_date
 from reminder.store import Pairs, Store, tally
-from reminder.web import create_app, hash_password
+from reminder.web import board, create_app, hash_password
 from tests.servers import WebServer, free_port
 from tests.test_state_reading import MOMENTS, SUBSETS, at, filled
 
@@ -146,3 +146,20 @@ def test_message_counts_equal_counting_every_record(tmp_path: Path, store: Store
         assert counted == tally.message_counts(store.deliveries(), moment), moment
         statuses |= {c.status for c in counted}
     assert statuses >= {"sent", "failed"}
+
+
+def test_the_csv_is_streamed_a_chunk_of_rows_at_a_time(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = filled(tmp_path, store)
+    snapshot = state.load(loaded, store, at(date(2025, 3, 28), 17))
+    whole = "".join(board.csv_chunks(snapshot.pairs))
+    monkeypatch.setattr(board, "CSV_CHUNK_ROWS", 2)
+    chunks = list(board.csv_chunks(snapshot.pairs))
+    assert len(chunks) == len(snapshot.pairs) // 2 + 1
+    assert "".join(chunks) == whole
+    assert whole.startswith("\ufeff" + ",".join(board.CSV_COLUMNS))
+    rows = list(csv.DictReader(io.StringIO(whole.removeprefix("\ufeff"))))
+    assert [(r["task"], r["unit"], r["state"]) for r in rows] == [
+        (p.task, p.unit, p.state) for p in snapshot.pairs
+    ]

@@ -21,7 +21,7 @@ Contract (tested for every implementation by ``tests/test_store_contract.py`` th
   and may be called from several threads; the delivery reads as ``apply_outcome(delivery,
   outcome)`` from then on (it may be folded in later, but every read sees it). Applying an
   outcome ends its lease. ``flush`` folds what is buffered (a no-op where nothing is).
-- **Reading for the state**: ``delivery_heads``, ``bearing_deliveries``,
+- **Reading for the state**: ``delivery_heads``, ``pair_deliveries``,
   ``carrying_deliveries`` and ``latest_acks`` answer what ``reminder.store.bearing`` says over
   everything the store holds, and ``message_counts`` what ``reminder.store.tally`` counts, so
   that a command or page showing the state of a province reads only the records that state
@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reminder.store.bearing import EVERY, Pairs
+from reminder.store.deliverylog import LogQuery
 from reminder.store.files import write_atomic
 from reminder.store.records import (
     ACK_KINDS,
@@ -71,10 +72,13 @@ from reminder.store.records import (
     DeliveryItem,
     DeliveryStatus,
     DigestRun,
+    Json,
     Lease,
     Leaseholder,
+    OutboxFacts,
     Outcome,
     OutcomeStatus,
+    PairDeliveries,
     RecordKind,
     RecordShapeError,
     SendError,
@@ -102,7 +106,9 @@ __all__ = [
     "DigestRun",
     "Lease",
     "Leaseholder",
+    "LogQuery",
     "MessageCount",
+    "OutboxFacts",
     "Outcome",
     "OutcomeStatus",
     "Pairs",
@@ -175,9 +181,27 @@ class Store(Protocol):
         province's year is never all in memory)."""
         ...
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
-        """``bearing.deliveries(delivery_heads(), as_of, pairs)``: what the state of
-        ``pairs`` as of ``as_of`` reads of the deliveries."""
+    def outbox_facts(self) -> Sequence[OutboxFacts]:
+        """Every delivery's key, recipient, channel, day, status and occurrences, in no
+        particular order: what a pass reads of the past (``outbox.view``), never a message."""
+        ...
+
+    def delivery_log(
+        self, query: LogQuery, *, newest_first: bool = False
+    ) -> Iterator[DeliveryHead]:
+        """The heads of the deliveries ``query`` admits, by day then creation (what
+        ``reminder deliveries`` lists), chosen where the store can (in the server);
+        ``newest_first``: by day and recipient, both descending (ties by creation)."""
+        ...
+
+    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query)``, in that order: the
+        same dicts, which a store may build from its stored JSON without decoding records."""
+        ...
+
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
+        """``bearing.pair_deliveries(delivery_heads(), as_of, pairs)``: what the state of
+        ``pairs`` as of ``as_of`` reads of the deliveries (items in any order)."""
         ...
 
     def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:

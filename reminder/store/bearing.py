@@ -3,7 +3,7 @@
 The state of a (plan, task, unit) pair (``reminder.state``) reads its latest acknowledgment
 event, its latest delivery to the unit and every escalation to the council that named it. A
 command that shows the state of many pairs reads only those records (``Store.latest_acks``,
-``Store.bearing_deliveries``), not the history of the year: these functions say exactly which
+``Store.pair_deliveries``), not the history of the year: these functions say exactly which
 ones, and every store answers with what they would return over everything it holds (the
 contract tests compare them). ``acks.latest_events`` is ``latest``.
 """
@@ -13,12 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
-from reminder.store.records import AckEvent, Delivery, DeliveryHead
+from reminder.store.records import (
+    AckEvent,
+    CarriedItem,
+    Delivery,
+    DeliveryHead,
+    DeliveryMark,
+    PairDeliveries,
+    mark_of,
+)
 
 Pair = tuple[str, str, str]
-D = TypeVar("D", Delivery, DeliveryHead)
 
 #: The item kind of a message to the council about a late pair.
 ESCALATION = "escalation"
@@ -71,45 +77,54 @@ def latest(
     return out
 
 
-def order(delivery: Delivery | DeliveryHead) -> tuple[object, ...]:
+def order(delivery: Delivery | DeliveryHead | DeliveryMark) -> tuple[object, ...]:
     """The order of deliveries everywhere: by day, then creation, then key."""
     return (delivery.day, delivery.created_at, delivery.key)
 
 
-def deliveries(records: Iterable[D], as_of: datetime, pairs: Pairs = EVERY) -> list[D]:
-    """Among ``records``, those created at or before ``as_of`` that carry a pair of ``pairs``
-    and are either a message to the council about it (an escalation) or the latest other
-    delivery carrying it (by ``order``); in ``order``.
+def pair_deliveries(
+    records: Iterable[DeliveryHead], as_of: datetime, pairs: Pairs = EVERY
+) -> PairDeliveries:
+    """What the state of ``pairs`` as of ``as_of`` reads of ``records``: among those created
+    at or before ``as_of``, for each pair of ``pairs`` the item that its latest delivery
+    other than a message to the council carried (by ``order``; of two items of one pair in
+    that delivery, the first kind in alphabetical order), and every escalation item naming
+    it; with the marks of the deliveries those items name. Items in no particular order.
 
-    Every delivery fact the state shows — a pair's last delivery, the day the council was
-    told of it or why not — comes from these (``state.compute`` on them gives the same pairs
-    as on every record, apart from the delivery history listed on a task's page).
+    ``state.compute`` on this gives the same pairs as on every record, apart from the
+    delivery history listed on a task's page (only the last delivery and the escalations).
     """
-    wanted: dict[str, D] = {}
-    last: dict[Pair, D] = {}
+    last: dict[Pair, tuple[tuple[object, ...], str, DeliveryHead]] = {}
+    items: list[CarriedItem] = []
+    picked: dict[str, DeliveryHead] = {}
     every = pairs.every
     for record in records:
         if record.created_at > as_of:
             continue
+        rank = order(record)
         for item in record.items:
             pair = (item.plan, item.task, item.unit)
             if not every and pair not in pairs:
                 continue
             if item.kind == ESCALATION:
-                wanted[record.key] = record
+                items.append(CarriedItem(*pair, item.kind, record.key))
+                picked[record.key] = record
                 continue
             held = last.get(pair)
-            if held is None or order(record) > order(held):
-                last[pair] = record
-    for record in last.values():
-        wanted[record.key] = record
-    return sorted(wanted.values(), key=order)
+            if held is None or rank > held[0] or (rank == held[0] and item.kind < held[1]):
+                last[pair] = (rank, item.kind, record)
+    for pair, (_, kind, record) in last.items():
+        items.append(CarriedItem(*pair, kind, record.key))
+        picked[record.key] = record
+    return PairDeliveries(items, {key: mark_of(record) for key, record in picked.items()})
 
 
-def carrying(records: Iterable[D], as_of: datetime, pairs: Pairs = EVERY) -> list[D]:
+def carrying(
+    records: Iterable[DeliveryHead], as_of: datetime, pairs: Pairs = EVERY
+) -> list[DeliveryHead]:
     """Among ``records``, every one created at or before ``as_of`` that carries a pair of
     ``pairs`` (escalations included), in ``order``: the delivery history of those pairs (a
-    task's page lists it), where ``deliveries`` keeps only what their state reads."""
+    task's page lists it), where ``pair_deliveries`` keeps only what their state reads."""
     every = pairs.every
     out = [
         record

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from sys import intern
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -131,6 +131,119 @@ class Delivery(DeliveryHead):
     message (keyword-only, so the head's fields keep their order)."""
 
     message: Message = field(kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryMark:
+    """What the state of pairs reads of a delivery (``reminder.state``): where and when it
+    went and what became of it — a head without its items, occurrences, receipt, error
+    history and lease. A province's state reads about 100,000 of these."""
+
+    key: str
+    recipient: str
+    channel: str
+    day: date
+    status: DeliveryStatus
+    created_at: datetime
+    attempts: int = 0
+    last_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: SendError | None = None
+
+
+def mark_of(delivery: DeliveryHead) -> DeliveryMark:
+    """What the state reads of ``delivery``."""
+    return DeliveryMark(
+        delivery.key,
+        delivery.recipient,
+        delivery.channel,
+        delivery.day,
+        delivery.status,
+        delivery.created_at,
+        delivery.attempts,
+        delivery.last_attempt_at,
+        delivery.sent_at,
+        delivery.last_error,
+    )
+
+
+def mark_from_columns(
+    key: str,
+    recipient: str,
+    channel: str,
+    day: date,
+    created_at: datetime,
+    status: str | None,
+    attempts: str | None,
+    last_attempt_at: str | None,
+    sent_at: str | None,
+    last_error: Any,
+) -> DeliveryMark:
+    """A mark from a delivery's columns and the stored (text) form of its outcome fields;
+    ``RecordShapeError`` naming a field that is not what it should be."""
+    if status not in DELIVERY_STATUSES:
+        raise RecordShapeError(f"trạng thái gửi không biết: {status!r}")
+    try:
+        tries = int(attempts or 0)
+    except ValueError:
+        raise RecordShapeError(f"trường 'attempts' không phải số: {attempts!r}") from None
+    return DeliveryMark(
+        key,
+        recipient,
+        channel,
+        day,
+        status,
+        created_at,
+        tries,
+        None if last_attempt_at is None else _moment_of(last_attempt_at, "last_attempt_at"),
+        None if sent_at is None else _moment_of(sent_at, "sent_at"),
+        error_from_json(last_error) if last_error else None,
+    )
+
+
+def _moment_of(text: str, name: str) -> datetime:
+    try:
+        return _moment(text)
+    except ValueError:
+        raise RecordShapeError(f"trường {name!r} không phải thời điểm: {text!r}") from None
+
+
+class CarriedItem(NamedTuple):
+    """A (plan, task, unit) reminder of ``kind`` carried by the delivery ``key``."""
+
+    plan: str
+    task: str
+    unit: str
+    kind: str
+    key: str
+
+
+@dataclass(frozen=True)
+class PairDeliveries:
+    """What the state of pairs as of a moment reads of the deliveries
+    (``reminder.store.bearing.pair_deliveries`` says which): the items, and the deliveries
+    they name by key."""
+
+    items: list[CarriedItem]
+    marks: dict[str, DeliveryMark]
+
+
+class OutboxFacts(Protocol):
+    """What a pass reads of each past delivery to decide what is due (``outbox.view``): a
+    ``DeliveryHead`` has it, and a store may answer with less (``Store.outbox_facts``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def status(self) -> DeliveryStatus: ...
+    @property
+    def occurrences(self) -> tuple[str, ...]: ...
 
 
 def head_of(delivery: Delivery) -> DeliveryHead:
@@ -770,6 +883,39 @@ def ack_from_json(data: Any) -> AckEvent:
         note=str(data.get("note", "")),
         recorded_utc=_when(data, "recorded_utc"),
         id=str(data.get("id") or ""),
+    )
+
+
+def ack_from_columns(
+    plan: str,
+    task: str,
+    unit: str,
+    kind: str | None,
+    at: str | None,
+    source: str | None,
+    by: str | None,
+    note: str | None,
+    recorded_utc: str | None,
+    id: str | None,
+) -> AckEvent:
+    """``ack_from_json`` of a stored event whose fields were read one by one as text (a
+    store that can, reads a province's 120,000 latest events so, without decoding each
+    document)."""
+    if kind not in ACK_KINDS:
+        raise RecordShapeError(f"trạng thái xác nhận không biết: {kind!r}")
+    if at is None:
+        raise RecordShapeError("xác nhận thiếu thời điểm 'at'")
+    return AckEvent(
+        plan,
+        task,
+        unit,
+        kind,
+        _moment_of(at, "at"),
+        source or "",
+        by or "",
+        note or "",
+        None if recorded_utc is None else _moment_of(recorded_utc, "recorded_utc"),
+        id or "",
     )
 
 

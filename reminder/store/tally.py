@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, cast
 
 from reminder.labels import LOCAL_TZ
 from reminder.store.records import Delivery, DeliveryHead, DeliveryStatus
@@ -31,9 +32,21 @@ class MessageCount:
     count: int
 
 
-def delivery_status_as_of(
-    record: Delivery | DeliveryHead, as_of: datetime
-) -> DeliveryStatus | None:
+class Timed(Protocol):
+    """What a delivery's status as of a moment depends on (a ``Delivery``, a
+    ``DeliveryHead``, or any smaller record of a delivery that has these)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def last_attempt_at(self) -> datetime | None: ...
+
+
+def delivery_status_as_of(record: Timed, as_of: datetime) -> str | None:
     """``record``'s status at ``as_of`` (None when it did not exist yet): a send or a failure
     recorded after ``as_of`` had not happened then, so the record was still ``pending``."""
     if record.created_at > as_of:
@@ -61,7 +74,7 @@ def message_counts(
         month = ""
         if status == "sent":
             month = f"{(record.sent_at or record.created_at).astimezone(LOCAL_TZ):%Y-%m}"
-        counts[(record.channel, status, month)] += 1
+        counts[(record.channel, cast(DeliveryStatus, status), month)] += 1
     return sorted(MessageCount(c, s, m, n) for (c, s, m), n in counts.items())
 
 

@@ -43,6 +43,8 @@ from reminder.store.files import make_data_dir
 from reminder.store.postgres.acks import Acks
 from reminder.store.postgres.base import WORKER_LOCK, Conn, Mirror, _configure
 from reminder.store.postgres.keyed import Keyed
+from reminder.store.postgres.log import DeliveryLog
+from reminder.store.postgres.outboxfacts import OutboxReads, facts_mirror
 from reminder.store.postgres.outcomes import OutcomeRecorder
 from reminder.store.postgres.reading import _DELIVERY_COLUMNS, DeliveryReads
 from reminder.store.postgres.summaries import Summaries
@@ -52,7 +54,9 @@ from reminder.store.records import ack_from_json
 __all__ = ["WORKER_LOCK", "PostgresStore"]
 
 
-class PostgresStore(DeliveryReads, Summaries, DeliveryWrites, Acks, Keyed):
+class PostgresStore(
+    DeliveryReads, DeliveryLog, OutboxReads, Summaries, DeliveryWrites, Acks, Keyed
+):
     """The ``Store`` on a PostgreSQL database (``store_url``). One instance per process;
     thread-safe. ``data_dir`` still holds this host's own files (file outbox, signing key)."""
 
@@ -90,6 +94,7 @@ class PostgresStore(DeliveryReads, Summaries, DeliveryWrites, Acks, Keyed):
             lambda d: (d.day, d.created_at, d.key),
             f"SELECT key, {_DELIVERY_COLUMNS} FROM deliveries WHERE key = ANY(%(keys)s)",
         )
+        self._facts = facts_mirror()  # what a pass reads of past deliveries
         self._acks = Mirror(
             "SELECT id, record FROM ack_events",
             lambda row, _: (int(row[0]), ack_from_json(row[1])),

@@ -1,6 +1,6 @@
 """Reading deliveries from the PostgreSQL store: every delivery through this process's mirror
 (a delivery's record fetched once, then only its outcome and lease), heads without messages,
-what the state of pairs bears on, one delivery by key."""
+what the state of pairs reads of them, one delivery by key."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from reminder.store import bearing
 from reminder.store.bearing import EVERY, Pairs
 from reminder.store.postgres.base import Base, Mirror
 from reminder.store.records import (
+    CarriedItem,
     Delivery,
     DeliveryHead,
+    DeliveryMark,
     Lease,
+    PairDeliveries,
     delivery_from_json,
     delivery_head_from_json,
     delivery_with_outcome,
+    mark_from_columns,
 )
 
 # What ``_delivery`` reads, in its order (and the same qualified by the alias ``d``).
@@ -124,31 +127,42 @@ class DeliveryReads(Base):
             for row in cursor:
                 yield self._head(row)
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries
-        (``bearing.deliveries``), chosen in the server from ``delivery_items``."""
+        (``bearing.pair_deliveries``): the items chosen in the server from ``delivery_items``,
+        each with its delivery's columns and outcome fields as plain values (no record is
+        decoded), in one statement (one snapshot)."""
         where, params = _pairs_sql(pairs)
         params["as_of"] = as_of
-        with self._conn("đọc") as conn:
-            rows = conn.execute(
+        items: list[CarriedItem] = []
+        marks: dict[str, DeliveryMark] = {}
+        with self._conn("đọc") as conn, conn.cursor(binary=True) as cursor:
+            cursor.execute(
                 f"""
-                WITH latest AS (
-                    SELECT DISTINCT ON (plan, task, unit) key FROM delivery_items
-                    WHERE NOT escalation AND created_at <= %(as_of)s {where}
-                    ORDER BY plan, task, unit, day DESC, created_at DESC, key DESC
-                ), wanted AS (
-                    SELECT key FROM latest
-                    UNION
-                    SELECT key FROM delivery_items
+                WITH picked AS (
+                    (SELECT DISTINCT ON (plan, task, unit) plan, task, unit, kind, key
+                     FROM delivery_items
+                     WHERE NOT escalation AND created_at <= %(as_of)s {where}
+                     ORDER BY plan, task, unit, day DESC, created_at DESC, key DESC, kind)
+                    UNION ALL
+                    SELECT plan, task, unit, kind, key FROM delivery_items
                     WHERE escalation AND created_at <= %(as_of)s {where}
                 )
-                SELECT {_HEAD_COLUMNS} FROM deliveries JOIN wanted USING (key)
+                SELECT p.plan, p.task, p.unit, p.kind, d.key, d.recipient, d.channel, d.day,
+                       d.created_at, d.outcome->>'status', d.outcome->>'attempts',
+                       d.outcome->>'last_attempt_at', d.outcome->>'sent_at',
+                       d.outcome->'last_error'
+                FROM picked p JOIN deliveries d USING (key)
                 """,
                 params,
             )
-            # Iterated (each row's JSON decoded and dropped in turn) and sorted here: the
-            # server would sort the wide rows on disk.
-            return sorted((self._head(r) for r in rows), key=bearing.order)
+            rows = cursor.fetchall()  # at once: psycopg makes the rows in C
+        for row in rows:
+            key = row[4]
+            if key not in marks:
+                marks[key] = mark_from_columns(*row[4:])
+            items.append(CarriedItem(row[0], row[1], row[2], row[3], key))
+        return PairDeliveries(items, marks)
 
     def delivery(self, key: str, day: date) -> Delivery | None:
         """The delivery ``key`` (``day`` is not needed here: keys are unique)."""

@@ -55,14 +55,19 @@ from reminder.errors import StoreError
 from reminder.store import StoreHealth, bearing, tally
 from reminder.store.acklog import AckLog
 from reminder.store.bearing import EVERY, Pairs
+from reminder.store.deliverylog import LogQuery
 from reminder.store.files import make_data_dir, write_atomic, write_error
 from reminder.store.records import (
     AckEvent,
     Delivery,
     DeliveryHead,
+    Json,
     Leaseholder,
+    OutboxFacts,
     Outcome,
+    PairDeliveries,
     delivery_from_json,
+    delivery_head_to_json,
 )
 from reminder.store.tally import MessageCount
 from reminder.store.tinydb.deliveries import Deliveries, deliveries_file
@@ -201,9 +206,27 @@ class TinyDBStore(Keyed):
         """``delivery_heads`` (read whole: the files are read whole anyway)."""
         yield from self.delivery_heads(month, since=since, channel=channel)
 
-    def bearing_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> list[DeliveryHead]:
+    def outbox_facts(self) -> Sequence[OutboxFacts]:
+        """Every delivery's head (decoded once per version of each month's file)."""
+        return self.delivery_heads()
+
+    def delivery_log(
+        self, query: LogQuery, *, newest_first: bool = False
+    ) -> Iterator[DeliveryHead]:
+        """The heads of ``query``'s deliveries (months before ``query.since`` not read)."""
+        heads = self.delivery_heads(since=query.since, channel=query.channel)
+        chosen = [h for h in heads if query.admits(h)]
+        if newest_first:  # stable: ties keep their order of creation
+            chosen.sort(key=lambda h: (h.day, h.recipient), reverse=True)
+        return iter(chosen)
+
+    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query)``."""
+        return (delivery_head_to_json(h) for h in self.delivery_log(query))
+
+    def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
-        return bearing.deliveries(self.delivery_heads(), as_of, pairs)
+        return bearing.pair_deliveries(self.delivery_heads(), as_of, pairs)
 
     def carrying_deliveries(self, as_of: datetime, pairs: Pairs) -> list[DeliveryHead]:
         """Every delivery that carried a pair of ``pairs`` by ``as_of`` (a scan of the heads:
