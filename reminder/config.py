@@ -77,6 +77,16 @@ def load(config_dir: Path) -> Config:
     return config
 
 
+def load_settings(config_dir: Path) -> Settings:
+    """``settings.toml`` and the environment alone (what a command that reads only the store
+    needs); raises ``ConfigError`` with the errors found there."""
+    problems: list[Problem] = []
+    settings = _load_settings(config_dir, problems)
+    if settings is None:
+        raise ConfigError([p for p in problems if p.severity == "error"] or problems)
+    return settings
+
+
 def validate(config_dir: Path) -> tuple[Config | None, list[Problem]]:
     """Read and check everything in ``config_dir``; errors sort before warnings."""
     problems: list[Problem] = []
