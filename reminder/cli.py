@@ -20,6 +20,7 @@ from reminder.errors import ConfigError, Problem, ReminderError, UsageError
 
 if TYPE_CHECKING:
     from reminder.config import Config
+    from reminder.settings import Settings
     from reminder.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -305,12 +306,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace, loaded: Config) -> tuple[Store, Path]:
+    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
+    return _open_store(args, loaded.settings), data_dir
+
+
+def _open_store(args: argparse.Namespace, settings: Settings) -> Store:
     from reminder.store import open_store
 
-    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    store = open_store(loaded.settings, data_dir)
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
+    store = open_store(settings, data_dir)
     args.resources.callback(store.close)
-    return store, data_dir
+    return store
 
 
 def _secret(loaded: Config, data_dir: Path) -> str:
@@ -417,12 +423,15 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:
-    """List delivery records (``cli_log``)."""
-    from reminder import cli_log
+    """List delivery records (``cli_log``). Only ``settings.toml`` is read, unless ``--unit``
+    needs the units: a province's plans take a second to load and validate."""
+    from reminder import cli_log, config
 
-    loaded = _config(args)
-    store, _ = _store(args, loaded)
-    return cli_log.cmd_deliveries(args, loaded, store)
+    loaded = _config(args) if args.unit else None
+    config_dir = config.config_dir_from(args.config_dir)
+    settings = loaded.settings if loaded else config.load_settings(config_dir)
+    wanted = cli_log.query(args, loaded)  # a bad option is named before the store is opened
+    return cli_log.show(args.format, wanted, _open_store(args, settings))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

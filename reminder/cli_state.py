@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ import orjson
 
 from reminder import acks, audit, lookup, state
 from reminder.config import Config
-from reminder.errors import UsageError
+from reminder.errors import ConfigError, UsageError
 from reminder.keyed import Records
 from reminder.labels import ACK_LABELS, LOCAL_TZ, STATE_LABELS, vn_datetime
 from reminder.settings import Settings
@@ -49,7 +50,11 @@ def _config_and_reading(args: argparse.Namespace) -> tuple[Config, Store, state.
     from reminder import config
 
     config_dir = config.config_dir_from(args.config_dir)
-    settings = config.load_settings(config_dir)
+    settings = None
+    if config_dir.is_dir():  # else ``load`` says so, before any store is opened
+        # A ConfigError here: ``load`` reports it below, with every other problem.
+        with contextlib.suppress(ConfigError):
+            settings = config.load_settings(config_dir)
     if settings is None:
         loaded = config.load(config_dir)
         store = _store(args, loaded.settings)

@@ -77,15 +77,14 @@ def load(config_dir: Path) -> Config:
     return config
 
 
-def load_settings(config_dir: Path) -> Settings | None:
-    """The settings of ``config_dir`` alone (what opening the store takes, so a command can
-    start reading it while the rest loads), or None when they have an error: ``load`` then
-    reports it with every other problem."""
+def load_settings(config_dir: Path) -> Settings:
+    """``settings.toml`` and the environment alone (what a command that reads only the store
+    needs); raises ``ConfigError`` with the errors found there."""
     problems: list[Problem] = []
-    if not config_dir.is_dir():
-        return None
     settings = _load_settings(config_dir, problems)
-    return None if any(p.severity == "error" for p in problems) else settings
+    if settings is None:
+        raise ConfigError([p for p in problems if p.severity == "error"] or problems)
+    return settings
 
 
 def validate(config_dir: Path) -> tuple[Config | None, list[Problem]]:

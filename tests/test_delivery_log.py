@@ -5,7 +5,7 @@ text is byte for byte what decoding each record and encoding it back gave, on bo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ import pytest
 from reminder import cli_log
 from reminder.channels.base import Receipt
 from reminder.config import Config
+from reminder.errors import StoreError
 from reminder.store import Leaseholder, LogQuery, Outcome, SendError, Store, deliverylog
 from reminder.store.postgres import PostgresStore
 from reminder.store.records import (
@@ -53,7 +54,9 @@ def more_shapes(store: Store) -> None:
     dead = pending_delivery("tp", date(2025, 4, 1))
     bot = replace(pending_delivery("vh", date(2025, 4, 2)), channel="zalo_bot", key="vh/zb/x")
     leased = pending_delivery("hd", date(2025, 4, 2))
-    store.add_deliveries([retried, dead, bot, leased], holder, 600)
+    # The same day and unit as ``bot``, written later: newest first keeps them by creation.
+    second = pending_delivery("vh", date(2025, 4, 2), created=MOMENT + timedelta(hours=1))
+    store.add_deliveries([retried, dead, bot, leased, second], holder, 600)
     for n, at in enumerate((MOMENT, MOMENT + timedelta(minutes=5)), start=1):
         error = SendError("421 bận", "421", "thử lại sau", False, at)
         later = at + timedelta(hours=1)
@@ -96,10 +99,12 @@ def test_the_log_is_todays_text_byte_for_byte_on_both_stores(
         assert encoded(list(store.delivery_log_json(query))) == todays(store, query), query
         heads = [h for h in store.each_delivery_head() if query.admits(h)]
         assert list(store.delivery_log(query)) == heads
+        newest = sorted(heads, key=lambda h: (h.day, h.recipient), reverse=True)
+        assert list(store.delivery_log(query, newest_first=True)) == newest
     every = list(store.delivery_log_json(LogQuery()))
     assert len(every) > 30
     assert {r["status"] for r in every} == {"pending", "sent", "failed", "retry", "dead"}
-    assert [r["claim"]["token"] for r in every if r["claim"]] == ["pass-1"]
+    assert [r["claim"]["token"] for r in every if r["claim"]] == ["pass-1", "pass-1"]
     if isinstance(store, PostgresStore):
         # Only the records the fast path does not take (kept errors) went through the decoder.
         with_errors = {h.key for h in store.each_delivery_head() if h.errors}
@@ -248,8 +253,9 @@ def test_a_long_log_is_printed_as_lines_newest_first(
     code, out, _ = cli("deliveries", *common)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith(f"Nhật ký gửi ({len(heads)} thư); mỗi dòng một thư")
-    rows = [line.split("\t") for line in lines[2:]]
+    assert lines[0].startswith("Nhật ký gửi, mới nhất trước; mỗi dòng một thư")
+    assert lines[-1] == f"Tổng: {len(heads)} thư"
+    rows = [line.split("\t") for line in lines[2:-1]]
     assert len(rows) == len(heads)
     newest = sorted(heads, key=lambda h: (h.day, h.recipient), reverse=True)
     assert [(r[0], r[1], r[2]) for r in rows] == [
@@ -262,3 +268,26 @@ def test_a_long_log_is_printed_as_lines_newest_first(
     # The same rows the table draws.
     for h in newest[:5]:
         assert h.recipient in table
+
+
+def test_prefetch_hands_over_in_order_raises_what_the_source_raised_and_stops_early() -> None:
+    from reminder.store.postgres.prefetch import Prefetch
+
+    def source(fail: bool, closed: list[bool]) -> Iterator[int]:
+        try:
+            yield from range(10)
+            if fail:
+                raise StoreError("máy chủ ngắt kết nối")
+        finally:
+            closed.append(True)
+
+    closed: list[bool] = []
+    with Prefetch(source(False, closed), ahead=2) as items:
+        assert list(items) == list(range(10))
+    assert closed == [True]
+    with pytest.raises(StoreError, match="ngắt kết nối"), Prefetch(source(True, [])) as items:
+        assert list(items) == []  # not reached: the error comes after the items
+    closed = []
+    with Prefetch(source(False, closed), ahead=1) as items:
+        assert next(items) == 0
+    assert closed == [True]  # leaving early closed the source (its transaction)

@@ -186,9 +186,12 @@ class Store(Protocol):
         particular order: what a pass reads of the past (``outbox.view``), never a message."""
         ...
 
-    def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
+    def delivery_log(
+        self, query: LogQuery, *, newest_first: bool = False
+    ) -> Iterator[DeliveryHead]:
         """The heads of the deliveries ``query`` admits, by day then creation (what
-        ``reminder deliveries`` lists), chosen where the store can (in the server)."""
+        ``reminder deliveries`` lists), chosen where the store can (in the server);
+        ``newest_first``: by day and recipient, both descending (ties by creation)."""
         ...
 
     def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:

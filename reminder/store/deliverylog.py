@@ -13,6 +13,7 @@ one pass share their times); a record of any other shape than the one this progr
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -78,20 +79,6 @@ def _day_text(text: str) -> str:
     return _date(text[:10]).isoformat()
 
 
-def _time(value: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise TypeError("not the stored form of a time")
-    return _moment_text(value)
-
-
-def _str(value: Any) -> str:
-    if type(value) is not str:
-        raise TypeError("not a string")
-    return value
-
-
 def log_json(stored: Mapping[str, Any], lease: Lease | None) -> Json:
     """``delivery_head_to_json`` of the delivery stored as ``stored`` (its JSON form, message
     or not) holding ``lease``: the same dict, built without decoding. ``RecordShapeError``
@@ -110,59 +97,100 @@ def _decoded(stored: Mapping[str, Any], lease: Lease | None) -> Json:
     return delivery_head_to_json(head)
 
 
+#: Every field of a stored delivery the log shows, in one C call (a missing one raises
+#: KeyError: the decoder takes that record).
+_FIELDS = operator.itemgetter(
+    "key",
+    "recipient",
+    "channel",
+    "day",
+    "occurrences",
+    "items",
+    "created_at",
+    "status",
+    "attempts",
+    "first_attempt_at",
+    "last_attempt_at",
+    "next_attempt_at",
+    "sent_at",
+    "receipt",
+    "last_error",
+    "errors",
+    "claim",
+)
+
+
 def _common(data: Mapping[str, Any], lease: Lease | None) -> Json:
     """``log_json`` of a record of the shape this program writes; raises (any of the errors
-    ``log_json`` catches) on anything else, so the decoder takes it."""
-    get = data.get
-    status = get("status")
-    occurrences = get("occurrences")
-    items = get("items")
+    ``log_json`` catches) on anything else, so the decoder takes it. (Called for each of a
+    province's 260,000 deliveries: checks inline, no helper calls per field.)"""
+    (
+        key,
+        recipient,
+        channel,
+        day,
+        occurrences,
+        items,
+        created,
+        status,
+        attempts,
+        first,
+        last,
+        following,
+        sent,
+        receipt,
+        last_error,
+        errors,
+        claim,
+    ) = _FIELDS(data)
     if (
-        status not in _STATUSES
+        type(key) is not str
+        or type(recipient) is not str
+        or type(channel) is not str
+        or status not in _STATUSES
         or type(occurrences) is not list
         or type(items) is not list
-        or get("errors")
-        or get("claim")
-        or not all(type(k) is str for k in occurrences)
+        or errors
+        or claim
     ):
         raise ValueError("not the common shape")
-    day = _day_text(get("day"))
-    attempts = get("attempts")
+    for k in occurrences:
+        if type(k) is not str:
+            raise TypeError("an occurrence key is not a string")
+    shown = []
+    for i in items:
+        plan, task, unit, kind = i["plan"], i["task"], i["unit"], i["kind"]
+        if type(plan) is not str or type(task) is not str or type(unit) is not str:
+            raise TypeError("an item's plan, task or unit is not a string")
+        if type(kind) is not str:
+            raise TypeError("an item's kind is not a string")
+        due = _day_text(i["due"])
+        shown.append({"plan": plan, "task": task, "unit": unit, "kind": kind, "due": due})
+    day = _day_text(day)
     if attempts is None or attempts is False:
         attempts = 0
     elif type(attempts) is not int:
         raise TypeError("attempts")
-    created = get("created_at")
-    receipt = get("receipt")
-    last_error = get("last_error")
+    # A time that is not a string makes ``_moment`` raise TypeError: the decoder takes it.
     return {
-        "key": _str(get("key")),
+        "key": key,
         "month": day[:7],
-        "recipient": _str(get("recipient")),
-        "channel": _str(get("channel")),
+        "recipient": recipient,
+        "channel": channel,
         "day": day,
         "occurrences": occurrences,
-        "items": [
-            {
-                "plan": _str(i["plan"]),
-                "task": _str(i["task"]),
-                "unit": _str(i["unit"]),
-                "kind": _str(i["kind"]),
-                "due": _day_text(i["due"]),
-            }
-            for i in items
-        ],
-        "created_at": _EPOCH_TEXT if created is None else _time(created),
+        "items": shown,
+        "created_at": _EPOCH_TEXT if created is None else _moment_text(created),
         "status": status,
         "attempts": attempts,
-        "first_attempt_at": _time(get("first_attempt_at")),
-        "last_attempt_at": _time(get("last_attempt_at")),
-        "next_attempt_at": _time(get("next_attempt_at")),
-        "sent_at": _time(get("sent_at")),
+        "first_attempt_at": None if first is None else _moment_text(first),
+        "last_attempt_at": None if last is None else _moment_text(last),
+        "next_attempt_at": None if following is None else _moment_text(following),
+        "sent_at": None if sent is None else _moment_text(sent),
         "receipt": {"id": str(receipt.get("id", "")), "detail": str(receipt.get("detail", ""))}
         if type(receipt) is dict
         else None,
         "last_error": error_to_json(error_from_json(last_error)) if last_error else None,
         "errors": [],
-        "claim": lease_to_json(lease),
+        "claim": None if lease is None else lease_to_json(lease),
     }

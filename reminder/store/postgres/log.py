@@ -8,13 +8,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
+
 from reminder.store.deliverylog import LogQuery, log_json
 from reminder.store.postgres.base import Base
+from reminder.store.postgres.prefetch import Prefetch
 from reminder.store.postgres.reading import DeliveryReads
 from reminder.store.records import DeliveryHead, Json, Lease
 
 #: The head, its outcome and the lease (what ``DeliveryReads._head`` reads), in that order.
 _LOG_COLUMNS = "head, outcome, lease_owner, lease_until, lease_host, lease_pid"
+#: The outcome merged over the head, as text; then the lease (as in ``_LOG_COLUMNS``).
+_MERGED_COLUMNS = "(head || outcome)::text, NULL, lease_owner, lease_until, lease_host, lease_pid"
+#: The log's orders: as every delivery list; newest first as ``views.print_deliveries`` sorts
+#: (day and recipient descending, compared as Python compares strings; ties by creation).
+OLDEST_FIRST = "day, created_at, key"
+NEWEST_FIRST = 'day DESC, recipient COLLATE "C" DESC, created_at, key'
+#: Rows fetched at a time.
+BATCH = 2000
 
 
 def _where(query: LogQuery) -> tuple[str, dict[str, Any]]:
@@ -35,6 +46,7 @@ def _where(query: LogQuery) -> tuple[str, dict[str, Any]]:
 
 
 def _lease(row: Sequence[Any]) -> Lease | None:
+    """The lease of a row of ``_LOG_COLUMNS`` or ``_MERGED_COLUMNS``."""
     owner, until, host, pid = row[2:6]
     if owner is None:
         return None
@@ -44,26 +56,39 @@ def _lease(row: Sequence[Any]) -> Lease | None:
 class DeliveryLog(Base):
     """The delivery log's reads."""
 
-    def _log_rows(self, query: LogQuery) -> Iterator[Sequence[Any]]:
-        """The rows of ``query``'s deliveries by day, creation and key, fetched two thousand at
-        a time (a server-side cursor in one read-only transaction, held while the caller
-        iterates)."""
+    def _log_batches(
+        self, columns: str, query: LogQuery, order: str = OLDEST_FIRST
+    ) -> Iterator[list[Any]]:
+        """The rows (``columns``) of ``query``'s deliveries by day, creation and key, two
+        thousand at a time: a server-side cursor in one read-only transaction, read by a
+        thread of its own a few batches ahead, so the server renders the next rows while the
+        caller works on these (``Prefetch``)."""
         where, params = _where(query)
-        with self._tx("đọc") as conn, conn.cursor(name="delivery_log") as cursor:
-            cursor.itersize = 2000
-            cursor.execute(
-                f"SELECT {_LOG_COLUMNS} FROM deliveries {where} ORDER BY day, created_at, key",
-                params,
-            )
-            yield from cursor
+        sql = f"SELECT {columns} FROM deliveries {where} ORDER BY {order}"
 
-    def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
-        """The heads of ``query``'s deliveries, by day then creation."""
-        for row in self._log_rows(query):
-            yield DeliveryReads._head(row)
+        def fetch() -> Iterator[list[Any]]:
+            with self._tx("đọc") as conn, conn.cursor(name="delivery_log") as cursor:
+                cursor.execute(sql, params)
+                while batch := cursor.fetchmany(BATCH):
+                    yield batch
+
+        with Prefetch(fetch()) as batches:
+            yield from batches
+
+    def delivery_log(
+        self, query: LogQuery, *, newest_first: bool = False
+    ) -> Iterator[DeliveryHead]:
+        """The heads of ``query``'s deliveries, by day then creation (or newest first)."""
+        order = NEWEST_FIRST if newest_first else OLDEST_FIRST
+        for batch in self._log_batches(_LOG_COLUMNS, query, order):
+            yield from map(DeliveryReads._head, batch)
 
     def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
         """``delivery_head_to_json`` of each of ``delivery_log(query)``, built from the
-        stored JSON without decoding it into records."""
-        for row in self._log_rows(query):
-            yield log_json({**row[0], **row[1]}, _lease(row))
+        stored JSON without decoding it into records. The server merges each row's outcome
+        over its head (``||``, as ``{**head, **outcome}``) and sends the text, which orjson
+        parses here."""
+        loads = orjson.loads
+        for batch in self._log_batches(_MERGED_COLUMNS, query):
+            for row in batch:
+                yield log_json(loads(row[0]), _lease(row))

@@ -210,10 +210,15 @@ class TinyDBStore(Keyed):
         """Every delivery's head (decoded once per version of each month's file)."""
         return self.delivery_heads()
 
-    def delivery_log(self, query: LogQuery) -> Iterator[DeliveryHead]:
+    def delivery_log(
+        self, query: LogQuery, *, newest_first: bool = False
+    ) -> Iterator[DeliveryHead]:
         """The heads of ``query``'s deliveries (months before ``query.since`` not read)."""
         heads = self.delivery_heads(since=query.since, channel=query.channel)
-        return (h for h in heads if query.admits(h))
+        chosen = [h for h in heads if query.admits(h)]
+        if newest_first:  # stable: ties keep their order of creation
+            chosen.sort(key=lambda h: (h.day, h.recipient), reverse=True)
+        return iter(chosen)
 
     def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
         """``delivery_head_to_json`` of each of ``delivery_log(query)``."""
