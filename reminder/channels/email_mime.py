@@ -16,6 +16,7 @@ that both give the same bytes, for any text.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -205,7 +206,10 @@ def _to(message: Message) -> str:
     return Header(message.recipient_name, "utf-8", header_name="To").encode()
 
 
+@functools.lru_cache(maxsize=1024)
 def _subject(subject: str) -> str:
+    # Cached: a pass's units mostly share a few subjects (the task and its date), and
+    # encoding one is a third of composing a message.
     return Header(subject, "utf-8", header_name="Subject").encode()
 
 
