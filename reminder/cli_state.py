@@ -7,19 +7,24 @@ the board and the digest; unknown names exit 2 with the nearest matches (``looku
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import orjson
 
 from reminder import acks, audit, lookup, state
 from reminder.config import Config
-from reminder.errors import UsageError
+from reminder.errors import ConfigError, UsageError
 from reminder.keyed import Records
 from reminder.labels import ACK_LABELS, LOCAL_TZ, STATE_LABELS, vn_datetime
+from reminder.settings import Settings
 from reminder.store import Pairs, Store, open_store
 
 EXIT_OK, EXIT_INVALID = 0, 2
@@ -31,11 +36,34 @@ def _config(args: argparse.Namespace) -> Config:
     return config.load(config.config_dir_from(args.config_dir))
 
 
-def _store(args: argparse.Namespace, loaded: Config) -> Store:
-    data_dir = Path(args.data_dir) if args.data_dir else loaded.settings.data_dir
-    store = open_store(loaded.settings, data_dir)
+def _store(args: argparse.Namespace, settings: Settings) -> Store:
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
+    store = open_store(settings, data_dir)
     args.resources.callback(store.close)  # closed when the command ends (cli.main)
     return store
+
+
+def _config_and_reading(args: argparse.Namespace) -> tuple[Config, Store, state.StoreReading]:
+    """The configuration, the store and what the state as of ``--now`` reads of it: read
+    while the plans load (the database works meanwhile) when the settings alone are valid;
+    else the configuration loads first and reports every problem."""
+    from reminder import config
+
+    config_dir = config.config_dir_from(args.config_dir)
+    settings = None
+    if config_dir.is_dir():  # else ``load`` says so, before any store is opened
+        # A ConfigError here: ``load`` reports it below, with every other problem.
+        with contextlib.suppress(ConfigError):
+            settings = config.load_settings(config_dir)
+    if settings is None:
+        loaded = config.load(config_dir)
+        store = _store(args, loaded.settings)
+        return loaded, store, state.read_store(store, _now(args))
+    store = _store(args, settings)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(state.read_store, store, _now(args))
+        loaded = config.load(config_dir)
+        return loaded, store, reading.result()
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -47,13 +75,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Where each (plan, task, unit) stands as of ``--now``."""
     from reminder import views
 
-    loaded = _config(args)
-    units = None
-    if args.unit:
-        units = loaded.directory.expand([lookup.unit_or_group(loaded, args.unit)])
-    task = lookup.task(loaded, args.task) if args.task else None
     with state.collector_paused():
-        snapshot = state.load(loaded, _store(args, loaded), _now(args))
+        loaded, _, reading = _config_and_reading(args)
+        units = None
+        if args.unit:
+            units = loaded.directory.expand([lookup.unit_or_group(loaded, args.unit)])
+        task = lookup.task(loaded, args.task) if args.task else None
+        snapshot = state.from_reading(loaded, reading)
         rows = snapshot.select(units=units, task=task)
         if args.format == "json":
             print_json_rows(r.as_json() for r in rows)
@@ -67,15 +95,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from reminder import digest
     from reminder.render import Renderer
 
-    loaded = _config(args)
-    store = _store(args, loaded)
-    now = _now(args)
     if args.send:
-        outcome = digest.send(loaded, store, now)
+        loaded = _config(args)
+        outcome = digest.send(loaded, _store(args, loaded.settings), _now(args))
         print(outcome.message)
         return EXIT_OK if outcome.status != "failed" else 1
     with state.collector_paused():
-        built = digest.load(loaded, store, now)
+        loaded, store, reading = _config_and_reading(args)
+        built = digest.load(loaded, store, reading.as_of, reading)
         if args.format == "json":
             print_json(built.as_json())
             return EXIT_OK
@@ -100,7 +127,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         )
     plan_id = having[0]
     now = _now(args)
-    store = _store(args, loaded)
+    store = _store(args, loaded.settings)
     pair = Pairs(plan=plan_id, task=task, units=frozenset([unit]))
     if not state.load(loaded, store, now, pair).pairs:
         raise UsageError(
@@ -148,8 +175,10 @@ def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
     """``print_json(list(rows))``, the same text, written ``chunk`` rows at a time: the rows
     (made as they are written, when ``rows`` is a generator) and their text are never all
     in memory at once. Each chunk is one indented list, encoded in one call, whose brackets
-    are dropped: its rows are then indented as the whole list's would be."""
-    out = sys.stdout
+    are dropped: its rows are then indented as the whole list's would be. orjson's UTF-8 goes
+    to stdout's byte stream as it is when stdout writes UTF-8 (a province's 86 MB otherwise
+    decoded and encoded again)."""
+    write = _bytes_writer()
     batch: list[object] = []
     wrote = False
 
@@ -157,7 +186,8 @@ def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
         nonlocal wrote
         if batch:
             text = orjson.dumps(batch, option=orjson.OPT_INDENT_2)
-            out.write(("," if wrote else "[") + text[1:-2].decode())
+            write(b"," if wrote else b"[")
+            write(text[1:-2])
             wrote = True
             batch.clear()
 
@@ -166,4 +196,16 @@ def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
         if len(batch) >= chunk:
             flush()
     flush()
-    out.write("\n]\n" if wrote else "[]\n")
+    write(b"\n]\n" if wrote else b"[]\n")
+    sys.stdout.flush()
+
+
+def _bytes_writer() -> Callable[[bytes], object]:
+    """Writes UTF-8 bytes to stdout: to its byte stream when it has one and writes UTF-8
+    (after what its text layer holds), else decoded."""
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None and codecs.lookup(out.encoding or "ascii").name == "utf-8":
+        out.flush()
+        return cast("Callable[[bytes], object]", buffer.write)
+    return lambda data: out.write(data.decode())

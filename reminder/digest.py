@@ -222,11 +222,16 @@ def render(digest: Digest, renderer: Renderer) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def load(config: Config, store: Store, as_of: datetime) -> Digest:
+def load(
+    config: Config, store: Store, as_of: datetime, reading: state.StoreReading | None = None
+) -> Digest:
     """The digest as of ``as_of`` from the store (events after it are ignored), reading of
     the deliveries only what it shows besides the state: those of the failure window and the
-    Zalo template messages (``build`` over them equals ``build`` over every delivery)."""
-    snapshot = state.load(config, store, as_of)
+    Zalo template messages (``build`` over them equals ``build`` over every delivery).
+    ``reading``: what the state reads of ``store`` as of ``as_of``, when already read."""
+    if reading is None:
+        reading = state.read_store(store, as_of)
+    snapshot = state.from_reading(config, reading)
     recent = store.delivery_heads(since=snapshot.today - FAILED_WINDOW)
     paid = store.delivery_heads(channel=templates.NAME)
     seen = {d.key for d in recent}

@@ -363,8 +363,11 @@ def compute(
                     if pair.state == "overdue" and role == "lead":
                         escalate_after = facts.escalate_after(unit, task)
                         pair.long_overdue = 0 < escalate_after <= pair.days_late
-                    if delivered is not None or pair.long_overdue:
-                        _council(pair, reachable)
+                    if pair.long_overdue or (
+                        delivered is not None
+                        and (len(delivered) > 1 or delivered[0].kind == bearing.ESCALATION)
+                    ):
+                        _council(pair, reachable)  # else nothing told, nothing to tell
                     append(pair)
                 if pairs.units is None:
                     out.extend(_unassigned(facts, plan, task))
@@ -603,9 +606,26 @@ def read_events(store: Store) -> tuple[list[acks.AckEvent], list[Delivery]]:
 
 def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) -> Snapshot:
     """``compute`` of ``pairs`` over what ``store`` holds (extensions and pauses included),
-    reading only what that state depends on: the latest acknowledgment of each pair and the
-    deliveries ``bearing.pair_deliveries`` picks (``Store.latest_acks``,
-    ``Store.pair_deliveries``), not the year's history."""
+    reading only what that state depends on (``read_store``), not the year's history."""
+    return from_reading(config, read_store(store, as_of, pairs))
+
+
+@dataclass(frozen=True)
+class StoreReading:
+    """What the state of ``pairs`` as of ``as_of`` reads of a store (``read_store``). None of
+    it depends on the configuration: a command may read it while the configuration loads."""
+
+    as_of: datetime
+    pairs: Pairs
+    events: list[acks.AckEvent]
+    deliveries: PairDeliveries
+    adjustments: Adjustments
+
+
+def read_store(store: Store, as_of: datetime, pairs: Pairs = EVERY) -> StoreReading:
+    """The latest acknowledgment of each pair, the deliveries ``bearing.pair_deliveries``
+    picks (``Store.latest_acks``, ``Store.pair_deliveries``) and the extensions and pauses,
+    as of ``as_of``."""
     from reminder.keyed import Records
 
     # Both reads at once: one waits for the server while the other decodes.
@@ -614,7 +634,19 @@ def load(config: Config, store: Store, as_of: datetime, pairs: Pairs = EVERY) ->
         adjustments = adjust.load(Records(store), as_of)
         events = store.latest_acks(as_of, pairs)
         deliveries = reading.result()
-    return compute(config, events, deliveries, as_of, adjustments, pairs)
+    return StoreReading(as_of, pairs, events, deliveries, adjustments)
+
+
+def from_reading(config: Config, reading: StoreReading) -> Snapshot:
+    """``compute`` over ``reading``."""
+    return compute(
+        config,
+        reading.events,
+        reading.deliveries,
+        reading.as_of,
+        reading.adjustments,
+        reading.pairs,
+    )
 
 
 def load_history(config: Config, store: Store, as_of: datetime, pairs: Pairs) -> Snapshot:

@@ -5,7 +5,9 @@ without message bodies, the digest's own reads, a subset of pairs for ``ack``.""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -364,16 +366,20 @@ def test_the_digest_message_shows_the_first_rows_of_long_lists_and_counts_the_re
 
 @pytest.mark.parametrize("count", [0, 1, 5, 7])
 def test_json_rows_are_written_in_chunks_as_one_document(
-    count: int, capsys: pytest.CaptureFixture[str]
+    count: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [
         {"task": f"T{i}", "note": "Đã nhận\nrồi", "ack": {"kind": "done"}} for i in range(count)
     ]
     print_json(rows)
     whole = capsys.readouterr().out
-    print_json_rows(iter(rows), chunk=2)
+    print_json_rows(iter(rows), chunk=2)  # stdout writes UTF-8: its bytes written as they are
     assert capsys.readouterr().out == whole
     assert json.loads(whole) == rows
+    text = io.StringIO()  # no byte stream: decoded
+    monkeypatch.setattr(sys, "stdout", text)
+    print_json_rows(iter(rows), chunk=3)
+    assert text.getvalue() == whole
 
 
 def test_the_quick_decoding_of_heads_gives_what_the_checked_one_gives(
@@ -456,3 +462,35 @@ def test_an_event_or_a_delivery_read_field_by_field_is_the_one_read_whole(
     with pytest.raises(RecordShapeError, match="gone"):
         records.mark_from_columns("k", "nv", "file", head.day, head.created_at, "gone",
                                   "1", None, None, None)  # fmt: skip
+
+
+def test_status_and_digest_say_what_is_wrong_with_the_configuration_read_ahead_or_not(
+    tmp_path: Path,
+    store: Store,
+    cli: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The store is read while the plans load when the settings alone are valid: a broken
+    plan is still reported as before (exit 2, file named), and so are broken settings (then
+    nothing is read ahead) together with the plan."""
+    filled(tmp_path, store)
+    if isinstance(store, PostgresStore):
+        monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    commands = (["status", "--format", "json"], ["digest"])
+    code, out, _ = cli("status", "--now", "2025-03-28T17:00", "--format", "json", *common)
+    assert code == 0
+    assert json.loads(out)
+    plan = tmp_path / "config" / "plan-2025.toml"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n[[tasks]]\nid = \n", encoding="utf-8")
+    for command in commands:
+        code, out, err = cli(*command, "--now", "2025-03-28T17:00", *common)
+        assert code == 2, (command, out, err)
+        assert "plan-2025.toml" in out + err
+    settings = tmp_path / "config" / "settings.toml"
+    settings.write_text('council = "hd"\n[digest\n', encoding="utf-8")
+    for command in commands:
+        code, out, err = cli(*command, "--now", "2025-03-28T17:00", *common)
+        assert code == 2, (command, out, err)
+        assert "settings.toml" in out + err
+        assert "plan-2025.toml" in out + err
