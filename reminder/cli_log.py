@@ -27,6 +27,7 @@ from reminder.labels import DELIVERY_LABELS
 if TYPE_CHECKING:
     from reminder.config import Config
     from reminder.store import DeliveryHead, LogQuery, Store
+    from reminder.store.records import Json
 
 #: Above this many deliveries the text format prints tab-separated lines, not a table.
 TABLE_ROWS = 2000
@@ -112,32 +113,34 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def print_text(store: Store, wanted: LogQuery) -> None:
     """The log newest first: a table up to ``TABLE_ROWS`` deliveries, tab-separated lines
-    streamed as they are read beyond; then the Zalo template messages (paid for) sent per
-    month among them."""
+    streamed as they are read beyond (from the log's JSON rows: nothing decoded); then the
+    Zalo template messages (paid for) sent per month among them."""
     from reminder.channels.zalo.templates import NAME as ZNS
     from reminder.channels.zalo.templates import sent_by_month
+    from reminder.store.records import delivery_head_from_json
 
     zns: list[DeliveryHead] = []
 
-    def noting(heads: Iterable[DeliveryHead]) -> Iterator[DeliveryHead]:
-        for head in heads:
-            if head.channel == ZNS:
-                zns.append(head)
-            yield head
+    def noting(rows: Iterable[Json]) -> Iterator[Json]:
+        for row in rows:
+            if row["channel"] == ZNS:
+                zns.append(delivery_head_from_json(row))
+            yield row
 
-    heads = noting(store.delivery_log(wanted, newest_first=True))
-    first = list(islice(heads, TABLE_ROWS + 1))
-    if len(first) <= TABLE_ROWS:
-        from reminder import views
+    rows = noting(store.delivery_log_json(wanted, newest_first=True))
+    with _no_cycle_collection():
+        first = list(islice(rows, TABLE_ROWS + 1))
+        if len(first) <= TABLE_ROWS:
+            from reminder import views
 
-        views.print_deliveries(first)
-    else:
-        _print_lines(first, heads)
+            views.print_deliveries([delivery_head_from_json(r) for r in first])
+        else:
+            _print_lines(first, rows)
     for month, n in sent_by_month(zns).items():
         print(f"Tin mẫu Zalo (tính phí) đã gửi tháng {month[5:]}/{month[:4]}: {n}")
 
 
-def _print_lines(first: list[DeliveryHead], rest: Iterator[DeliveryHead]) -> None:
+def _print_lines(first: list[Json], rest: Iterator[Json]) -> None:
     """Every delivery (already newest first), one tab-separated line each (the table's
     columns), then how many there were."""
     out = sys.stdout
@@ -157,19 +160,22 @@ def _print_lines(first: list[DeliveryHead], rest: Iterator[DeliveryHead]) -> Non
     out.write(f"Tổng: {count} thư\n")
 
 
-def _cells(r: DeliveryHead) -> tuple[str, ...]:
-    """A delivery's cells in the table (``views.print_deliveries``)."""
+def _cells(r: Json) -> tuple[str, ...]:
+    """A delivery's cells in the table (``views.print_deliveries``), from its log JSON row
+    (``delivery_head_to_json``'s form: ISO day, error and receipt as objects)."""
     words = ""
-    if r.last_error is not None:
-        words = f"{r.last_error.message} {r.last_error.detail or ''}".strip()
-    elif r.channel == "zalo_bot" and r.receipt is not None:
-        words = r.receipt.detail  # which chats got it, which failed for good
+    error, receipt = r["last_error"], r["receipt"]
+    if error is not None:
+        words = f"{error['message']} {error['detail'] or ''}".strip()
+    elif r["channel"] == "zalo_bot" and receipt is not None:
+        words = receipt["detail"]  # which chats got it, which failed for good
+    day = r["day"]
     return (
-        f"{r.day:%d/%m/%Y}",
-        r.recipient,
-        r.channel,
-        DELIVERY_LABELS.get(r.status, r.status),
-        str(r.attempts),
+        f"{day[8:10]}/{day[5:7]}/{day[:4]}",
+        r["recipient"],
+        r["channel"],
+        DELIVERY_LABELS.get(str(r["status"]), str(r["status"])),
+        str(r["attempts"]),
         words,
     )
 

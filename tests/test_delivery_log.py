@@ -261,6 +261,12 @@ def test_a_long_log_is_printed_as_lines_newest_first(
     assert [(r[0], r[1], r[2]) for r in rows] == [
         (f"{h.day:%d/%m/%Y}", h.recipient, h.channel) for h in newest
     ]
+    labels = {"pending": "đang gửi", "retry": "chờ gửi lại", "sent": "đã gửi"}
+    labels |= {"failed": "lỗi (không gửi lại)", "dead": "bỏ sau nhiều lần lỗi"}
+    for row, h in zip(rows, newest, strict=True):
+        assert row[3:5] == [labels[h.status], str(h.attempts)]
+        if h.last_error is not None:
+            assert row[5] == f"{h.last_error.message} {h.last_error.detail or ''}".strip()
     failed = next(r for r in rows if r[1] == "vh" and r[0] == "11/03/2025")
     assert failed[3:] == ["lỗi (không gửi lại)", "2", "550 hộp thư không tồn tại no such user"]
     bot = next(r for r in rows if r[2] == "zalo_bot")

@@ -194,9 +194,10 @@ class Store(Protocol):
         ``newest_first``: by day and recipient, both descending (ties by creation)."""
         ...
 
-    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
-        """``delivery_head_to_json`` of each of ``delivery_log(query)``, in that order: the
-        same dicts, which a store may build from its stored JSON without decoding records."""
+    def delivery_log_json(self, query: LogQuery, *, newest_first: bool = False) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query, newest_first=…)``, in
+        that order: the same dicts, which a store may build from its stored JSON without
+        decoding records."""
         ...
 
     def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:

@@ -84,11 +84,12 @@ class DeliveryLog(Base):
         for batch in self._log_batches(_LOG_COLUMNS, query, order):
             yield from map(DeliveryReads._head, batch)
 
-    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
-        """``delivery_head_to_json`` of each of ``delivery_log(query)``, built from the
-        stored JSON without decoding it into records (the outcome merged over the head, as
-        every reader does)."""
+    def delivery_log_json(self, query: LogQuery, *, newest_first: bool = False) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query, newest_first=…)``,
+        built from the stored JSON without decoding it into records (the outcome merged over
+        the head, as every reader does)."""
         loads = orjson.loads
-        for batch in self._log_batches(_TEXT_COLUMNS, query):
+        order = NEWEST_FIRST if newest_first else OLDEST_FIRST
+        for batch in self._log_batches(_TEXT_COLUMNS, query, order):
             for row in batch:
                 yield log_json({**loads(row[0]), **loads(row[1])}, _lease(row))

@@ -220,9 +220,10 @@ class TinyDBStore(Keyed):
             chosen.sort(key=lambda h: (h.day, h.recipient), reverse=True)
         return iter(chosen)
 
-    def delivery_log_json(self, query: LogQuery) -> Iterator[Json]:
-        """``delivery_head_to_json`` of each of ``delivery_log(query)``."""
-        return (delivery_head_to_json(h) for h in self.delivery_log(query))
+    def delivery_log_json(self, query: LogQuery, *, newest_first: bool = False) -> Iterator[Json]:
+        """``delivery_head_to_json`` of each of ``delivery_log(query, newest_first=…)``."""
+        heads = self.delivery_log(query, newest_first=newest_first)
+        return (delivery_head_to_json(h) for h in heads)
 
     def pair_deliveries(self, as_of: datetime, pairs: Pairs = EVERY) -> PairDeliveries:
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries."""
