@@ -26,6 +26,8 @@ from reminder.render import Renderer
 from reminder.store import Outcome, Pairs, SendError, Store, bearing, records
 from reminder.store import schema as pg_schema
 from reminder.store.postgres import PostgresStore
+from reminder.store.postgres import acks as pg_acks
+from reminder.store.postgres import reading as pg_reading
 from reminder.store.records import RecordShapeError, delivery_to_json, head_of
 from tests.conftest import CliResult, write_config
 from tests.pgserver import PgServer
@@ -180,6 +182,27 @@ def test_the_stores_choose_the_records_as_bearing_says(tmp_path: Path, store: St
     that_day = store.pair_deliveries(at(failed.day, 17)).marks
     assert that_day[failed.key] == records.mark_of(failed)
     assert len(store.latest_acks(end)) == len({e.pair for e in events}) < len(events)
+
+
+def test_the_streamed_reads_lose_nothing_at_the_edges_of_their_chunks(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL streams ``pair_deliveries`` and ``latest_acks`` a chunk of rows at a time:
+    with chunks of one and two rows, every row still arrives once, as ``bearing`` says."""
+    if not isinstance(store, PostgresStore):
+        pytest.skip("only the PostgreSQL store streams its reads")
+    filled(tmp_path, store)
+    heads, events = store.delivery_heads(), store.ack_events()
+    end = at(LAST, 17)
+    for size in (1, 2):
+        monkeypatch.setattr(pg_reading, "STREAM_CHUNK", size)
+        monkeypatch.setattr(pg_acks, "STREAM_CHUNK", size)
+        read = store.pair_deliveries(end)
+        assert len(read.items) > 2 * size
+        assert sorted_reading(read) == sorted_reading(bearing.pair_deliveries(heads, end))
+        latest = sorted(store.latest_acks(end), key=lambda e: e.pair)
+        assert len(latest) > size  # more than one chunk
+        assert latest == sorted(bearing.latest(events, end).values(), key=lambda e: e.pair)
 
 
 def test_the_last_delivery_of_a_pair_is_chosen_by_day_creation_then_key() -> None:

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from reminder.store.bearing import EVERY, Pairs
 from reminder.store.postgres.base import ACK_ID_LOCK, Base, Conn, Mirror, _dumps
-from reminder.store.postgres.reading import _pairs_sql
+from reminder.store.postgres.reading import STREAM_CHUNK, _pairs_sql
 from reminder.store.records import (
     AckEvent,
     ack_from_columns,
@@ -88,8 +88,10 @@ class Acks(Base):
         server and read field by field (``ack_from_columns``)."""
         where, params = _pairs_sql(pairs)
         params["as_of"] = as_of
-        with self._conn("đọc") as conn:
-            rows = conn.execute(
+        with self._conn("đọc") as conn, conn.cursor() as cursor:
+            # Streamed in chunks (``reading.STREAM_CHUNK``): rows are decoded while the server
+            # makes the next ones.
+            rows = cursor.stream(
                 f"""
                 SELECT DISTINCT ON (plan, task, unit) plan, task, unit, record->>'state',
                        record->>'at', record->>'source', record->>'by', record->>'note',
@@ -99,5 +101,6 @@ class Acks(Base):
                 ORDER BY plan, task, unit, at DESC, id DESC
                 """,
                 params,
-            ).fetchall()  # at once: psycopg makes the rows in C, not one call per row
-        return [ack_from_columns(*r) for r in rows]
+                size=STREAM_CHUNK,
+            )
+            return [ack_from_columns(*r) for r in rows]

@@ -32,6 +32,10 @@ _D_DELIVERY_COLUMNS = ", ".join(f"d.{name}" for name in _DELIVERY_FIELDS)
 #: What ``_head`` reads: the record without its message, its outcome, and the lease.
 _HEAD_COLUMNS = "head, outcome, lease_owner, lease_until, lease_host, lease_pid"
 
+#: Rows per chunk of a streamed read (``pair_deliveries``, ``latest_acks``): enough that
+#: psycopg makes them in C, few enough that decoding starts long before the server is done.
+STREAM_CHUNK = 2000
+
 
 def _pairs_sql(pairs: Pairs) -> tuple[str, dict[str, Any]]:
     """``AND …`` conditions on plan/task/unit columns selecting ``pairs``, and their values."""
@@ -137,7 +141,9 @@ class DeliveryReads(Base):
         items: list[CarriedItem] = []
         marks: dict[str, DeliveryMark] = {}
         with self._conn("đọc") as conn, conn.cursor(binary=True) as cursor:
-            cursor.execute(
+            # Streamed in chunks: rows are decoded while the server still makes the next
+            # ones (a parallel plan: chunked rows are a client mode, unlike a cursor's).
+            rows = cursor.stream(
                 f"""
                 WITH picked AS (
                     (SELECT DISTINCT ON (plan, task, unit) plan, task, unit, kind, key
@@ -151,17 +157,17 @@ class DeliveryReads(Base):
                 SELECT p.plan, p.task, p.unit, p.kind, d.key, d.recipient, d.channel, d.day,
                        d.created_at, d.outcome->>'status', d.outcome->>'attempts',
                        d.outcome->>'last_attempt_at', d.outcome->>'sent_at',
-                       d.outcome->'last_error'
+                       NULLIF(d.outcome->'last_error', 'null')
                 FROM picked p JOIN deliveries d USING (key)
                 """,
                 params,
+                size=STREAM_CHUNK,
             )
-            rows = cursor.fetchall()  # at once: psycopg makes the rows in C
-        for row in rows:
-            key = row[4]
-            if key not in marks:
-                marks[key] = mark_from_columns(*row[4:])
-            items.append(CarriedItem(row[0], row[1], row[2], row[3], key))
+            for row in rows:
+                key = row[4]
+                if key not in marks:
+                    marks[key] = mark_from_columns(*row[4:])
+                items.append(CarriedItem(row[0], row[1], row[2], row[3], key))
         return PairDeliveries(items, marks)
 
     def delivery(self, key: str, day: date) -> Delivery | None:
