@@ -66,7 +66,7 @@ COUNCIL_FAILED = "thư báo Hội đồng gửi không được"
 COUNCIL_NOT_YET = "chưa gửi thư báo Hội đồng"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeliveryFact:
     """A delivery that carried a pair, as it stood at ``as_of``."""
 
@@ -237,7 +237,7 @@ def _fact(record: Delivery | DeliveryHead | DeliveryMark, kind: str, status: str
         words = f"{error.message} {error.detail or ''}".strip()
     return DeliveryFact(
         key=record.key,
-        day=record.day.isoformat(),
+        day=_iso_day(record.day),
         recipient=record.recipient,
         channel=record.channel,
         status=status,
