@@ -13,6 +13,7 @@ import asyncio
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -229,13 +230,23 @@ def load(
     the deliveries only what it shows besides the state: those of the failure window and the
     Zalo template messages (``build`` over them equals ``build`` over every delivery).
     ``reading``: what the state reads of ``store`` as of ``as_of``, when already read."""
-    if reading is None:
-        reading = state.read_store(store, as_of)
-    snapshot = state.from_reading(config, reading)
-    recent = store.delivery_heads(since=snapshot.today - FAILED_WINDOW)
+    today = as_of.astimezone(LOCAL_TZ).date()  # ``Snapshot.today`` of the state below
+    # The deliveries shown are read while the state is worked out (the server works then).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shown = pool.submit(_shown_deliveries, store, today)
+        if reading is None:
+            reading = state.read_store(store, as_of)
+        snapshot = state.from_reading(config, reading)
+        return build(config, snapshot, shown.result())
+
+
+def _shown_deliveries(store: Store, today: date) -> list[DeliveryHead]:
+    """What the digest of ``today`` shows of the deliveries besides the state: those of the
+    failure window and the Zalo template messages, each once."""
+    recent = store.delivery_heads(since=today - FAILED_WINDOW)
     paid = store.delivery_heads(channel=templates.NAME)
     seen = {d.key for d in recent}
-    return build(config, snapshot, [*recent, *(d for d in paid if d.key not in seen)])
+    return [*recent, *(d for d in paid if d.key not in seen)]
 
 
 @dataclass(frozen=True)

@@ -391,3 +391,36 @@ def test_the_service_warns_at_start_up_that_the_plan_is_over(tmp_path: Path) -> 
     assert "không có kế hoạch nào còn việc sau 02/04/2026" in text
     assert text.count("liên kết xác nhận đã hết hạn") == 1
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "bad"),
+    [
+        ('name = "Phòng\\nNội vụ"', "\n"),  # an escape
+        ('name = "Phòng\\u0007Nội vụ"', "\x07"),
+        ('name = "Phòng\tNội vụ"', "\t"),  # a tab, allowed as it is in a basic string
+        ("name = 'Phòng\tNội vụ'", "\t"),  # and in a literal one
+        ('name = """Phòng\nNội vụ"""', "\n"),  # a line break in a multi-line string
+        ("name = '''Phòng\r\nNội vụ'''", "\n"),
+    ],
+)
+def test_every_way_toml_writes_a_control_character_is_found(
+    tmp_path: Path, written: str, bad: str
+) -> None:
+    """``control_characters`` skips a text with no escape, tab or multi-line string: each
+    way a string value can hold a control character still has its value walked and named."""
+    from reminder import checks, tomlfile
+
+    path = tmp_path / "units.toml"
+    path.write_text(f'[[units]]\nid = "nv"\n{written}\n', encoding="utf-8")
+    parsed = tomlfile.read(path)
+    assert isinstance(parsed, tomlfile.TomlFile)
+    assert bad in parsed.data["units"][0]["name"]
+    (problem,) = checks.control_characters(parsed)
+    assert problem.key == "units[1].name"  # counted from one, as people count
+    assert problem.line == 3
+    clean = tmp_path / "clean.toml"
+    clean.write_text('[[units]]\nid = "nv"\nname = "Phòng Nội vụ"\n', encoding="utf-8")
+    read = tomlfile.read(clean)
+    assert isinstance(read, tomlfile.TomlFile)
+    assert checks.control_characters(read) == []
