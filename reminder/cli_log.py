@@ -11,16 +11,15 @@ newest first as the table is.
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from itertools import chain, islice
 from typing import TYPE_CHECKING
 
 import orjson
 
+from reminder.collector import collector_paused
 from reminder.errors import UsageError
 from reminder.labels import DELIVERY_LABELS
 
@@ -88,27 +87,13 @@ def print_json(store: Store, wanted: LogQuery) -> None:
     raw = out.buffer
     rows = store.delivery_log_json(wanted)
     wrote = False
-    with _no_cycle_collection():
+    with collector_paused():
         while batch := list(islice(rows, CHUNK)):
             text = orjson.dumps(batch, option=orjson.OPT_INDENT_2)  # b"[\n  {…},\n  {…}\n]"
             raw.write((b",\n" if wrote else b"[\n") + text[2:-2])
             wrote = True
     raw.write(b"\n]\n" if wrote else b"[]\n")
     raw.flush()
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector off: the log makes millions of short-lived dicts, lists and
-    strings (no cycles: freed as soon as written), and the collector's passes over them were a
-    fifth of the command's time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def print_text(store: Store, wanted: LogQuery) -> None:
@@ -128,7 +113,7 @@ def print_text(store: Store, wanted: LogQuery) -> None:
             yield row
 
     rows = noting(store.delivery_log_json(wanted, newest_first=True))
-    with _no_cycle_collection():
+    with collector_paused():
         first = list(islice(rows, TABLE_ROWS + 1))
         if len(first) <= TABLE_ROWS:
             from reminder import views

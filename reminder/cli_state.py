@@ -20,6 +20,7 @@ from typing import cast
 import orjson
 
 from reminder import acks, audit, lookup, state
+from reminder.collector import collector_paused
 from reminder.config import Config
 from reminder.errors import ConfigError, UsageError
 from reminder.keyed import Records
@@ -75,7 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Where each (plan, task, unit) stands as of ``--now``."""
     from reminder import views
 
-    with state.collector_paused():
+    with collector_paused():
         loaded, _, reading = _config_and_reading(args)
         units = None
         if args.unit:
@@ -100,7 +101,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         outcome = digest.send(loaded, _store(args, loaded.settings), _now(args))
         print(outcome.message)
         return EXIT_OK if outcome.status != "failed" else 1
-    with state.collector_paused():
+    with collector_paused():
         loaded, store, reading = _config_and_reading(args)
         built = digest.load(loaded, store, reading.as_of, reading)
         if args.format == "json":

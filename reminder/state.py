@@ -28,11 +28,9 @@ two different things.
 from __future__ import annotations
 
 import functools
-import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
@@ -40,6 +38,7 @@ from typing import Any, Literal, NamedTuple
 from reminder import acks, adjust
 from reminder.adjust import Adjustments, Extension
 from reminder.channels import registry
+from reminder.collector import collector_paused
 from reminder.config import Config
 from reminder.labels import LOCAL_TZ, STATE_LABELS
 from reminder.plan import Plan, Task
@@ -492,26 +491,6 @@ def _pair(facts: _Facts, task: _TaskFacts, unit: str, role: Role, key: acks.Pair
         requested_to=request.requested_to if request else None,
         paused_until=facts.paused_until(unit),
     )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: reading and building a province's ~120,000
-    pairs and their rows (none of them in a reference cycle) otherwise sets off collections
-    that walk the whole heap again and again (about a second of ``status``). Reference
-    counting still frees everything; the collector resumes (if it ran before) on the way
-    out, with what the block made moved to the oldest generation first (``gc.freeze`` then
-    ``gc.unfreeze``): the first young collection after it would otherwise walk all of it
-    (0.2 s at a province), and a full collection still does. Nests."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 def _classify(pair: PairState, event: acks.AckEvent | None, facts: _Facts) -> None:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from reminder import acks, config, digest, state
+from reminder.collector import collector_paused
 from reminder.dispatch import Dispatcher
 from reminder.labels import LOCAL_TZ
 from reminder.render import Renderer
@@ -350,7 +351,7 @@ def test_what_is_built_with_the_collector_paused_is_not_walked_by_the_next_young
 
     if not gc.isenabled():
         pytest.skip("the collector is off in this process")
-    with state.collector_paused():
+    with collector_paused():
         assert not gc.isenabled()
         made = [[i] for i in range(1000)]
     assert gc.isenabled()
