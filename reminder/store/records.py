@@ -12,7 +12,7 @@ Times are aware ``datetime`` values. ``Delivery.day`` is the local day the messa
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from sys import intern
@@ -43,6 +43,18 @@ Json = dict[str, Any]
 
 #: Makes a record without running its ``__init__`` (``_new_mark``, ``ack_from_columns``).
 _new = object.__new__
+SlotSetter = Callable[[Any, Any], None]
+
+
+def _slot_setters(cls: type[Any], *names: str) -> tuple[SlotSetter, ...]:
+    """The setters of the slots ``names`` of the frozen, slotted dataclass ``cls``: a reader
+    of many records sets each field through them into ``_new(cls)``, since ``cls(...)`` sets
+    each through ``object.__setattr__`` (frozen), which costs twice as much. The record is the
+    same (type, equality, hash, immutability). ``TypeError`` unless ``names`` are the fields
+    of ``cls`` in order, so that a field added to the record is not left unset."""
+    if tuple(cls.__dataclass_fields__) != names:
+        raise TypeError(f"{cls.__name__}: its fields changed, update the reader that sets them")
+    return tuple(getattr(cls, name).__set__ for name in names)
 
 
 class RecordShapeError(ValueError):
@@ -155,24 +167,6 @@ class DeliveryMark:
     last_error: SendError | None = None
 
 
-#: The fields ``_new_mark`` sets, in order: a field added to ``DeliveryMark`` must be added
-#: there too (checked on import: a mark made without it would lack the attribute).
-_MARK_FIELDS = (
-    "key",
-    "recipient",
-    "channel",
-    "day",
-    "status",
-    "created_at",
-    "attempts",
-    "last_attempt_at",
-    "sent_at",
-    "last_error",
-)
-if tuple(DeliveryMark.__dataclass_fields__) != _MARK_FIELDS:  # pragma: no cover - a slip
-    raise TypeError("DeliveryMark's fields changed: update _new_mark")
-# Each slot's own setter: ``DeliveryMark(...)`` sets each field through
-# ``object.__setattr__`` (frozen), which costs twice as much.
 (
     _put_key,
     _put_recipient,
@@ -184,7 +178,11 @@ if tuple(DeliveryMark.__dataclass_fields__) != _MARK_FIELDS:  # pragma: no cover
     _put_last_attempt_at,
     _put_sent_at,
     _put_last_error,
-) = (getattr(DeliveryMark, name).__set__ for name in _MARK_FIELDS)
+) = _slot_setters(
+    DeliveryMark,
+    *("key", "recipient", "channel", "day", "status", "created_at", "attempts"),
+    *("last_attempt_at", "sent_at", "last_error"),
+)
 
 
 def _new_mark(
@@ -199,9 +197,8 @@ def _new_mark(
     sent_at: datetime | None,
     last_error: SendError | None,
 ) -> DeliveryMark:
-    """``DeliveryMark(...)`` of values already checked, made without the frozen ``__init__``
-    (a province's state reads 110,000 marks): the same record — type, equality, hash,
-    immutability — with every field set once through its slot."""
+    """``DeliveryMark(...)`` of values already checked, its fields set through their slots
+    (``_slot_setters``: a province's state reads 110,000 marks)."""
     mark = _new(DeliveryMark)
     _put_key(mark, key)
     _put_recipient(mark, recipient)
@@ -374,7 +371,7 @@ def apply_outcome(delivery: Delivery, outcome: Outcome) -> Delivery:
 # -- acknowledgments, channel state, digests -----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AckEvent:
     """One acknowledgment as recorded: who said what about (plan, task, unit), when.
 
@@ -970,30 +967,37 @@ def ack_from_columns(
         raise RecordShapeError(f"trạng thái xác nhận không biết: {kind!r}")
     if at is None:
         raise RecordShapeError("xác nhận thiếu thời điểm 'at'")
-    event = _new(AckEvent)
-    # Filled in one update of its attributes: ``AckEvent(...)`` sets each field through
-    # ``object.__setattr__`` (frozen), three times the cost over a province's 120,000 events.
-    # The same record (type, equality, immutability); ``_ACK_FIELDS`` checks the names.
-    event.__dict__.update(
-        plan=plan,
-        task=task,
-        unit=unit,
-        kind=kind,
-        at=_moment_of(at, "at"),
-        source=source or "",
-        by=by or "",
-        note=note or "",
-        recorded_utc=None if recorded_utc is None else _moment_of(recorded_utc, "recorded_utc"),
-        id=id or "",
+    event = _new(AckEvent)  # its fields set through their slots (``_slot_setters``)
+    _put_plan(event, plan)
+    _put_task(event, task)
+    _put_unit(event, unit)
+    _put_kind(event, kind)
+    _put_at(event, _moment_of(at, "at"))
+    _put_source(event, source or "")
+    _put_by(event, by or "")
+    _put_note(event, note or "")
+    _put_recorded_utc(
+        event, None if recorded_utc is None else _moment_of(recorded_utc, "recorded_utc")
     )
+    _put_id(event, id or "")
     return event
 
 
-#: The fields ``ack_from_columns`` fills: a field added to ``AckEvent`` must be added there
-#: too (checked on import: an event made without it would lack the attribute).
-_ACK_FIELDS = ("plan", "task", "unit", "kind", "at", "source", "by", "note", "recorded_utc", "id")
-if tuple(AckEvent.__dataclass_fields__) != _ACK_FIELDS:  # pragma: no cover - a slip
-    raise TypeError("AckEvent's fields changed: update ack_from_columns")
+(
+    _put_plan,
+    _put_task,
+    _put_unit,
+    _put_kind,
+    _put_at,
+    _put_source,
+    _put_by,
+    _put_note,
+    _put_recorded_utc,
+    _put_id,
+) = _slot_setters(
+    AckEvent,
+    *("plan", "task", "unit", "kind", "at", "source", "by", "note", "recorded_utc", "id"),
+)
 
 
 def digest_run_to_json(run: DigestRun) -> Json:
