@@ -215,6 +215,10 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     from reminder.compose import trial
 
     problems.extend(trial(loaded))
+    if set(loaded.templates.overridden) - set(templating.MESSAGE_TEMPLATES):
+        from reminder import trial as pages_trial  # the web app: only when a page is overridden
+
+        problems.extend(pages_trial.overrides(loaded))
     return loaded
 
 
