@@ -10,6 +10,7 @@ weeks sent, so a restart or a catch-up does not send it twice) and returns a typ
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -91,8 +92,9 @@ class Digest:
     def today(self) -> date:
         return self.snapshot.today
 
-    @property
+    @functools.cached_property
     def counts(self) -> dict[state.StateName, int]:
+        """The tally of the snapshot's pairs, counted once (the templates read it often)."""
         return self.snapshot.counts()
 
     @property
