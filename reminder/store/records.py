@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from sys import intern
 from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, cast
 
@@ -486,9 +486,18 @@ def _when(data: Mapping[str, Any], name: str) -> datetime | None:
 @functools.lru_cache(maxsize=4096)
 def _moment(text: str) -> datetime:
     """An aware moment from ISO text (UTC when it has no offset); remembered, since the
-    deliveries of one pass share their creation time (values are immutable)."""
+    deliveries of one pass share their creation time (values are immutable). Moments of one
+    offset share one ``tzinfo`` object, which makes comparing them cheap (``tally.Moment``)."""
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    zone = parsed.tzinfo
+    if zone is None:
+        return parsed.replace(tzinfo=UTC)
+    shared = _ZONES.setdefault(zone, zone)
+    return parsed if shared is zone else parsed.replace(tzinfo=shared)
+
+
+# One tzinfo object per UTC offset met (``fromisoformat`` makes a new one per text).
+_ZONES: dict[tzinfo, tzinfo] = {UTC: UTC}
 
 
 def _day(value: Any, name: str) -> date:
