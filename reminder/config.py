@@ -184,6 +184,7 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
         return None
     settings_file = config_dir / "settings.toml"
     problems.extend(checks.delivery_settings(settings, settings_file))
+    problems.extend(checks.mail_settings(settings, settings_file))
     if not settings.digest.to:
         problems.append(
             Problem(
@@ -215,6 +216,10 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     from reminder.compose import trial
 
     problems.extend(trial(loaded))
+    if set(loaded.templates.overridden) - set(templating.MESSAGE_TEMPLATES):
+        from reminder import trial as pages_trial  # the web app: only when a page is overridden
+
+        problems.extend(pages_trial.overrides(loaded))
     return loaded
 
 
@@ -374,6 +379,11 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
                         f'địa chỉ thư "{address}" không hợp lệ',
                         'viết dạng "ten@co-quan.gov.vn"',
                     )
+                )
+            elif (unsendable := checks.mail_address(address)) is not None:
+                what, hint = unsendable
+                problems.append(
+                    parsed.problem(("units", i, "email"), f'đơn vị "{unit.id}": {what}', hint)
                 )
             elif address.lower().endswith(".example"):
                 placeholders.append(unit.id)
