@@ -204,9 +204,10 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
                 hint="tạo bằng: reminder hash-password, rồi đặt biến môi trường này",
             )
         )
-    from reminder.channels.zalo.bot import check_settings
+    if settings.zalo_bot.token is not None:  # the bot's module loads an HTTP client (httpx)
+        from reminder.channels.zalo.bot import check_settings
 
-    problems.extend(check_settings(settings, settings_file))
+        problems.extend(check_settings(settings, settings_file))
     templates, found = templating.load(templating.override_dir(settings))
     problems.extend(_in_settings(p, settings_file) for p in found)
     if templates is None:
@@ -336,11 +337,13 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
         groups[group.id] = group
         group_at[group.id] = i
     directory = Directory(units=units, groups=groups)
-    index = build_index(directory)
+    index: NameIndex | None = None  # built only to suggest names for an unknown member
     for group_id, group in groups.items():
         i = group_at[group_id]
         for member in group.members:
             if member not in units and member not in groups:
+                if index is None:
+                    index = build_index(directory)
                 problems.append(
                     parsed.problem(
                         ("groups", i, "members"),
