@@ -7,6 +7,8 @@
 - ``delivery_settings``: settings that make real delivery fail while everything looks fine
   (links to 127.0.0.1 in real mail, a sender at ``localhost``, a password hash mangled by the
   shell).
+- ``mail_address`` / ``mail_settings``: an address the email channel cannot send to although
+  it has the form of one (tone marks, an IDN domain not written in punycode).
 - ``timely``: what depends on the date (``--now``): a plan that is over with no next plan, the
   next year's calendar missing from 1 December.
 
@@ -15,10 +17,12 @@ Each returns ``Problem``s naming the file, line and key, what is wrong and what 
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -35,6 +39,8 @@ if TYPE_CHECKING:
 _ARGON2 = re.compile(
     r"^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$"
 )
+# What a mailbox may be written with, unquoted (RFC 5322 dot-atom text).
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "0.0.0.0", "")
 
 
@@ -196,6 +202,64 @@ def delivery_settings(settings: Settings, settings_file: Path) -> list[Problem]:
                 " (hoặc trong tệp bí mật), không dùng nháy kép",
             )
         )
+    return out
+
+
+def mail_address(address: str) -> tuple[str, str] | None:
+    """What is wrong with ``address`` for the email channel and what to do (message, hint), or
+    None when the channel can send to it.
+
+    The email channel speaks SMTP without SMTPUTF8: an address with a character outside ASCII
+    (tone marks in the mailbox, ``vănthư@…``; an internationalised domain not written in
+    punycode, ``…@xã.gov.vn``) fails every message to it, permanently, at send time. The
+    hint gives the domain in punycode (the same domain) and the mailbox without tone marks
+    (a guess the unit must confirm: a mailbox is what its server says it is)."""
+    if address.isascii():
+        return None
+    local, _, domain = address.rpartition("@")
+    mailbox = _unaccented(local)
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:  # an empty or over-long label: no punycode form
+        ascii_domain = ""
+    fixes = []
+    if not local.isascii():
+        fixes.append("phần trước @ không dấu (hỏi lại chủ hộp thư cho đúng)")
+    if not domain.isascii():
+        fixes.append("tên miền dạng punycode xn-- (vẫn là tên miền đó)")
+    hint = "viết " + " và ".join(fixes)
+    if mailbox.isascii() and ascii_domain and _LOCAL_PART.match(mailbox):
+        hint += f': {"có thể là " if not local.isascii() else ""}"{mailbox}@{ascii_domain}"'
+    return (
+        f'địa chỉ thư "{address}" có chữ có dấu hoặc ký tự ngoài ASCII: máy chủ thư không'
+        " nhận địa chỉ như vậy, thư sẽ không gửi được",
+        hint,
+    )
+
+
+def _unaccented(text: str) -> str:
+    """``text`` without tone marks, diacritics and invisible format characters ("đ" -> "d")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Cf"))
+
+
+def mail_settings(settings: Settings, settings_file: Path) -> list[Problem]:
+    """The settings' own addresses the email channel cannot use (``mail_address``): the
+    sender and reply-to (every message carries them, on every channel that writes mail) and
+    the digest's recipients. Each finding names the environment variable when the value came
+    from there, else the key in ``settings_file``."""
+    named = [("sender", settings.smtp.sender), ("reply_to", settings.smtp.reply_to)]
+    addresses = [(("smtp", key), parseaddr(value)[1]) for key, value in named if value]
+    addresses += [(("digest", "to"), a) for a in settings.digest.to]
+    addresses += [(("digest", "cc"), a) for a in settings.digest.cc]
+    out: list[Problem] = []
+    for path, address in addresses:
+        found = mail_address(address)
+        if found is None:
+            continue
+        env = "REMINDER_" + "__".join(part.upper() for part in path)
+        where = (None, env) if env in os.environ else (settings_file, ".".join(path))
+        out.append(Problem("error", found[0], file=where[0], key=where[1], hint=found[1]))
     return out
 
 

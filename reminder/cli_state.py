@@ -74,8 +74,6 @@ def _now(args: argparse.Namespace) -> datetime:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Where each (plan, task, unit) stands as of ``--now``."""
-    from reminder import views
-
     with collector_paused():
         loaded, _, reading = _config_and_reading(args)
         units = None
@@ -87,6 +85,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.format == "json":
             print_json_rows(r.as_json() for r in rows)
         else:
+            from reminder import views  # rich's tables: not for JSON
+
             views.print_status(rows, snapshot.as_of)
     return EXIT_OK
 
@@ -105,7 +105,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         loaded, store, reading = _config_and_reading(args)
         built = digest.load(loaded, store, reading.as_of, reading)
         if args.format == "json":
-            print_json(built.as_json())
+            print_json_with_rows(built.json_head(), "pairs", built.json_pairs())
             return EXIT_OK
         subject, text, html = digest.render(built, Renderer(loaded.templates))
     print(html if args.format == "html" else f"{subject}\n\n{text}")
@@ -175,20 +175,44 @@ def print_json(value: object) -> None:
 def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
     """``print_json(list(rows))``, the same text, written ``chunk`` rows at a time: the rows
     (made as they are written, when ``rows`` is a generator) and their text are never all
-    in memory at once. Each chunk is one indented list, encoded in one call, whose brackets
-    are dropped: its rows are then indented as the whole list's would be. orjson's UTF-8 goes
-    to stdout's byte stream as it is when stdout writes UTF-8 (a province's 86 MB otherwise
-    decoded and encoded again)."""
+    in memory at once. orjson's UTF-8 goes to stdout's byte stream as it is when stdout
+    writes UTF-8 (a province's 86 MB otherwise decoded and encoded again)."""
     write = _bytes_writer()
+    _write_list(write, rows, chunk, b"")
+    write(b"\n")
+    sys.stdout.flush()
+
+
+def print_json_with_rows(
+    head: dict[str, object], name: str, rows: Iterable[object], chunk: int = 2000
+) -> None:
+    """``print_json(head | {name: list(rows)})``, the same text, the rows written ``chunk``
+    at a time as ``print_json_rows`` does (a province's digest in JSON is 120,000 pairs)."""
+    write = _bytes_writer()
+    text = orjson.dumps(head, option=orjson.OPT_INDENT_2)
+    write(text[:-2] + b"," if head else b"{")  # without its closing "\n}"
+    write(b"\n  " + orjson.dumps(name) + b": ")
+    _write_list(write, rows, chunk, b"  ")
+    write(b"\n}\n")
+    sys.stdout.flush()
+
+
+def _write_list(
+    write: Callable[[bytes], object], rows: Iterable[object], chunk: int, margin: bytes
+) -> None:
+    """The indented JSON list of ``rows`` as orjson writes it at the depth whose lines start
+    with ``margin``, through ``write``, ``chunk`` rows at a time. Each chunk is one indented
+    list, encoded in one call, whose brackets are dropped: its rows are then indented as the
+    whole list's would be (shifted by ``margin``: strings hold no raw newline in JSON)."""
     batch: list[object] = []
     wrote = False
 
     def flush() -> None:
         nonlocal wrote
         if batch:
-            text = orjson.dumps(batch, option=orjson.OPT_INDENT_2)
+            text = orjson.dumps(batch, option=orjson.OPT_INDENT_2)[1:-2]
             write(b"," if wrote else b"[")
-            write(text[1:-2])
+            write(text.replace(b"\n", b"\n" + margin) if margin else text)
             wrote = True
             batch.clear()
 
@@ -197,8 +221,7 @@ def print_json_rows(rows: Iterable[object], chunk: int = 2000) -> None:
         if len(batch) >= chunk:
             flush()
     flush()
-    write(b"\n]\n" if wrote else b"[]\n")
-    sys.stdout.flush()
+    write(b"\n" + margin + b"]" if wrote else b"[]")
 
 
 def _bytes_writer() -> Callable[[bytes], object]:

@@ -138,7 +138,7 @@ def trial(config: Config) -> list[Problem]:
     form (subject, text, HTML, Zalo text and parts). An override that parses but fails when
     filled in (a misspelt attribute, ``items[0]`` of nothing) is an error here, named by file
     and line, rather than a fallback to the built-in template at send time."""
-    from reminder.templating import MESSAGE_TEMPLATES, failed_line
+    from reminder.templating import MESSAGE_TEMPLATES, explain, failed_override
 
     overridden = set(config.templates.overridden) & set(MESSAGE_TEMPLATES)
     units = list(config.directory.units)
@@ -156,16 +156,17 @@ def trial(config: Config) -> list[Problem]:
     try:
         composer.compose(Batch(units[0], day, items), units[0], "zalo_bot", "trial", at, day)
     except OverrideFailed as exc:
-        path = config.templates.path(exc.name)
-        line = failed_line(exc.error, path) if path else None
+        found = failed_override(exc.error, config.templates)
+        name, line = found if found else (exc.name, None)
+        said, hint = explain(exc.error)
         return [
             Problem(
                 "error",
-                f"mẫu {exc.name} lỗi khi thử điền một thư mẫu ({exc.error})",
-                file=path or config.templates.directory,
+                f"mẫu {name} lỗi khi thử điền một thư mẫu: {said}",
+                file=config.templates.path(name) or config.templates.directory,
                 line=line,
-                hint="sửa theo các tên có trong bản gốc reminder/templates/"
-                f"{exc.name}, hoặc xóa tệp để dùng mẫu có sẵn; rồi chạy reminder check",
+                hint=f"{hint}; so với bản gốc reminder/templates/{name}, hoặc xóa tệp để dùng"
+                " mẫu có sẵn; rồi chạy reminder check",
             )
         ]
     return []

@@ -184,6 +184,7 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
         return None
     settings_file = config_dir / "settings.toml"
     problems.extend(checks.delivery_settings(settings, settings_file))
+    problems.extend(checks.mail_settings(settings, settings_file))
     if not settings.digest.to:
         problems.append(
             Problem(
@@ -203,9 +204,10 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
                 hint="tạo bằng: reminder hash-password, rồi đặt biến môi trường này",
             )
         )
-    from reminder.channels.zalo.bot import check_settings
+    if settings.zalo_bot.token is not None:  # the bot's module loads an HTTP client (httpx)
+        from reminder.channels.zalo.bot import check_settings
 
-    problems.extend(check_settings(settings, settings_file))
+        problems.extend(check_settings(settings, settings_file))
     templates, found = templating.load(templating.override_dir(settings))
     problems.extend(_in_settings(p, settings_file) for p in found)
     if templates is None:
@@ -214,6 +216,10 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     from reminder.compose import trial
 
     problems.extend(trial(loaded))
+    if set(loaded.templates.overridden) - set(templating.MESSAGE_TEMPLATES):
+        from reminder import trial as pages_trial  # the web app: only when a page is overridden
+
+        problems.extend(pages_trial.overrides(loaded))
     return loaded
 
 
@@ -331,11 +337,13 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
         groups[group.id] = group
         group_at[group.id] = i
     directory = Directory(units=units, groups=groups)
-    index = build_index(directory)
+    index: NameIndex | None = None  # built only to suggest names for an unknown member
     for group_id, group in groups.items():
         i = group_at[group_id]
         for member in group.members:
             if member not in units and member not in groups:
+                if index is None:
+                    index = build_index(directory)
                 problems.append(
                     parsed.problem(
                         ("groups", i, "members"),
@@ -371,6 +379,11 @@ def _load_units(path: Path, problems: list[Problem]) -> Directory:
                         f'địa chỉ thư "{address}" không hợp lệ',
                         'viết dạng "ten@co-quan.gov.vn"',
                     )
+                )
+            elif (unsendable := checks.mail_address(address)) is not None:
+                what, hint = unsendable
+                problems.append(
+                    parsed.problem(("units", i, "email"), f'đơn vị "{unit.id}": {what}', hint)
                 )
             elif address.lower().endswith(".example"):
                 placeholders.append(unit.id)

@@ -10,9 +10,10 @@ weeks sent, so a restart or a catch-up does not send it twice) and returns a typ
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -91,8 +92,9 @@ class Digest:
     def today(self) -> date:
         return self.snapshot.today
 
-    @property
+    @functools.cached_property
     def counts(self) -> dict[state.StateName, int]:
+        """The tally of the snapshot's pairs, counted once (the templates read it often)."""
         return self.snapshot.counts()
 
     @property
@@ -109,11 +111,15 @@ class Digest:
 
     def as_json(self) -> dict[str, Any]:
         """``reminder digest --format json``: ``counts`` is the tally of ``pairs``."""
-        return {
-            "as_of": self.snapshot.as_of.isoformat(),
-            "counts": dict(self.counts),
-            "pairs": [p.as_json() for p in self.snapshot.pairs],
-        }
+        return {**self.json_head(), "pairs": list(self.json_pairs())}
+
+    def json_head(self) -> dict[str, Any]:
+        """``as_json`` but its pairs (written apart, streamed)."""
+        return {"as_of": self.snapshot.as_of.isoformat(), "counts": dict(self.counts)}
+
+    def json_pairs(self) -> Iterator[dict[str, Any]]:
+        """The ``pairs`` of ``as_json``, one by one."""
+        return (p.as_json() for p in self.snapshot.pairs)
 
 
 def _by_unit(pairs: list[PairState]) -> list[UnitPairs]:
@@ -181,8 +187,9 @@ def build(
         (p for p in pairs if p.long_overdue), key=lambda p: (-p.days_late, p.task, p.unit_name)
     )
     since = today - FAILED_WINDOW
+    moment = state.Moment(snapshot.as_of)
     for record in deliveries or []:
-        status = state.delivery_status_as_of(record, snapshot.as_of)
+        status = state.delivery_status_as_of(record, moment)
         if status in ("failed", "dead") and since <= record.day <= today:
             error = record.last_error
             digest.failed.append(

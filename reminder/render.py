@@ -9,7 +9,7 @@ Vietnamese way (``31/03/2025``, "Thứ Hai").
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +53,18 @@ class Renderer:
     a mistake in an override never stops the reminders; ``fallback=False`` raises instead
     (``check``'s trial render)."""
 
-    def __init__(self, templates: Templates | None = None, *, fallback: bool = True) -> None:
+    def __init__(
+        self,
+        templates: Templates | None = None,
+        *,
+        fallback: bool = True,
+        on_fallback: Callable[[str, Exception], None] | None = None,
+    ) -> None:
         self.templates = templates or builtin_templates()
         self.env = self.templates.env
         self.fallback = fallback
+        # Told of each failure instead of the log (``check``'s trial of pages and digest).
+        self.on_fallback = on_fallback
         self._logged: set[str] = set()
 
     def render(self, name: str, context: dict[str, Any]) -> str:
@@ -70,7 +78,10 @@ class Renderer:
                 raise
             if not self.fallback:
                 raise OverrideFailed(name, exc) from exc
-            self._log_fallback(name, exc)
+            if self.on_fallback is not None:
+                self.on_fallback(name, exc)
+            else:
+                self._log_fallback(name, exc)
         try:
             return builtin_templates().env.get_template(name).render(context)
         except TemplateError as exc:

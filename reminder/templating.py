@@ -24,6 +24,7 @@ run by ``config.validate``): a failure there is an error naming the file and lin
 from __future__ import annotations
 
 import functools
+import re
 import traceback
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -40,6 +41,7 @@ from jinja2 import (
     StrictUndefined,
     TemplateNotFound,
     TemplateSyntaxError,
+    UndefinedError,
     meta,
     nodes,
     select_autoescape,
@@ -142,11 +144,62 @@ class Templates:
         return self.directory / name if self.directory and name in self.overridden else None
 
 
+def failed_override(exc: BaseException, templates: Templates) -> tuple[str, int | None] | None:
+    """The override (name) and line at which rendering raised ``exc``, innermost first: a
+    page that includes an overridden ``_nav.html`` fails in that file, not in the page. None
+    when no override's line is in the traceback."""
+    if templates.directory is None:
+        return None
+    paths = {str(templates.directory / name): name for name in templates.overridden}
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename in paths:
+            return paths[frame.filename], frame.lineno
+    return None
+
+
 def failed_line(exc: BaseException, path: Path) -> int | None:
     """The line of the template file ``path`` at which rendering raised ``exc`` (Jinja puts the
     template's lines in the traceback), or None."""
     lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
     return lines[-1] if lines else None
+
+
+_UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' has no attribute '(?P<name>[^']+)'$")
+_NO_ELEMENT = re.compile(r"^(?P<owner>.+) has no element (?P<name>.+)$")
+
+
+def explain(exc: BaseException) -> tuple[str, str]:
+    """What went wrong when a template was filled in, and what to do, in Vietnamese (Jinja's
+    own words are English and name Python types)."""
+    words = str(exc)
+    if isinstance(exc, UndefinedError):
+        if found := _UNDEFINED.match(words):
+            return (
+                f'không có biến "{found["name"]}"',
+                "sửa tên biến cho đúng tên chương trình truyền vào mẫu này",
+            )
+        if found := _NO_ATTRIBUTE.match(words):
+            return (
+                f'không có trường "{found["name"]}" (trong {_owner(found["owner"])})',
+                f'sửa "{found["name"]}" cho đúng tên trường',
+            )
+        if found := _NO_ELEMENT.match(words):
+            return (
+                f"danh sách không có phần tử {found['name']}",
+                "danh sách có thể ngắn hơn: duyệt bằng {% for %} thay vì lấy phần tử theo số",
+            )
+    return (
+        f"{type(exc).__name__}: {words}"[:300],
+        "xem dòng được chỉ ra",
+    )
+
+
+def _owner(python: str) -> str:
+    """A Python type as Jinja names it ("dict object", "reminder.digest.Digest object") in
+    words an administrator can use."""
+    kind = python.removesuffix(" object").rsplit(".", 1)[-1]
+    return {"dict": "bảng giá trị", "list": "danh sách", "str": "chuỗi chữ"}.get(kind, kind)
 
 
 def load(directory: Path | None) -> tuple[Templates | None, list[Problem]]:

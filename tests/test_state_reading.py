@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 
 from reminder import acks, adjust, config, digest, state
-from reminder.cli_state import print_json, print_json_rows
+from reminder.cli_state import print_json, print_json_rows, print_json_with_rows
 from reminder.dispatch import Dispatcher
 from reminder.keyed import Records
 from reminder.labels import LOCAL_TZ
@@ -124,7 +125,9 @@ def everything(loaded: config.Config, store: Store, as_of: datetime) -> state.Sn
 
 
 def rows(snapshot: state.Snapshot) -> list[dict[str, Any]]:
-    return [p.as_json() for p in snapshot.pairs]
+    """The JSON rows of ``snapshot`` as read back from their text (dates as ISO text)."""
+    parsed: list[dict[str, Any]] = json.loads(orjson.dumps([p.as_json() for p in snapshot.pairs]))
+    return parsed
 
 
 def test_state_from_what_it_depends_on_equals_state_from_every_record(
@@ -402,6 +405,29 @@ def test_json_rows_are_written_in_chunks_as_one_document(
     text = io.StringIO()  # no byte stream: decoded
     monkeypatch.setattr(sys, "stdout", text)
     print_json_rows(iter(rows), chunk=3)
+    assert text.getvalue() == whole
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 7])
+@pytest.mark.parametrize("head", [{}, {"as_of": "2025-03-28T17:00:00+07:00", "counts": {"a": 1}}])
+def test_a_document_with_rows_is_written_in_chunks_as_one_document(
+    count: int,
+    head: dict[str, object],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [
+        {"task": f"T{i}", "due": date(2025, 3, i + 1), "ack": {"note": "Đã nhận\nrồi"}}
+        for i in range(count)
+    ]
+    print_json({**head, "pairs": rows})
+    whole = capsys.readouterr().out
+    print_json_with_rows(head, "pairs", iter(rows), chunk=2)
+    assert capsys.readouterr().out == whole
+    assert json.loads(whole)["pairs"] == json.loads(orjson.dumps(rows))
+    text = io.StringIO()  # no byte stream: decoded
+    monkeypatch.setattr(sys, "stdout", text)
+    print_json_with_rows(head, "pairs", iter(rows), chunk=3)
     assert text.getvalue() == whole
 
 

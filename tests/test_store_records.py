@@ -3,8 +3,8 @@ journalled outcome is checked as the typed reader checks it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from dataclasses import FrozenInstanceError, fields, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,15 +13,21 @@ from reminder.channels.base import Message, Receipt
 from reminder.schedule import LOCAL_TZ
 from reminder.store.records import (
     ERROR_HISTORY,
+    AckEvent,
     Delivery,
     DeliveryItem,
+    DeliveryMark,
     Lease,
     Outcome,
     RecordShapeError,
     SendError,
+    _slot_setters,
+    ack_from_columns,
     apply_outcome,
     apply_outcome_json,
     delivery_to_json,
+    error_to_json,
+    mark_from_columns,
     outcome_from_json,
     outcome_to_json,
     stored_outcome,
@@ -144,3 +150,35 @@ def test_a_journalled_outcome_keeps_the_times_as_written_and_the_month_of_its_da
     assert found.month == "2025-04"
     assert found.changes["last_attempt_at"] is line["at"]  # the same string: nothing re-encoded
     assert found.changes["next_attempt_at"] is line["next_attempt_at"]
+
+
+def test_records_made_field_by_field_are_the_frozen_records_their_constructors_make() -> None:
+    """``ack_from_columns`` and ``mark_from_columns`` build their records without the
+    dataclasses' ``__init__`` (it costs a province's read twice as much): every field is
+    set, to the value given, and the record is the same — type, equality, hash, frozen."""
+    at = datetime.fromisoformat(T0.isoformat())  # as parsed: a fixed offset, not the zone
+    event = ack_from_columns("p", "T1", "nv", "done", T0.isoformat(), "zalo", "Lan", "Đã gửi",
+                             "2025-04-01T01:06:00+00:00", "x/1")  # fmt: skip
+    made = AckEvent("p", "T1", "nv", "done", at, "zalo", "Lan", "Đã gửi",
+                    datetime(2025, 4, 1, 1, 6, tzinfo=UTC), "x/1")  # fmt: skip
+    error = SendError("lỗi 3", "451", "hộp thư đầy", False, at)
+    mark = mark_from_columns(
+        "u1/email/2025-04-01", "u1", "email", T0.date(), T0, "retry", "2",
+        T0.isoformat(), None, error_to_json(error),
+    )  # fmt: skip
+    marked = DeliveryMark("u1/email/2025-04-01", "u1", "email", T0.date(), "retry", T0, 2,
+                          at, None, error)  # fmt: skip
+    for got, want in ((event, made), (mark, marked)):
+        assert type(got) is type(want)
+        assert [getattr(got, f.name) for f in fields(want)] == [
+            getattr(want, f.name) for f in fields(want)
+        ]
+        assert got == want
+        assert hash(got) == hash(want)
+        assert repr(got) == repr(want)
+        with pytest.raises(FrozenInstanceError):
+            setattr(got, fields(want)[0].name, "đổi")
+        assert replace(got) == want
+    names = [f.name for f in fields(AckEvent)]
+    with pytest.raises(TypeError, match="AckEvent"):  # a field added, and not set by the reader
+        _slot_setters(AckEvent, *names[:-1])

@@ -147,7 +147,7 @@ class EmailChannel:
         keep (None when it broke) and the receipt or the error."""
         wire = self._composer.compose(message)
         if wire is None:
-            return conn, self._not_ascii(message)
+            return conn, self._composer.refusal(message)
         try:
             if conn is None:
                 conn = self._connect()
@@ -177,20 +177,6 @@ class EmailChannel:
             )
         detail = "từ chối: " + ", ".join(refused) if refused else ""
         return conn, Receipt(provider_id=wire.message_id, detail=detail)
-
-    def _not_ascii(self, message: Message) -> ChannelError:
-        """The error for a message whose sender or a recipient has an address that is not
-        ASCII (it would need SMTPUTF8, which this channel does not speak; smtplib's
-        ``send_message`` cannot send such an ``email.mime`` message either)."""
-        addresses = [*self._composer.not_ascii, self._composer.envelope_from]
-        addresses += [*message.emails, *message.cc]
-        odd = ", ".join(dict.fromkeys(a for a in addresses if not a.isascii()))
-        return ChannelError(
-            f"địa chỉ thư có chữ có dấu hoặc ký tự ngoài ASCII ({odd}): ghi tên miền dạng"
-            " xn-- (punycode) và phần trước @ không dấu",
-            permanent=True,
-            code="not-ascii",
-        )
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings

@@ -1,7 +1,7 @@
 """The email channel's messages: their MIME form and the bytes that go on the wire.
 
-``build_email`` builds the message with ``email.mime`` (what the file channel writes and what a
-plain smtplib program would send). ``WireComposer`` writes the very bytes that
+``build_email`` builds the message with ``email.mime`` (what a plain smtplib program would
+send: the reference the tests hold the composer to). ``WireComposer`` writes the very bytes that
 ``smtplib.SMTP.send_message`` would put on the wire for that message, at about a fifth of the
 CPU: building and flattening the MIME tree is most of what sending a message costs the client
 (the headers are folded twice, once when built and once when flattened, and each part is a
@@ -10,7 +10,8 @@ pass. The composer still lets the ``email`` package encode and fold every header
 (``Header``, ``formataddr``, the compat32 policy's ``fold_binary``); it only lays the parts out
 itself, folds the headers that are the same for every message once, and encodes the bodies with
 ``base64.encodebytes`` (the same 76-character lines as ``email.base64mime``). The tests check
-that both give the same bytes, for any text.
+that both give the same bytes, for any text. The file channel writes the same bytes as its
+``.eml`` files: what the email channel would send.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 
 from reminder.channels.base import Message
+from reminder.errors import ChannelError
 from reminder.settings import SmtpSettings
 
 _CRLF = "\r\n"
@@ -154,6 +156,19 @@ class WireComposer:
             ]
         )
         return WireMail(self.envelope_from, recipients, data, mid)
+
+    def refusal(self, message: Message) -> ChannelError:
+        """The permanent error of a message ``compose`` refuses: the addresses that are not
+        ASCII (they would need SMTPUTF8, which the channel does not speak; smtplib's
+        ``send_message`` cannot send such an ``email.mime`` message either), and what to do."""
+        addresses = [*self.not_ascii, self.envelope_from, *message.emails, *message.cc]
+        odd = ", ".join(dict.fromkeys(a for a in addresses if not a.isascii()))
+        return ChannelError(
+            f"địa chỉ thư có chữ có dấu hoặc ký tự ngoài ASCII ({odd}): ghi tên miền dạng"
+            " xn-- (punycode) và phần trước @ không dấu",
+            permanent=True,
+            code="not-ascii",
+        )
 
     def _date_line(self, created_at: str) -> str:
         # A pass's messages share their moment: the last one's line is kept (a tuple is

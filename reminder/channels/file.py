@@ -1,8 +1,12 @@
 """The file channel: writes each message into ``DATA_DIR/outbox/`` (.eml and .json).
 
 The default when no mail or Zalo account is configured, so a fresh installation sends nothing
-anywhere yet shows exactly what it would send. Files are written atomically; the name is the
-delivery key, so a retried message replaces its own file instead of adding another.
+anywhere yet shows exactly what it would send. The ``.eml`` holds the very bytes the email
+channel would send for the message (``email_mime.WireComposer``, with the same ``[smtp]``
+sender and reply-to), CRLF line ends included; a message the email channel would refuse (an
+address that is not ASCII) fails here the same way, with the same error, and writes nothing.
+Files are written atomically; the name is the delivery key, so a retried message replaces its
+own file instead of adding another.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import re
 from pathlib import Path
 
 from reminder.channels.base import Message, Receipt
-from reminder.channels.email import build_email
+from reminder.channels.email_mime import WireComposer
 from reminder.settings import SmtpSettings
 from reminder.store import write_atomic
 
@@ -30,6 +34,7 @@ class FileChannel:
         self.outbox = outbox
         self.smtp = smtp
         self.concurrency = concurrency
+        self._composer = WireComposer(smtp)  # thread-safe: writes run in worker threads
 
     async def open(self) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
@@ -40,11 +45,14 @@ class FileChannel:
         return await asyncio.to_thread(self._write, message)
 
     def _write(self, message: Message) -> Receipt:
+        wire = self._composer.compose(message)
+        if wire is None:
+            raise self._composer.refusal(message)
         day_dir = self.outbox / message.created_at[:10]
         day_dir.mkdir(parents=True, exist_ok=True)
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message.key)
         eml = day_dir / f"{stem}.eml"
-        write_atomic(eml, bytes(build_email(message, self.smtp)))
+        write_atomic(eml, wire.data)
         payload = {"message": message.to_record()}
         as_json = day_dir / f"{stem}.json"
         write_atomic(as_json, json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -23,6 +23,7 @@ from reminder.store.records import (
     PairDeliveries,
     mark_of,
 )
+from reminder.store.tally import Moment
 
 Pair = tuple[str, str, str]
 
@@ -65,8 +66,9 @@ def latest(
     one recorded last. The result is in the order its events were first seen."""
     out: dict[Pair, AckEvent] = {}
     every = pairs.every
+    reached = None if as_of is None else Moment(as_of).reached
     for event in events:
-        if as_of is not None and event.at > as_of:
+        if reached is not None and not reached(event.at):
             continue
         pair = event.pair
         if not every and pair not in pairs:
@@ -98,8 +100,9 @@ def pair_deliveries(
     items: list[CarriedItem] = []
     picked: dict[str, DeliveryHead] = {}
     every = pairs.every
+    reached = Moment(as_of).reached
     for record in records:
-        if record.created_at > as_of:
+        if not reached(record.created_at):
             continue
         rank = order(record)
         for item in record.items:
@@ -126,10 +129,11 @@ def carrying(
     ``pairs`` (escalations included), in ``order``: the delivery history of those pairs (a
     task's page lists it), where ``pair_deliveries`` keeps only what their state reads."""
     every = pairs.every
+    reached = Moment(as_of).reached
     out = [
         record
         for record in records
-        if record.created_at <= as_of
+        if reached(record.created_at)
         and (every or any((i.plan, i.task, i.unit) in pairs for i in record.items))
     ]
     return sorted(out, key=order)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Protocol, cast
 
 from reminder.labels import LOCAL_TZ
@@ -46,18 +46,48 @@ class Timed(Protocol):
     def last_attempt_at(self) -> datetime | None: ...
 
 
-def delivery_status_as_of(record: Timed, as_of: datetime) -> str | None:
+class Moment:
+    """A moment that many stored times are compared with (``reached``), cheaply.
+
+    Python compares two aware datetimes whose ``tzinfo`` are different objects through both
+    UTC offsets, about 0.7 µs; with the same object, field by field, about 20 ns. A state as
+    of a moment compares each of a province's 100,000 deliveries and 120,000 acks with it, so
+    the moment is kept converted to each fixed-offset zone (``datetime.timezone``: no daylight
+    saving, so comparing fields is comparing moments) that the stored times carry. Times in a
+    zone with rules are compared as Python does.
+    """
+
+    __slots__ = ("_there", "at")
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self._there: dict[tzinfo | None, datetime] = {}
+
+    def reached(self, when: datetime) -> bool:
+        """Whether ``when`` is at or before this moment (both aware)."""
+        zone = when.tzinfo
+        there = self._there.get(zone)
+        if there is None or there.tzinfo is not zone:
+            if type(zone) is not timezone:
+                return when <= self.at
+            there = self._there[zone] = self.at.astimezone(zone)
+        return when <= there
+
+
+def delivery_status_as_of(record: Timed, as_of: datetime | Moment) -> str | None:
     """``record``'s status at ``as_of`` (None when it did not exist yet): a send or a failure
-    recorded after ``as_of`` had not happened then, so the record was still ``pending``."""
-    if record.created_at > as_of:
+    recorded after ``as_of`` had not happened then, so the record was still ``pending``.
+    Give a ``Moment`` when asking of many records."""
+    reached = (as_of if isinstance(as_of, Moment) else Moment(as_of)).reached
+    if not reached(record.created_at):
         return None
     status = record.status
     if status == "sent":
         sent = record.sent_at
-        return "sent" if sent is None or sent <= as_of else "pending"
+        return "sent" if sent is None or reached(sent) else "pending"
     if status in ("failed", "dead", "retry"):
         last = record.last_attempt_at
-        return status if last is None or last <= as_of else "pending"
+        return status if last is None or reached(last) else "pending"
     return status
 
 
@@ -67,8 +97,9 @@ def message_counts(
     """The deliveries of ``records`` that existed at ``as_of``, counted by channel, status
     as of then and month of sending; sorted, no zero counts."""
     counts: Counter[tuple[str, DeliveryStatus, str]] = Counter()
+    moment = Moment(as_of)
     for record in records:
-        status = delivery_status_as_of(record, as_of)
+        status = delivery_status_as_of(record, moment)
         if status is None:
             continue
         month = ""

@@ -41,6 +41,10 @@ def _dumps(value: Any) -> str:
 
 def _configure(conn: Conn) -> None:
     set_json_loads(orjson.loads, conn)
+    # Times come back in UTC as ``datetime.timezone.utc`` whatever the server's TimeZone: one
+    # fixed zone, which compares cheaply (``tally.Moment``); no SQL here reads the session's
+    # zone (local months and days are computed with an explicit ``AT TIME ZONE``).
+    conn.execute("SET TimeZone = 'UTC'")
 
 
 T = TypeVar("T")
