@@ -74,8 +74,6 @@ def _now(args: argparse.Namespace) -> datetime:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Where each (plan, task, unit) stands as of ``--now``."""
-    from reminder import views
-
     with collector_paused():
         loaded, _, reading = _config_and_reading(args)
         units = None
@@ -87,6 +85,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.format == "json":
             print_json_rows(r.as_json() for r in rows)
         else:
+            from reminder import views  # rich's tables: not for JSON
+
             views.print_status(rows, snapshot.as_of)
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from reminder.settings import Settings
@@ -82,6 +83,13 @@ def test_migrate_copies_everything_and_both_stores_read_the_same(
     assert "báo cáo tuần đã gửi: 1" in out
     assert "bản ghi test_pause: 1" in out
     assert "khớp" in out
+
+    with psycopg.connect(pg_url) as conn:  # statistics and visibility map made at once
+        untidy = conn.execute(
+            "SELECT relname FROM pg_stat_user_tables"
+            " WHERE last_vacuum IS NULL OR last_analyze IS NULL ORDER BY relname"
+        ).fetchall()
+    assert untidy == []
 
     database = open_store(Settings(store_url=pg_url), tmp_path / "data")
     files = open_store(Settings(), tmp_path / "data")

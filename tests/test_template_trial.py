@@ -5,6 +5,7 @@ and what to do, before the digest goes out or the page is served."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -112,3 +113,34 @@ def test_nothing_is_tried_without_a_page_or_digest_override(
     monkeypatch.setattr(trial._World, "make", fail)
     _with_overrides(config_copy, {"email/reminder.txt": builtin_source("email/reminder.txt")})
     assert _errors(config_copy) == []
+
+
+def test_a_reload_inside_the_services_event_loop_tries_the_pages_too(config_copy: Path) -> None:
+    # The service validates a changed directory from a coroutine: the trial must still run
+    # (its requests go through an event loop of their own).
+    text, line = _broken("web/board.html", builtin_source("web/board.html"))
+    _with_overrides(config_copy, {"web/board.html": text})
+
+    async def reload() -> list[str]:
+        return _errors(config_copy)
+
+    (error,) = asyncio.run(reload())
+    assert f"board.html:{line}: LỖI: mẫu web/board.html lỗi khi thử điền" in error
+
+
+def test_a_trial_that_cannot_be_made_is_a_warning_not_a_traceback(
+    config_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    # The temporary directory cannot be made (a full /tmp): the configuration stays usable.
+    monkeypatch.setattr("reminder.trial.tempfile.TemporaryDirectory", full)
+    _with_overrides(config_copy, {"web/board.html": builtin_source("web/board.html")})
+    loaded, problems = config.validate(config_copy)
+    assert loaded is not None
+    (warning,) = [p for p in problems if "không điền thử được" in p.message]
+    assert warning.severity == "warning"
+    assert "No space left on device" in warning.message
+    assert "TMPDIR" in (warning.hint or "")

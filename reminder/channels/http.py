@@ -9,15 +9,19 @@ The mapping, decided once for the webhook and both Zalo APIs:
   repeat a request after 408);
 - any other 4xx: permanent — the request itself is wrong (bad address, refused credentials,
   unknown recipient) and repeating it cannot help.
+
+httpx is imported when a channel opens (and for its errors), not with this module: the
+commands that only read (``status``, ``digest``) import the channel modules without sending.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from reminder.errors import ChannelError
+
+if TYPE_CHECKING:
+    import httpx
 
 TRANSIENT_STATUS = frozenset({408, 425, 429})
 
@@ -66,6 +70,8 @@ class HttpChannel:
         self._client: httpx.AsyncClient | None = None
 
     async def open(self) -> None:
+        import httpx
+
         self._client = httpx.AsyncClient(timeout=self.timeout)
 
     async def close(self) -> None:
@@ -75,6 +81,8 @@ class HttpChannel:
 
     async def post_raw(self, url: str, **kwargs: Any) -> httpx.Response:
         """POST; transport failures become transient errors, any status is returned."""
+        import httpx
+
         assert self._client is not None, "open() first"
         try:
             return await self._client.post(url, **kwargs)

@@ -123,6 +123,7 @@ def migrate_command(source: Store, url: str, data_dir: Path, from_files: bool) -
         target = PostgresStore(url, data_dir)
         try:
             counts = copy(source, target)
+            target.tidy_after_load()
         finally:
             target.close()
     print(f"Đã chép từ {source.describe()} sang {target.describe()}:")

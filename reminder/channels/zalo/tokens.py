@@ -33,8 +33,6 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-import httpx
-
 from reminder.channels.base import Clock, utc_now
 from reminder.errors import ChannelError
 from reminder.settings import ZaloSettings
@@ -171,6 +169,8 @@ class ZaloTokens:
                 code="no-refresh-token",
             )
             raise self._failed
+        import httpx  # here, not at start-up: commands that only read never refresh
+
         try:
             response = httpx.post(
                 f"{s.oauth_base.rstrip('/')}/v4/oa/access_token",

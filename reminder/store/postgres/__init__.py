@@ -130,6 +130,14 @@ class PostgresStore(
         self._pool.close()
         self._worker.close()
 
+    def tidy_after_load(self) -> None:
+        """``VACUUM (ANALYZE)`` every table, after a bulk load (``reminder migrate``): until
+        autovacuum gets to them, the planner has no statistics of the rows just written (it
+        misjudges how many pairs there are) and index-only scans still read each row's page
+        (the visibility map is empty)."""
+        with self._conn("dọn sau khi chép") as conn:
+            conn.execute("VACUUM (ANALYZE)")
+
     def health(self) -> StoreHealth:
         """Reads every table's records and writes a probe record; never raises."""
         problems: list[str] = []

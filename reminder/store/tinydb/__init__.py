@@ -25,7 +25,9 @@ outcome is set aside in ``quarantine.log`` and reported by ``health``. Leases ar
 - ``journal``: this process's outcome journal and the fold;
 - ``leases``: heartbeats, and whether a delivery's lease is free;
 - ``deliveries``: the outbox's operations (month files, leasing, outcomes);
-- ``keyed``: channel state, digest runs and the generic records;
+- ``keyed``: channel state, digest runs and the generic records (``keyedlog``: a file and a
+  change log per kind, folded by size; ``reminder.store.foldlog``: the log mechanics it shares
+  with acks);
 - ``reminder.store.acklog``: acknowledgments (a log folded into ``acks.json``).
 
 ``TinyDBStore`` puts them together behind the ``Store`` protocol.
@@ -38,7 +40,8 @@ Layout of the data directory::
     state.json                 schema version, channel state, lease heartbeats, digest runs
     acks.json                  acknowledgments, every event kept
     deliveries-YYYY-MM.json    outbox and delivery records of one month
-    records-<kind>.json        the generic records of one kind
+    records-<kind>.json        the generic records of one kind, folded
+    records-<kind>-<gen>.log   changes to them since, one fsynced line each (``keyedlog``)
     outcomes.*.log / .done     send outcomes not yet folded in, one journal per process
     quarantine.log             journal lines that could not be read, kept for a person
 """
@@ -130,8 +133,7 @@ class TinyDBStore(Keyed):
                 self._acks.events(tx)
                 for month in self._deliveries.months():
                     tx.typed(deliveries_file(month), "deliveries", delivery_from_json)
-                for path in sorted(self.data_dir.glob("records-*.json")):
-                    tx.all(path.name, "records")
+                self.check_records(tx)
                 tx.all(STATE, "channels")
         except StoreError as exc:
             problems.append(str(exc))
@@ -259,7 +261,7 @@ class TinyDBStore(Keyed):
                 stamped = fresh
                 if not stamped:
                     return
-            self._acks.append(tx, stamped, tx.after_commit)
+            self._acks.append(tx, stamped)
 
     def ack_events(
         self, *, as_of: datetime | None = None, pair: Pair | None = None

@@ -288,6 +288,17 @@ class Tx:
         entry.forget_decoded(name)
         entry.db.table(name).clear_cache()
 
+    def rewrite_table(self, file: str, name: str, docs: dict[str, Record]) -> None:
+        """Replace table ``name`` of ``file`` with ``docs`` (document id -> document) in one
+        go, written at commit (TinyDB would rebuild the table once per changed document)."""
+        self.touched.add(file)
+        entry = self.disk.file(file)
+        entry.storage.data[name] = docs
+        entry.storage.dirty = True
+        entry.forget_decoded(name)
+        entry.index.pop(name, None)
+        entry.db = TinyDB(storage=Factory(entry.storage))  # no table state from before
+
     def upsert(self, file: str, name: str, key: str, record: Record) -> None:
         """Replace the record ``key`` (or insert it)."""
         record = {**record, "key": key}

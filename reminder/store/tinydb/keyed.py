@@ -1,12 +1,11 @@
 """The small records of the TinyDB store: channel state and digest runs (``state.json``) and
-the generic keyed records of each ``RecordKind`` (``records-<kind>.json``)."""
+the generic keyed records of each ``RecordKind`` (``records-<kind>.json`` and its change log,
+``keyedlog``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from tinydb.table import Document
 
 from reminder.store.records import (
     ChannelState,
@@ -16,7 +15,9 @@ from reminder.store.records import (
     digest_run_from_json,
     digest_run_to_json,
 )
+from reminder.store.tinydb import keyedlog
 from reminder.store.tinydb.disk import corrupt
+from reminder.store.tinydb.keyedlog import Change, KindRecords
 
 if TYPE_CHECKING:
     from reminder.store.tinydb.disk import Disk, Tx
@@ -28,7 +29,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def records_file(kind: RecordKind[Any]) -> str:
     """The file of the records of ``kind``."""
-    return f"records-{kind.name}.json"
+    return keyedlog.records_file(kind.name)
 
 
 class Keyed:
@@ -36,6 +37,7 @@ class Keyed:
 
     def __init__(self, disk: Disk) -> None:
         self._disk = disk
+        self._kinds: dict[str, KindRecords] = {}
 
     # -- channel state and digest runs ------------------------------------------------------------
 
@@ -89,62 +91,86 @@ class Keyed:
             tx.insert_many(STATE, "digest_runs", [{"key": run.week, **digest_run_to_json(run)}])
         return True
 
-    # -- generic keyed records --------------------------------------------------------------------
+    # -- generic keyed records (``keyedlog``: a file and a change log per kind) -------------------
+
+    def _kind(self, kind: RecordKind[Any]) -> KindRecords:
+        held = self._kinds.get(kind.name)
+        if held is None:
+            held = self._kinds[kind.name] = KindRecords(self._disk, kind.name)
+        return held
 
     def record_kinds(self) -> list[str]:
-        """Names of the record kinds that have a file."""
-        names = [p.name for p in self._disk.data_dir.glob("records-*.json")]
-        return sorted(n.removeprefix("records-").removesuffix(".json") for n in names)
+        """Names of the record kinds that have a file or a change log."""
+        names = {p.name.removeprefix("records-") for p in self._disk.data_dir.glob("records-*")}
+        return sorted(
+            n.removesuffix(".json") if n.endswith(".json") else n.rsplit("-", 1)[0]
+            for n in names
+            if n.endswith(".json") or (n.endswith(".log") and "-" in n)
+        )
 
     def get_record(self, kind: RecordKind[R], key: str) -> R | None:
         """The record ``key`` of ``kind``."""
         with self._disk.transaction(readonly=True) as tx:
-            doc = tx.get(records_file(kind), "records", key)
-            return None if doc is None else self._decode(kind, doc)
+            value = self._kind(kind).get(tx, key)
+            return None if value is None else self._decode(kind, key, value)
 
     def records(self, kind: RecordKind[R]) -> dict[str, R]:
         """Every record of ``kind``."""
         with self._disk.transaction(readonly=True) as tx:
-            docs = tx.all(records_file(kind), "records")
-            return {str(doc["key"]): self._decode(kind, doc) for doc in docs}
+            items = list(self._kind(kind).items(tx))
+        return {key: self._decode(kind, key, value) for key, value in items}
 
     def put_record(self, kind: RecordKind[R], key: str, value: R) -> None:
         """Upsert."""
         with self._disk.transaction() as tx:
-            tx.upsert(records_file(kind), "records", key, {"value": kind.to_json(value)})
+            self._kind(kind).write(tx, Change("put", key, kind.to_json(value)))
 
     def add_record(self, kind: RecordKind[R], key: str, value: R) -> bool:
         """Insert if new."""
         with self._disk.transaction() as tx:
-            if tx.get(records_file(kind), "records", key) is not None:
+            held = self._kind(kind)
+            if held.get(tx, key) is not None:
                 return False
-            tx.insert_many(
-                records_file(kind), "records", [{"key": key, "value": kind.to_json(value)}]
-            )
+            held.write(tx, Change("add", key, kind.to_json(value)))
             return True
 
     def replace_record(self, kind: RecordKind[R], key: str, expected: R, value: R) -> bool:
         """Compare-and-set."""
         with self._disk.transaction() as tx:
-            doc = tx.get(records_file(kind), "records", key)
-            if doc is None or self._decode(kind, doc) != expected:
+            held = self._kind(kind)
+            current = held.get(tx, key)
+            if current is None or self._decode(kind, key, current) != expected:
                 return False
-            tx.upsert(records_file(kind), "records", key, {"value": kind.to_json(value)})
+            held.write(tx, Change("replace", key, kind.to_json(value)))
             return True
 
     def delete_record(self, kind: RecordKind[R], key: str) -> bool:
         """Delete."""
         with self._disk.transaction() as tx:
-            if not tx.exists(records_file(kind)):
+            held = self._kind(kind)
+            if held.get(tx, key) is None:
                 return False
-            return tx.remove(records_file(kind), "records", key)
+            held.write(tx, Change("delete", key))
+            return True
 
-    def _decode(self, kind: RecordKind[R], doc: Document) -> R:
+    def fold_records(self, kind: RecordKind[Any]) -> None:
+        """Fold ``kind``'s change log into its file now (writes fold it when it is long)."""
+        with self._disk.transaction() as tx:
+            self._kind(kind).fold(tx)
+
+    def check_records(self, tx: Tx) -> None:
+        """Read every kind's file and change log (``StoreError`` naming what is damaged)."""
+        for name in self.record_kinds():
+            held = self._kinds.get(name) or KindRecords(self._disk, name)
+            for _ in held.items(tx):
+                pass
+
+    def _decode(self, kind: RecordKind[R], key: str, value: Any) -> R:
         try:
-            return kind.from_json(doc.get("value"))
+            return kind.from_json(value)
         except RecordShapeError as exc:
             path = self._disk.data_dir / records_file(kind)
-            raise corrupt(path, f"bản ghi {doc.get('key')}: {exc}") from None
+            raise corrupt(path, f"bản ghi {key}: {exc}") from None
 
 
 def _channel_state(tx: Tx, name: str) -> ChannelState:
