@@ -14,22 +14,33 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reminder import checks, templating, tomlfile
-from reminder.calendar import CalendarFile, WorkCalendar
+from reminder import checks, tomlfile
 from reminder.errors import ConfigError, Problem
 from reminder.names import NameIndex
 from reminder.plan import Directory, Group, Plan, PlanHeader, Task, Unit
 from reminder.settings import SECRET_FIELDS, Settings, build_settings
 from reminder.tomlfile import KeyPath, TomlFile
 
+if TYPE_CHECKING:
+    # Imported where used: ``deliveries`` reads the settings alone, without the calendar
+    # (the holidays package) or the templates (jinja2).
+    from reminder import templating
+    from reminder.calendar import CalendarFile, WorkCalendar
+
 M = TypeVar("M", bound=BaseModel)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^(\+84|0)\d{9,10}$")
+
+
+def _builtin_templates() -> templating.Templates:
+    from reminder import templating
+
+    return templating.builtin_templates()
 
 
 @dataclass(frozen=True)
@@ -43,9 +54,7 @@ class Config:
     calendar: WorkCalendar
     warnings: tuple[Problem, ...] = ()
     # The templates validated with this configuration (overrides read once; see templating).
-    templates: templating.Templates = field(
-        default_factory=templating.builtin_templates, compare=False
-    )
+    templates: templating.Templates = field(default_factory=_builtin_templates, compare=False)
 
     def names(self) -> NameIndex:
         """An index of every unit and group name, alias and id."""
@@ -114,6 +123,9 @@ def validate(config_dir: Path) -> tuple[Config | None, list[Problem]]:
 
 
 def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
+    from reminder import templating
+    from reminder.calendar import WorkCalendar
+
     settings = _load_settings(config_dir, problems)
     units_path = config_dir / "units.toml"
     directory = _load_units(units_path, problems)
@@ -213,9 +225,10 @@ def _validate(config_dir: Path, problems: list[Problem]) -> Config | None:
     if templates is None:
         return None
     loaded = Config(config_dir, settings, directory, tuple(plans), calendar, templates=templates)
-    from reminder.compose import trial
+    if set(loaded.templates.overridden) & set(templating.MESSAGE_TEMPLATES):
+        from reminder.compose import trial  # a renderer: only when a message is overridden
 
-    problems.extend(trial(loaded))
+        problems.extend(trial(loaded))
     if set(loaded.templates.overridden) - set(templating.MESSAGE_TEMPLATES):
         from reminder import trial as pages_trial  # the web app: only when a page is overridden
 
@@ -560,6 +573,8 @@ def _check_task(
 
 
 def _load_calendar(path: Path, problems: list[Problem]) -> CalendarFile | None:
+    from reminder.calendar import CalendarFile
+
     parsed = tomlfile.read(path)
     if isinstance(parsed, Problem):
         problems.append(parsed)

@@ -95,11 +95,26 @@ _ORGANISATION_WORDS = (
 _PERSON_WORDS = ("dai bieu", "ca nhan", "nguoi", "dong chi", "thanh vien", "can bo duoc")
 
 
+class _NonMarks(dict[int, int | None]):
+    """``str.translate`` table that drops combining marks (category Mn) and keeps every other
+    character: filled as characters are met, so the loop over a name's characters runs in C
+    (a province's 6,000 names and ids)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "Mn" else code
+        self[code] = kept
+        return kept
+
+
+_NON_MARKS = _NonMarks()
+
+
 def fold(text: str) -> str:
     """Lower case without tone marks or diacritics; "đ" becomes "d"."""
+    if text.isascii():  # nothing to decompose or drop
+        return text.lower()
     decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return stripped.replace("đ", "d")
+    return decomposed.translate(_NON_MARKS).replace("đ", "d")
 
 
 @functools.lru_cache(maxsize=8192)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
-from reminder.names import NameIndex, is_organisation, name_key, slug
+from reminder.names import NameIndex, fold, is_organisation, name_key, slug
 
 
 @pytest.mark.parametrize(
@@ -66,3 +68,21 @@ def test_colliding_aliases_are_recorded() -> None:
 def test_slug_is_readable_ascii() -> None:
     assert slug("Phòng Tư pháp") == "phong-tu-phap"
     assert slug("Đài Truyền thanh – Truyền hình") == "dai-truyen-thanh-truyen-hinh"
+
+
+def _fold_by_definition(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").replace("đ", "d")
+
+
+def test_fold_drops_exactly_the_combining_marks() -> None:
+    # fold's table is filled as characters are met; it must agree with the definition on
+    # every character of the Basic Multilingual Plane, alone and after a letter.
+    assert fold("Văn phòng HĐND&UBND huyện Nguyên Bình") == "van phong hdnd&ubnd huyen nguyen binh"
+    assert fold("ĐẢNG ỦY Xã") == "dang uy xa"
+    assert fold("p001-U07") == "p001-u07"
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue  # surrogates are not text
+        for text in (chr(code), "a" + chr(code) + "Ê"):
+            assert fold(text) == _fold_by_definition(text), hex(code)
