@@ -7,7 +7,7 @@ is served (where the built-in template would be used instead, and the failure on
 
 - the weekly digest (``email/digest.*``) is built and rendered from a sample world;
 - every web page (``web/*``) is requested from the real application over that world, in
-  process (Starlette's ``TestClient``), logged in as an administrator: the board (and a plan
+  process (httpx's ASGI transport), logged in as an administrator: the board (and a plan
   of it when there are several), a unit's page, a task's page, an ack link and the page after
   the ack, a unit's own page, the login page and an error page.
 

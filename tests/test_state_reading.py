@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -21,13 +22,13 @@ import pytest
 from reminder import acks, adjust, config, digest, state
 from reminder.cli_state import print_json, print_json_rows, print_json_with_rows
 from reminder.dispatch import Dispatcher
+from reminder.errors import StoreError
 from reminder.keyed import Records
 from reminder.labels import LOCAL_TZ
 from reminder.render import Renderer
 from reminder.store import Outcome, Pairs, SendError, Store, bearing, records
 from reminder.store import schema as pg_schema
 from reminder.store.postgres import PostgresStore
-from reminder.store.postgres import acks as pg_acks
 from reminder.store.postgres import reading as pg_reading
 from reminder.store.records import RecordShapeError, delivery_to_json, head_of
 from tests.conftest import CliResult, write_config
@@ -199,7 +200,6 @@ def test_the_streamed_reads_lose_nothing_at_the_edges_of_their_chunks(
     end = at(LAST, 17)
     for size in (1, 2):
         monkeypatch.setattr(pg_reading, "STREAM_CHUNK", size)
-        monkeypatch.setattr(pg_acks, "STREAM_CHUNK", size)
         read = store.pair_deliveries(end)
         assert len(read.items) > 2 * size
         assert sorted_reading(read) == sorted_reading(bearing.pair_deliveries(heads, end))
@@ -543,3 +543,70 @@ def test_status_and_digest_say_what_is_wrong_with_the_configuration_read_ahead_o
         assert code == 2, (command, out, err)
         assert "settings.toml" in out + err
         assert "plan-2025.toml" in out + err
+
+
+def _raised_within(call: Callable[[], object], seconds: float = 60) -> BaseException | None:
+    """What ``call()`` raised (None if nothing), run in a daemon thread so that a call that
+    never returns fails the test instead of hanging the suite (the thread is left behind)."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still running after {seconds} s: a stream left holding its connection?"
+    return outcome[0]
+
+
+def test_a_stored_time_that_is_no_time_is_named_by_status_never_a_traceback(
+    tmp_path: Path, store: Store, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL hands ``latest_acks`` and ``pair_deliveries`` the stored text of an event's
+    ``at`` and of a delivery's outcome times, parsed in the program: one that is no time stops
+    the read with the field and the value named (``status``: exit 1, and what to do). The
+    stream it stopped is closed: it held the connection, and the read hung for ever."""
+    if not isinstance(store, PostgresStore):
+        pytest.skip("the TinyDB store's records are checked whole (test_store_tinydb)")
+    filled(tmp_path, store)
+    monkeypatch.setenv("REMINDER_STORE_URL", store.url)
+    common = ["--config-dir", str(tmp_path / "config"), "--data-dir", str(store.data_dir)]
+    status = ("status", "--now", "2025-03-28T17:00", "--format", "json", *common)
+    end = at(LAST, 17)
+    with psycopg.connect(store.url, autocommit=True) as conn:
+        # The event recorded last is the latest of its pair (the only one of T2/nv).
+        last = "WHERE id = (SELECT max(id) FROM ack_events)"
+        row = conn.execute(f"SELECT record->>'at' FROM ack_events {last}").fetchone()
+        assert row is not None
+        conn.execute(
+            f"UPDATE ack_events SET record = jsonb_set(record, '{{at}}', '\"hôm qua\"') {last}"
+        )
+        raised = _raised_within(lambda: store.latest_acks(end))
+        assert isinstance(raised, StoreError)
+        assert "trường 'at' không phải thời điểm: 'hôm qua'" in str(raised)
+        assert isinstance(_raised_within(lambda: store.latest_acks(end)), StoreError)  # again
+        code, out, err = cli(*status)
+        assert (code, out) == (1, "")
+        assert "bản ghi sai dạng (trường 'at' không phải thời điểm: 'hôm qua')" in err
+        assert "sao lưu" in err
+        assert "Traceback" not in err
+        restore = "UPDATE ack_events SET record = jsonb_set(record, '{at}', to_jsonb(%s::text))"
+        conn.execute(f"{restore} {last}", [row[0]])
+        assert cli(*status)[0] == 0
+        # The deliveries of the last day are the last of their pairs.
+        conn.execute(
+            "UPDATE deliveries SET outcome = jsonb_set(outcome, '{sent_at}', '\"8 giờ\"')"
+            " WHERE day = (SELECT max(day) FROM deliveries)"
+        )
+        raised = _raised_within(lambda: store.pair_deliveries(end))
+        assert isinstance(raised, StoreError)
+        assert "trường 'sent_at' không phải thời điểm: '8 giờ'" in str(raised)
+        code, out, err = cli(*status)
+    assert (code, out) == (1, "")
+    assert "trường 'sent_at' không phải thời điểm: '8 giờ'" in err
+    assert "Traceback" not in err

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from reminder.store.bearing import EVERY, Pairs
 from reminder.store.postgres.base import ACK_ID_LOCK, Base, Conn, Mirror, _dumps
-from reminder.store.postgres.reading import STREAM_CHUNK, _pairs_sql
+from reminder.store.postgres.reading import _pairs_sql, streamed
 from reminder.store.records import (
     AckEvent,
     ack_from_columns,
@@ -60,7 +61,8 @@ class Acks(Base):
                     continue
                 taken.add(event.id)
                 conn.execute(
-                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ACK_ID_LOCK, event.id]
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                    [ACK_ID_LOCK, event.id],
                 )
                 row = conn.execute(
                     "SELECT 1 FROM ack_events WHERE plan = %s AND task = %s AND unit = %s"
@@ -85,22 +87,30 @@ class Acks(Base):
     def latest_acks(self, as_of: datetime, pairs: Pairs = EVERY) -> list[AckEvent]:
         """The latest event of each pair of ``pairs`` at or before ``as_of``
         (``bearing.latest``: the latest ``at``, then the one recorded last), chosen in the
-        server and read field by field (``ack_from_columns``)."""
-        where, params = _pairs_sql(pairs)
-        params["as_of"] = as_of
-        with self._conn("đọc") as conn, conn.cursor() as cursor:
-            # Streamed in chunks (``reading.STREAM_CHUNK``): rows are decoded while the server
-            # makes the next ones.
-            rows = cursor.stream(
-                f"""
-                SELECT DISTINCT ON (plan, task, unit) plan, task, unit, record->>'state',
-                       record->>'at', record->>'source', record->>'by', record->>'note',
-                       record->>'recorded_utc', record->>'id'
-                FROM ack_events
-                WHERE at <= %(as_of)s {where}
-                ORDER BY plan, task, unit, at DESC, id DESC
-                """,
-                params,
-                size=STREAM_CHUNK,
-            )
+        server and read field by field (``latest_acks_sql``, ``ack_from_columns``)."""
+        # Streamed in chunks (``reading.streamed``): rows are decoded while the server makes
+        # the next ones.
+        with (
+            self._conn("đọc") as conn,
+            conn.cursor() as cursor,
+            streamed(cursor, *latest_acks_sql(as_of, pairs)) as rows,
+        ):
             return [ack_from_columns(*r) for r in rows]
+
+
+def latest_acks_sql(as_of: datetime, pairs: Pairs) -> tuple[str, dict[str, Any]]:
+    """The statement ``Acks.latest_acks`` runs, and its values: the latest event of each pair,
+    its fields as ``ack_from_columns`` takes them. They are taken out of the chosen events
+    only: in the query level of DISTINCT ON they would be computed for every event scanned
+    (a province's year: 452,064 events for 120,000 kept), before the others are dropped."""
+    where, params = _pairs_sql(pairs)
+    params["as_of"] = as_of
+    sql = f"""
+        SELECT plan, task, unit, r->>'state', r->>'at', r->>'source', r->>'by', r->>'note',
+               r->>'recorded_utc', r->>'id'
+        FROM (SELECT DISTINCT ON (plan, task, unit) plan, task, unit, record AS r
+              FROM ack_events
+              WHERE at <= %(as_of)s {where}
+              ORDER BY plan, task, unit, at DESC, id DESC) AS latest
+        """
+    return sql, params

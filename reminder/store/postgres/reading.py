@@ -4,10 +4,14 @@ what the state of pairs reads of them, one delivery by key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
+
+import psycopg
+from psycopg.rows import TupleRow
 
 from reminder.store.bearing import EVERY, Pairs
 from reminder.store.postgres.base import Base, Mirror
@@ -25,7 +29,14 @@ from reminder.store.records import (
 )
 
 # What ``_delivery`` reads, in its order (and the same qualified by the alias ``d``).
-_DELIVERY_FIELDS = ("record", "outcome", "lease_owner", "lease_until", "lease_host", "lease_pid")
+_DELIVERY_FIELDS = (
+    "record",
+    "outcome",
+    "lease_owner",
+    "lease_until",
+    "lease_host",
+    "lease_pid",
+)
 _DELIVERY_COLUMNS = ", ".join(_DELIVERY_FIELDS)
 _D_DELIVERY_COLUMNS = ", ".join(f"d.{name}" for name in _DELIVERY_FIELDS)
 
@@ -35,6 +46,20 @@ _HEAD_COLUMNS = "head, outcome, lease_owner, lease_until, lease_host, lease_pid"
 #: Rows per chunk of a streamed read (``pair_deliveries``, ``latest_acks``): enough that
 #: psycopg makes them in C, few enough that decoding starts long before the server is done.
 STREAM_CHUNK = 2000
+
+
+@contextmanager
+def streamed(
+    cursor: psycopg.Cursor[TupleRow], query: str, params: dict[str, Any]
+) -> Iterator[Iterator[TupleRow]]:
+    """The rows of ``query``, streamed ``STREAM_CHUNK`` at a time, and the stream closed on the
+    way out even when they are not all read (a stored value that does not decode raises
+    midway): until it is closed, the paused stream holds the connection's lock, and handing
+    the connection back to the pool waited on that lock for ever — ``status`` hung instead of
+    naming the record."""
+    rows = cast(Generator[TupleRow], cursor.stream(query, params, size=STREAM_CHUNK))
+    with closing(rows):
+        yield rows
 
 
 def _pairs_sql(pairs: Pairs) -> tuple[str, dict[str, Any]]:
@@ -50,6 +75,31 @@ def _pairs_sql(pairs: Pairs) -> tuple[str, dict[str, Any]]:
         where += " AND unit = ANY(%(units)s)"
         params["units"] = sorted(pairs.units)
     return where, params
+
+
+def pair_deliveries_sql(as_of: datetime, pairs: Pairs) -> tuple[str, dict[str, Any]]:
+    """The statement ``DeliveryReads.pair_deliveries`` runs, and its values: the latest item
+    of each pair (not an escalation) and every escalation, created by ``as_of``, each with its
+    delivery's columns and outcome fields — ``mark_from_columns`` from the fifth column on."""
+    where, params = _pairs_sql(pairs)
+    params["as_of"] = as_of
+    sql = f"""
+        WITH picked AS (
+            (SELECT DISTINCT ON (plan, task, unit) plan, task, unit, kind, key
+             FROM delivery_items
+             WHERE NOT escalation AND created_at <= %(as_of)s {where}
+             ORDER BY plan, task, unit, day DESC, created_at DESC, key DESC, kind)
+            UNION ALL
+            SELECT plan, task, unit, kind, key FROM delivery_items
+            WHERE escalation AND created_at <= %(as_of)s {where}
+        )
+        SELECT p.plan, p.task, p.unit, p.kind, d.key, d.recipient, d.channel, d.day,
+               d.created_at, d.outcome->>'status', d.outcome->>'attempts',
+               d.outcome->>'last_attempt_at', d.outcome->>'sent_at',
+               NULLIF(d.outcome->'last_error', 'null')
+        FROM picked p JOIN deliveries d USING (key)
+        """
+    return sql, params
 
 
 def delivery_from_row(row: Sequence[Any], held: Delivery | None = None) -> Delivery:
@@ -99,14 +149,22 @@ class DeliveryReads(Base):
         return replace(decoded, lease=lease)
 
     def delivery_heads(
-        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+        self,
+        month: str | None = None,
+        *,
+        since: date | None = None,
+        channel: str | None = None,
     ) -> list[DeliveryHead]:
         """``deliveries(month)`` without their messages: the ``head`` column, so the message
         bodies never leave the server; filtered in the server."""
         return list(self.each_delivery_head(month, since=since, channel=channel))
 
     def each_delivery_head(
-        self, month: str | None = None, *, since: date | None = None, channel: str | None = None
+        self,
+        month: str | None = None,
+        *,
+        since: date | None = None,
+        channel: str | None = None,
     ) -> Iterator[DeliveryHead]:
         """``delivery_heads``, fetched a thousand rows at a time (a server-side cursor in one
         read-only transaction, held while the caller iterates)."""
@@ -135,34 +193,18 @@ class DeliveryReads(Base):
         """What the state of ``pairs`` as of ``as_of`` reads of the deliveries
         (``bearing.pair_deliveries``): the items chosen in the server from ``delivery_items``,
         each with its delivery's columns and outcome fields as plain values (no record is
-        decoded), in one statement (one snapshot)."""
-        where, params = _pairs_sql(pairs)
-        params["as_of"] = as_of
+        decoded), in one statement (one snapshot: ``pair_deliveries_sql``)."""
         items: list[CarriedItem] = []
         marks: dict[str, DeliveryMark] = {}
-        with self._conn("đọc") as conn, conn.cursor(binary=True) as cursor:
-            # Streamed in chunks: rows are decoded while the server still makes the next
-            # ones (a parallel plan: chunked rows are a client mode, unlike a cursor's).
-            rows = cursor.stream(
-                f"""
-                WITH picked AS (
-                    (SELECT DISTINCT ON (plan, task, unit) plan, task, unit, kind, key
-                     FROM delivery_items
-                     WHERE NOT escalation AND created_at <= %(as_of)s {where}
-                     ORDER BY plan, task, unit, day DESC, created_at DESC, key DESC, kind)
-                    UNION ALL
-                    SELECT plan, task, unit, kind, key FROM delivery_items
-                    WHERE escalation AND created_at <= %(as_of)s {where}
-                )
-                SELECT p.plan, p.task, p.unit, p.kind, d.key, d.recipient, d.channel, d.day,
-                       d.created_at, d.outcome->>'status', d.outcome->>'attempts',
-                       d.outcome->>'last_attempt_at', d.outcome->>'sent_at',
-                       NULLIF(d.outcome->'last_error', 'null')
-                FROM picked p JOIN deliveries d USING (key)
-                """,
-                params,
-                size=STREAM_CHUNK,
-            )
+        # Streamed in chunks: rows are decoded while the server still makes the next ones
+        # (a parallel plan: chunked rows are a client mode, unlike a cursor's). Measured in
+        # session 5: without parallel workers the server chose a hash join over every
+        # delivery, and ``status`` took longer.
+        with (
+            self._conn("đọc") as conn,
+            conn.cursor(binary=True) as cursor,
+            streamed(cursor, *pair_deliveries_sql(as_of, pairs)) as rows,
+        ):
             for row in rows:
                 key = row[4]
                 if key not in marks:
