@@ -26,32 +26,20 @@ from __future__ import annotations
 import functools
 import re
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from jinja2 import (
-    BaseLoader,
-    ChoiceLoader,
-    DictLoader,
-    Environment,
-    FileSystemLoader,
-    PackageLoader,
-    StrictUndefined,
-    TemplateNotFound,
-    TemplateSyntaxError,
-    UndefinedError,
-    meta,
-    nodes,
-    select_autoescape,
-)
+from typing import TYPE_CHECKING
 
 from reminder.calendar import weekday_vi
 from reminder.errors import Problem
 from reminder.labels import ACK_LABELS, ROLE_LABELS, vn_date, vn_datetime
 
 if TYPE_CHECKING:
+    # jinja2 is imported where a template is read or rendered: ``status`` and ``check`` load a
+    # configuration's templates without either.
+    from jinja2 import BaseLoader, Environment, PackageLoader, nodes
+
     from reminder.settings import Settings
 
 DEFAULT_OVERRIDE_DIR = Path("templates")
@@ -70,6 +58,8 @@ MESSAGE_TEMPLATES = (
 
 @functools.cache
 def _builtin_loader() -> PackageLoader:
+    from jinja2 import PackageLoader
+
     return PackageLoader("reminder", "templates")
 
 
@@ -87,6 +77,8 @@ def override_dir(settings: Settings) -> Path | None:
 
 
 def _environment(loader: BaseLoader) -> Environment:
+    from jinja2 import Environment, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=loader,
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
@@ -107,25 +99,12 @@ def _environment(loader: BaseLoader) -> Environment:
     return env
 
 
-# Parsing only: the filters must be known at compile time, nothing is loaded through it.
-_PARSER = _environment(DictLoader({}))
+@functools.cache
+def _parser() -> Environment:
+    """Parsing only: the filters must be known at compile time, nothing is loaded through it."""
+    from jinja2 import DictLoader
 
-
-class _Snapshot(BaseLoader):
-    """The override sources as read at validation; each keeps its file's path, so an error
-    raised while rendering one names the file and line."""
-
-    def __init__(self, directory: Path | None, sources: Mapping[str, str]) -> None:
-        self.directory = directory
-        self.sources = dict(sources)
-
-    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
-        if self.directory is None or template not in self.sources:
-            raise TemplateNotFound(template)
-        return self.sources[template], str(self.directory / template), lambda: True
-
-    def list_templates(self) -> list[str]:
-        return sorted(self.sources)
+    return _environment(DictLoader({}))
 
 
 class Templates:
@@ -135,9 +114,23 @@ class Templates:
     def __init__(self, directory: Path | None = None, overrides: Mapping[str, str] | None = None):
         self.directory = directory
         self.overridden = tuple(sorted(overrides or {}))
-        self.env = _environment(
-            ChoiceLoader([_Snapshot(directory, overrides or {}), _builtin_loader()])
-        )
+        self._sources = dict(overrides or {})
+
+    @functools.cached_property
+    def env(self) -> Environment:
+        """The environment, made when first used: the overrides as read at validation (each
+        keeps its file's path, so an error raised while rendering one names the file and line)
+        over the package's built-ins."""
+        from jinja2 import ChoiceLoader, FunctionLoader
+
+        directory, sources = self.directory, self._sources
+
+        def snapshot(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+            if directory is None or name not in sources:
+                return None  # not overridden: the next loader's
+            return sources[name], str(directory / name), lambda: True
+
+        return _environment(ChoiceLoader([FunctionLoader(snapshot), _builtin_loader()]))
 
     def path(self, name: str) -> Path | None:
         """The override file of template ``name``, or None when it is the built-in."""
@@ -172,6 +165,8 @@ _NO_ELEMENT = re.compile(r"^(?P<owner>.+) has no element (?P<name>.+)$")
 def explain(exc: BaseException) -> tuple[str, str]:
     """What went wrong when a template was filled in, and what to do, in Vietnamese (Jinja's
     own words are English and name Python types)."""
+    from jinja2 import UndefinedError
+
     words = str(exc)
     if isinstance(exc, UndefinedError):
         if found := _UNDEFINED.match(words):
@@ -207,6 +202,8 @@ def load(directory: Path | None) -> tuple[Templates | None, list[Problem]]:
     finding about them; None when there is an error."""
     if directory is None:
         return builtin_templates(), []
+    from jinja2 import FileSystemLoader, TemplateSyntaxError, meta
+
     problems: list[Problem] = []
     if not directory.is_dir():
         problems.append(
@@ -228,7 +225,7 @@ def load(directory: Path | None) -> tuple[Templates | None, list[Problem]]:
                 problems.append(_unused(path, name))
             continue
         try:
-            sources[name] = FileSystemLoader(directory).get_source(_PARSER, name)[0]
+            sources[name] = FileSystemLoader(directory).get_source(_parser(), name)[0]
         except UnicodeDecodeError:
             problems.append(
                 Problem(
@@ -320,6 +317,8 @@ def _unknown_variables(
 ) -> list[Problem]:
     """A warning for each variable the override reads that the built-in ``name`` (with the
     templates it uses) never receives."""
+    from jinja2 import meta
+
     known = set(env.globals)
     for sibling in _family(name):
         known |= _builtin_variables(sibling)
@@ -352,7 +351,9 @@ def _family(name: str) -> list[str]:
 
 @functools.cache
 def _builtin_variables(name: str) -> frozenset[str]:
-    env = _PARSER
+    from jinja2 import meta
+
+    env = _parser()
     source = _builtin_loader().get_source(env, name)[0]
     parsed = env.parse(source)
     found = set(meta.find_undeclared_variables(parsed))
