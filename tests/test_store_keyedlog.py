@@ -270,3 +270,66 @@ def test_kill_9_at_any_moment_loses_no_change_and_applies_none_twice(tmp_path: P
         counts.append(c)
     assert counts == sorted(counts)  # each round carried on from the last one's counter
     assert json.loads((tmp_path / FILE).read_text())["meta"]["1"]["gen"] > 1  # folds happened
+
+
+FOLD_KILLER = """
+import os, signal, sys
+from pathlib import Path
+from reminder.store.tinydb import TinyDBStore, disk
+from tests.test_store_keyedlog import KEYS, Count
+real, where = disk.write_atomic, sys.argv[2]
+
+def dying(path, data, *, keep_backup=False):
+    if path.name == "records-test_key.json":
+        if where == "before-rename":  # the new file half written to its temporary name
+            (path.parent / f".{path.name}.kill.tmp").write_bytes(data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(path, data, keep_backup=keep_backup)
+        os.kill(os.getpid(), signal.SIGKILL)  # renamed; the folded log not deleted yet
+    real(path, data, keep_backup=keep_backup)
+
+disk.write_atomic = dying
+store = TinyDBStore(Path(sys.argv[1]))
+store.delete_record(KEYS, "a")
+store.replace_record(KEYS, "b", Count(1), Count(2))
+store.add_record(KEYS, "c", Count(3))
+store.add_record(KEYS, "a", Count(4))
+store.fold_records(KEYS)
+"""
+
+
+@pytest.mark.parametrize("where", ["before-rename", "after-rename"])
+def test_a_kill_in_the_middle_of_a_fold_loses_nothing_and_applies_nothing_twice(
+    tmp_path: Path, where: str
+) -> None:
+    store = TinyDBStore(tmp_path)
+    store.add_record(KEYS, "a", Count(1))
+    store.add_record(KEYS, "b", Count(1))
+    store.fold_records(KEYS)
+    done = subprocess.run([sys.executable, "-c", FOLD_KILLER, str(tmp_path), where], check=False)
+    assert done.returncode == -signal.SIGKILL
+    folded = json.loads((tmp_path / FILE).read_text())["meta"]["1"]["gen"]
+    assert folded == (1 if where == "before-rename" else 2)
+    assert (tmp_path / "records-test_key-2.log").exists()  # kept in both cases
+    expected = {"b": Count(2), "c": Count(3), "a": Count(4)}
+    after = TinyDBStore(tmp_path)
+    assert after.records(KEYS) == expected
+    assert list(after.records(KEYS)) == ["b", "c", "a"]
+    assert after.delete_record(KEYS, "c")
+    after.fold_records(KEYS)
+    assert TinyDBStore(tmp_path).records(KEYS) == {"b": Count(2), "a": Count(4)}
+    assert sorted(p.name for p in tmp_path.glob("records-test_key*")) == [FILE, FILE + ".bak"]
+    assert list(tmp_path.glob(".*.tmp")) == []  # the half-written temporary file is removed
+
+
+def test_a_data_dir_of_schema_1_is_marked_2_so_an_older_program_refuses_it(
+    tmp_path: Path,
+) -> None:
+    state = {"meta": {"1": {"key": "schema", "version": 1}}}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    store = TinyDBStore(tmp_path)
+    assert store.records(KEYS) == {}
+    assert json.loads((tmp_path / "state.json").read_text()) == state  # reading writes nothing
+    store.add_record(KEYS, "k", Count(1))
+    meta = json.loads((tmp_path / "state.json").read_text())["meta"]
+    assert list(meta.values()) == [{"key": "schema", "version": 2}]

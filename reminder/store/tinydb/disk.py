@@ -29,7 +29,9 @@ from reminder.store.files import remove_leftover_temps, write_atomic, write_erro
 from reminder.store.records import RecordShapeError
 from reminder.store.tinydb import journal
 
-SCHEMA_VERSION = 1
+#: 2: the generic keyed records keep a change log beside their file (``keyedlog``), which a
+#: program of schema 1 would not read: it must refuse the data dir, not lose those records.
+SCHEMA_VERSION = 2
 
 Record = dict[str, Any]
 R = TypeVar("R")
@@ -378,6 +380,8 @@ class Tx:
                 f"{self.disk.data_dir}: dữ liệu của phiên bản mới hơn (schema"
                 f" {meta.get('version')}) — cập nhật reminder trước khi chạy"
             )
+        if int(meta.get("version", 0)) < SCHEMA_VERSION:  # written by the first writing tx
+            self.update_many("state.json", "meta", {"schema": {"version": SCHEMA_VERSION}})
 
     def commit(self) -> None:
         for name in sorted(self.touched):
