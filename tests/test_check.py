@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from reminder.names import NameIndex
+from reminder.plan import Directory
 from tests.conftest import CliResult
 
 
@@ -149,6 +151,24 @@ def test_unknown_group_member_is_refused(cli: Callable[..., CliResult], config_c
     assert code == 2
     assert 'thành viên "xa-yen-lacc" không có trong units.toml' in err
     assert "xa-yen-lac" in err
+
+
+def test_units_are_indexed_once(monkeypatch: pytest.MonkeyPatch, shipped_config: Path) -> None:
+    # The name index (6,000 names in a province) is built for the whole check; units.toml's own
+    # check builds one only to suggest a name for an unknown member (the test above).
+    from reminder import config
+
+    built: list[object] = []
+    real = config.build_index
+
+    def counted(directory: Directory) -> NameIndex:
+        built.append(directory)
+        return real(directory)
+
+    monkeypatch.setattr(config, "build_index", counted)
+    loaded = config.load(shipped_config)
+    assert len(built) == 1
+    assert built[0] is loaded.directory
 
 
 def test_unit_without_contact_is_a_warning(
