@@ -247,7 +247,10 @@ def main() -> None:
 def _tinydb(cls: type[TinyDBStore], data_dir: Path, kept: int) -> Store:
     fill_tinydb(data_dir, kept)
     store = cls(data_dir)
-    store.records(records.UPDATES)  # what a running service has read already
+    # What a running service has read already (the records, and the index of their keys that a
+    # first lookup builds once per process).
+    store.records(records.UPDATES)
+    store.get_record(records.UPDATES, "warm-up")
     return store
 
 
