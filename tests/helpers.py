@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from reminder.channels.base import Message
+from reminder.channels.base import Message, Receipt
+from reminder.channels.email import EmailChannel
+from reminder.errors import ChannelError
 from reminder.store import Delivery, DeliveryItem
 
 DAY = date(2025, 4, 1)
@@ -45,3 +49,17 @@ def pending_delivery(
         message=message,
         created_at=created,
     )
+
+
+def send_by_email(
+    channel: EmailChannel, messages: Sequence[Message]
+) -> dict[str, Receipt | ChannelError]:
+    """Send ``messages`` through ``channel`` (then close it); each message's outcome by key."""
+    results: dict[str, Receipt | ChannelError] = {}
+
+    async def run() -> None:
+        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
+        await channel.close()
+
+    asyncio.run(run())
+    return results

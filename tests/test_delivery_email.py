@@ -20,6 +20,7 @@ from reminder.settings import SmtpSettings
 from reminder.store import Store
 from reminder.store.tinydb import TinyDBStore
 from tests.conftest import delivery_records, units_leading_one_task, write_config
+from tests.helpers import send_by_email
 from tests.servers import SmtpServer, free_port
 
 OPEN_DAY = datetime(2025, 4, 1, 8, 5, tzinfo=LOCAL_TZ)  # Q2 opens on Tuesday 1/4/2025
@@ -260,13 +261,7 @@ def test_a_message_that_cannot_be_built_gets_its_own_outcome_and_the_pool_goes_o
                 emails=(f"u{i}@huyen.example",))
         for i in range(3)
     ]  # fmt: skip
-    results: dict[str, Receipt | ChannelError] = {}
-
-    async def run() -> None:
-        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
-        await channel.close()
-
-    asyncio.run(run())
+    results = send_by_email(channel, messages)
     broken = results.pop("u1/email/2025-04-01")
     assert isinstance(broken, ChannelError)
     assert broken.permanent

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import smtplib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,6 +15,7 @@ from reminder.channels.email import EmailChannel
 from reminder.channels.email_mime import WireComposer, build_email
 from reminder.errors import ChannelError
 from reminder.settings import SmtpSettings
+from tests.helpers import send_by_email
 from tests.servers import SmtpServer
 
 
@@ -142,14 +142,8 @@ def test_the_channel_puts_the_same_bytes_on_the_wire_as_send_message(
                 cc=("lanh-dao@tinh.example",) if i % 2 else ())
         for i in range(4)
     ]  # fmt: skip
-    results: dict[str, Receipt | ChannelError] = {}
     channel = EmailChannel(smtp, 2)
-
-    async def run() -> None:
-        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
-        await channel.close()
-
-    asyncio.run(run())
+    results = send_by_email(channel, messages)
     assert all(isinstance(r, Receipt) for r in results.values())
     ours = sorted(smtp_server.sink.envelopes, key=lambda e: e[2])
     smtp_server.sink.envelopes.clear()
@@ -173,14 +167,8 @@ def test_an_address_that_is_not_ascii_is_a_permanent_failure_of_its_message_alon
                 "2026-04-01T08:05:00+07:00", emails=(address,))
         for i, address in enumerate(["noi-vu@huyện.example", "noi-vu@huyen.example"])
     ]  # fmt: skip
-    results: dict[str, Receipt | ChannelError] = {}
     channel = EmailChannel(smtp, 1)
-
-    async def run() -> None:
-        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
-        await channel.close()
-
-    asyncio.run(run())
+    results = send_by_email(channel, messages)
     refused = results["u0/email/2026-04-01"]
     assert isinstance(refused, ChannelError)
     assert (refused.permanent, refused.code) == (True, "not-ascii")

@@ -19,6 +19,7 @@ from reminder.channels.email_mime import build_email
 from reminder.channels.file import FileChannel
 from reminder.errors import ChannelError
 from reminder.settings import SmtpSettings
+from tests.helpers import send_by_email
 from tests.servers import SmtpServer
 
 SENDER = "Văn phòng HĐND&UBND huyện <nhac-viec@nguyenbinh.example>"
@@ -68,14 +69,8 @@ def test_each_eml_is_what_the_email_channel_puts_on_the_wire(
     messages = _messages()
     receipts = _write(FileChannel(tmp_path / "outbox", smtp), messages)
     assert all(isinstance(r, Receipt) for r in receipts)
-    results: dict[str, Receipt | ChannelError] = {}
     channel = EmailChannel(smtp, 1)
-
-    async def send() -> None:
-        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
-        await channel.close()
-
-    asyncio.run(send())
+    results = send_by_email(channel, messages)
     assert all(isinstance(r, Receipt) for r in results.values())
     received = {data: rcpt for _, rcpt, data in smtp_server.sink.envelopes}
     for m, receipt in zip(messages, receipts, strict=True):

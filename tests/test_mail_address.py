@@ -5,7 +5,6 @@ the line and the address to write instead; the same for the settings' own addres
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -17,9 +16,9 @@ from reminder import checks
 from reminder.channels.base import Message, Receipt
 from reminder.channels.email import EmailChannel
 from reminder.channels.email_mime import WireComposer
-from reminder.errors import ChannelError
 from reminder.settings import SmtpSettings
 from tests.conftest import CliResult
+from tests.helpers import send_by_email
 from tests.servers import SmtpServer
 
 
@@ -120,14 +119,8 @@ def test_the_address_the_hint_gives_is_delivered_by_the_email_channel(
                 "2026-04-01T08:05:00+07:00", emails=(address,))
         for i, address in enumerate(suggested)
     ]  # fmt: skip
-    results: dict[str, Receipt | ChannelError] = {}
     channel = EmailChannel(smtp, 1)
-
-    async def run() -> None:
-        await channel.send_all(messages, lambda m, r: results.__setitem__(m.key, r))
-        await channel.close()
-
-    asyncio.run(run())
+    results = send_by_email(channel, messages)
     assert all(isinstance(r, Receipt) for r in results.values()), results
     assert [e[1] for e in smtp_server.sink.envelopes] == [[a] for a in suggested]
     assert "vanthu@xn--x-yfa.gov.vn" in suggested
