@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from reminder.errors import Problem
 from reminder.labels import LOCAL_TZ, vn_date
+from reminder.settings import env_name
 from reminder.tomlfile import KeyPath, TomlFile
 
 if TYPE_CHECKING:
@@ -257,7 +258,7 @@ def mail_settings(settings: Settings, settings_file: Path) -> list[Problem]:
         found = mail_address(address)
         if found is None:
             continue
-        env = "REMINDER_" + "__".join(part.upper() for part in path)
+        env = env_name(path)
         where = (None, env) if env in os.environ else (settings_file, ".".join(path))
         out.append(Problem("error", found[0], file=where[0], key=where[1], hint=found[1]))
     return out

@@ -22,7 +22,7 @@ from reminder import checks, tomlfile
 from reminder.errors import ConfigError, Problem
 from reminder.names import NameIndex
 from reminder.plan import Directory, Group, Plan, PlanHeader, Task, Unit
-from reminder.settings import SECRET_FIELDS, Settings, build_settings
+from reminder.settings import SECRET_FIELDS, Settings, build_settings, env_name
 from reminder.tomlfile import KeyPath, TomlFile
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ def _in_settings(problem: Problem, settings_file: Path) -> Problem:
     variable, else ``settings_file``."""
     if problem.file is not None or problem.key is None:
         return problem
-    env = _env_name((problem.key,))
+    env = env_name((problem.key,))
     if env in os.environ:
         return dataclasses.replace(problem, key=env)
     return dataclasses.replace(problem, file=settings_file)
@@ -267,7 +267,7 @@ def _load_settings(config_dir: Path, problems: list[Problem]) -> Settings | None
             for part in secret:
                 node = node.get(part) if isinstance(node, dict) else None
             if node:
-                env = "REMINDER_" + "__".join(p.upper() for p in secret)
+                env = env_name(secret)
                 problems.append(
                     parsed.problem(
                         secret,
@@ -283,7 +283,7 @@ def _load_settings(config_dir: Path, problems: list[Problem]) -> Settings | None
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])
-            from_env = _env_name(loc) in os.environ
+            from_env = env_name(loc) in os.environ
             problem = _translate(error)
             if from_env or source is None:
                 problems.append(
@@ -291,17 +291,13 @@ def _load_settings(config_dir: Path, problems: list[Problem]) -> Settings | None
                         "error",
                         problem[0],
                         file=None if from_env else path,
-                        key=_env_name(loc) if from_env else tomlfile.format_key(loc),
+                        key=env_name(loc) if from_env else tomlfile.format_key(loc),
                         hint=problem[1],
                     )
                 )
             else:
                 problems.append(source.problem(loc, problem[0], problem[1]))
         return None
-
-
-def _env_name(loc: KeyPath) -> str:
-    return "REMINDER_" + "__".join(str(p).upper() for p in loc)
 
 
 # --- units ------------------------------------------------------------------------------------

@@ -185,12 +185,22 @@ class ServiceSettings(BaseModel):
     stop_timeout_s: float = Field(8.0, gt=0)
 
 
+ENV_PREFIX = "REMINDER_"
+ENV_DELIMITER = "__"
+
+
+def env_name(path: tuple[str | int, ...]) -> str:
+    """The environment variable that sets the setting at ``path`` (``("smtp", "sender")`` ->
+    ``REMINDER_SMTP__SENDER``)."""
+    return ENV_PREFIX + ENV_DELIMITER.join(str(part).upper() for part in path)
+
+
 class Settings(BaseSettings):
     """Every setting of the service; see config/settings.toml for each one in Vietnamese."""
 
     model_config = SettingsConfigDict(
-        env_prefix="REMINDER_",
-        env_nested_delimiter="__",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
         extra="forbid",
         frozen=True,
     )
